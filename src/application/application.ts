@@ -1,0 +1,136 @@
+import type { Socket } from 'node:net';
+import type { DependencyContainer } from 'tsyringe';
+import { dialStream, type ConnectTarget } from '../client/dial';
+import type { HandlerTable } from '../dispatch/handler-table';
+import { BootstrapError, ClosedError, TorsionError, describe } from '../errors';
+import type { Reactor } from '../reactor/reactor';
+import type { CloseReason, Connection } from '../transport/connection';
+import { SocketConnection } from '../transport/socket-connection';
+import type { BoundAddress } from '../transport/tcp';
+import type { Constructor } from '../types';
+import { openConnection } from './open-connection';
+import type { ListenPlan } from './listen-plan';
+import { binders, type Listener } from './transports';
+
+/** An outbound connection driven by a protocol instance. */
+export interface ClientConnection<T> {
+  readonly protocol: T;
+  readonly connection: Connection;
+  /** Resolves with the close reason once closed (and `@OnClose` settled). */
+  readonly closed: Promise<CloseReason>;
+}
+
+export interface ApplicationMetrics {
+  readonly connections: number;
+  /** Per-connection DI scopes not yet released (equals `connections` when nothing leaks). */
+  readonly liveScopes: number;
+  readonly listeners: number;
+  readonly pendingTimers: number;
+}
+
+/**
+ * What `bootstrap` returns: the bound addresses, outbound connections, metrics and `close()`.
+ * Also injectable (`constructor(private readonly app: Application)`), e.g. to open clients.
+ */
+export class Application {
+  private readonly bound: Array<{ readonly protocol: Constructor; readonly address: BoundAddress }> = [];
+
+  constructor(
+    readonly reactor: Reactor,
+    /** The root DI container (singletons live here). */
+    readonly container: DependencyContainer,
+    private readonly tables: ReadonlyMap<Constructor, HandlerTable>,
+    private readonly plans: readonly ListenPlan[],
+  ) {}
+
+  /** Every bound listener, in declaration order. */
+  get addresses(): BoundAddress[] {
+    return this.bound.map((b) => b.address);
+  }
+
+  /** The address `protocol`'s `index`-th `@Listen` got (ask this after binding port 0). */
+  address(protocol: Constructor, index = 0): BoundAddress {
+    const found = this.bound.filter((b) => b.protocol === protocol)[index];
+    if (found === undefined) throw new TorsionError('TORSION_ERR_NO_LISTENER', `${protocol.name} has no listener #${index} in this application`);
+    return found.address;
+  }
+
+  /** The compiled table of a protocol listed in a module (for transports and the testing kit). */
+  table(protocol: Constructor): HandlerTable {
+    const table = this.tables.get(protocol);
+    if (table === undefined) {
+      throw new TorsionError('TORSION_ERR_UNKNOWN_PROTOCOL', `${protocol.name} is not a protocol of this application: add it to the protocols of a module`);
+    }
+    return table;
+  }
+
+  /** Opens an outbound connection served by an instance of `protocol` (Twisted's connectTCP). */
+  async connect<T>(protocol: Constructor<T>, target: ConnectTarget): Promise<ClientConnection<T>> {
+    if (!this.reactor.running) throw new ClosedError(`cannot connect ${protocol.name}: the application is closing`);
+    const table = this.table(protocol);
+    const transport = target.transport ?? 'tcp';
+    if (transport !== 'tcp' && transport !== 'unix') {
+      throw new TorsionError('TORSION_ERR_INVALID_OPTION', `connect(${protocol.name}) asks for transport '${transport}', which this build does not dial`);
+    }
+    const socket = await dialStream(this.reactor, target, table.writeHighWaterMark);
+    const conn = new SocketConnection(socket, this.reactor, table.codec, table.writeHighWaterMark, transport);
+    const instance = openConnection(this.container, this.reactor, table, conn);
+    if (instance === undefined) {
+      throw new TorsionError('TORSION_ERR_PROTOCOL_FAILED', `building ${protocol.name} for the connection to ${socket.remoteAddress}:${socket.remotePort} failed`, { cause: conn.closeReason?.error });
+    }
+    return { protocol: instance as T, connection: conn, closed: conn.finished.then(() => conn.closeReason as CloseReason) };
+  }
+
+  metrics(): ApplicationMetrics {
+    return {
+      connections: this.reactor.connections.size,
+      liveScopes: this.reactor.liveScopes,
+      listeners: this.bound.length,
+      pendingTimers: this.reactor.pendingTimers,
+    };
+  }
+
+  /**
+   * Stops accepting, drains every connection (queued frames and in-flight handlers finish,
+   * replies are flushed), waits for `@OnClose` handlers, cancels timers. Connections still
+   * open after `timeoutMs` (default 5 s) are destroyed.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    return this.reactor.stop(options);
+  }
+
+  /** @internal Binds every planned listener; on failure unbinds what was bound and throws. */
+  async listen(): Promise<void> {
+    const accept = (plan: ListenPlan, socket: Socket, transport: string): void => this.accept(plan, socket, transport);
+    for (const plan of this.plans) {
+      let listener: Listener;
+      try {
+        listener = await (binders.get(plan.transport) as NonNullable<ReturnType<typeof binders.get>>)(plan, accept);
+      } catch (error) {
+        await this.reactor.stop({ timeoutMs: 0 });
+        const where = plan.options.path ?? `${plan.options.host ?? '*'}:${String(plan.options.port)}`;
+        const code = (error as NodeJS.ErrnoException).code;
+        const fix = code === 'EADDRINUSE' ? ': another process holds it; choose another port or stop that process' : '';
+        throw new BootstrapError(code === 'EADDRINUSE' ? 'TORSION_ERR_ADDRESS_IN_USE' : 'TORSION_ERR_LISTEN', `${plan.table.name} cannot listen on ${plan.transport} ${where}: ${describe(error)}${fix}`, { target: plan.table.name, cause: error });
+      }
+      this.reactor.own(listener);
+      this.bound.push({ protocol: plan.table.protocol, address: listener.address });
+      this.reactor.logger.info({ protocol: plan.table.name }, `listening ${listener.address.transport} ${formatAddress(listener.address)}`);
+    }
+  }
+
+  private accept(plan: ListenPlan, socket: Socket, transport: string): void {
+    if (!this.reactor.running) {
+      socket.destroy();
+      return;
+    }
+    const conn = new SocketConnection(socket, this.reactor, plan.table.codec, plan.table.writeHighWaterMark, transport);
+    openConnection(this.container, this.reactor, plan.table, conn);
+  }
+}
+
+/** `host:port` (IPv6 hosts in brackets) or the socket path. */
+export function formatAddress(address: BoundAddress): string {
+  if (address.path !== undefined) return address.path;
+  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}

@@ -1,0 +1,94 @@
+import { container as globalContainer } from 'tsyringe';
+import { BootstrapError } from '../errors';
+import { compileProtocol, type HandlerTable } from '../dispatch/handler-table';
+import { ConsoleLogger, Logger } from '../logger';
+import { allListenClasses } from '../metadata';
+import { RealClock, type Clock } from '../reactor/clock';
+import { Reactor } from '../reactor/reactor';
+import { Connection } from '../transport/connection';
+import { classToken, tokenName, type Constructor } from '../types';
+import type { Provider } from '../decorators/module';
+import { Application } from './application';
+import { checkDependencies } from './dependencies';
+import { planListeners, type ListenOverrides } from './listen-plan';
+import { buildGraph, normaliseProvider, type AppGraph } from './module-graph';
+import { instantiateSingletons, registerProviders } from './providers';
+import { binders } from './transports';
+
+export interface BootstrapOptions {
+  /** Listener address overrides, e.g. `[[Echo, { port: 0 }]]` or `(cls, opts) => ({ ...opts, port: 0 })`. */
+  listen?: ListenOverrides;
+  /** Replaces the default console logger (a pino instance fits). */
+  logger?: Logger;
+  /** Time source for every timer (the testing kit passes a virtual clock). */
+  clock?: Clock;
+  /** Replace providers by token (same forms as module providers): test doubles, config. */
+  overrides?: Provider[];
+  /**
+   * A `@Listen` class that no module of this application lists is a bootstrap error
+   * (it would silently never listen). Pass 'ignore' when several applications share one
+   * process, e.g. a server and its gateway started in one test.
+   */
+  unlistedListen?: 'error' | 'ignore';
+}
+
+/**
+ * Validates the module graph and compiles it, binding nothing: the part of `bootstrap`
+ * the testing kit shares. Throws `BootstrapError` naming the class and the fix.
+ */
+export function compileApplication(rootModule: Constructor, options: BootstrapOptions = {}): Application {
+  const graph = buildGraph(rootModule);
+  applyOverrides(graph, options.overrides ?? []);
+  const tables = new Map<Constructor, HandlerTable>();
+  for (const { cls } of graph.protocols) tables.set(cls, compileProtocol(cls));
+  if (options.unlistedListen !== 'ignore') checkUnlisted(tables);
+  const plans = planListeners([...tables.values()], options.listen, new Set(binders.keys()));
+  checkDependencies(graph, { global: new Set<unknown>([Reactor, Logger, Application]), connection: new Set<unknown>([Connection]) });
+
+  const logger = options.logger ?? new ConsoleLogger();
+  const reactor = new Reactor(options.clock ?? new RealClock(), logger);
+  // A child of tsyringe's global container keeps applications in one process apart.
+  const root = globalContainer.createChildContainer();
+  const app = new Application(reactor, root, tables, plans);
+  root.register(Reactor, { useValue: reactor });
+  root.register(classToken(Logger), { useValue: logger });
+  root.register(Application, { useValue: app });
+  registerProviders(root, graph.providers.values());
+  instantiateSingletons(root, graph.providers.values());
+  return app;
+}
+
+/**
+ * Starts an application (Twisted's `reactor.run()` with every `listenTCP` declared): validates
+ * the whole graph before binding anything, builds the singletons, binds every `@Listen`.
+ */
+export async function bootstrap(rootModule: Constructor, options: BootstrapOptions = {}): Promise<Application> {
+  const app = compileApplication(rootModule, options);
+  await app.listen();
+  return app;
+}
+
+function applyOverrides(graph: AppGraph, overrides: Provider[]): void {
+  for (const override of overrides) {
+    const token = typeof override === 'function' ? override : override.provide;
+    const record = graph.providers.get(token);
+    if (record === undefined) {
+      throw new BootstrapError('TORSION_ERR_BAD_OVERRIDE', `override for ${tokenName(token)}: no module provides it, so there is nothing to replace`, { target: tokenName(token) });
+    }
+    const replaced = normaliseProvider(override, record.module);
+    graph.providers.set(token, replaced);
+    record.module.providers.set(token, replaced);
+  }
+}
+
+function checkUnlisted(tables: ReadonlyMap<Constructor, HandlerTable>): void {
+  for (const cls of allListenClasses()) {
+    if (!tables.has(cls)) {
+      throw new BootstrapError(
+        'TORSION_ERR_UNLISTED_LISTENER',
+        `${cls.name} has @Listen but is not in the protocols of any module of this application, so it would never listen: add it to a module's protocols (or, with several applications in one process, pass { unlistedListen: 'ignore' })`,
+        { target: cls.name },
+      );
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import type { ListenOptions } from '../decorators/listen';
+import type { HandlerTable } from '../dispatch/handler-table';
+import { BootstrapError } from '../errors';
+import { getListens } from '../metadata';
+import type { Constructor } from '../types';
+
+/** Replaces fields of a protocol's `@Listen` options (tests pass `{ port: 0 }`). */
+export type ListenOverride = Partial<ListenOptions>;
+
+/**
+ * Overrides for listener addresses, applied before validation and binding:
+ * - pairs (or a Map) of protocol class -> override, applied to every `@Listen` of that class;
+ * - or a function of (protocol class, options, index) returning the options to use.
+ */
+export type ListenOverrides =
+  | Iterable<readonly [Constructor, ListenOverride]>
+  | ((protocol: Constructor, options: ListenOptions, index: number) => ListenOptions);
+
+/** One listener to bind. */
+export interface ListenPlan {
+  readonly table: HandlerTable;
+  readonly options: ListenOptions;
+  readonly transport: string;
+}
+
+const WILDCARDS = new Set([undefined, '', '0.0.0.0', '::']);
+
+/** Applies overrides and checks every listener before anything is bound. */
+export function planListeners(tables: HandlerTable[], overrides: ListenOverrides | undefined, transports: ReadonlySet<string>): ListenPlan[] {
+  const byClass = typeof overrides === 'function' || overrides === undefined ? undefined : new Map(overrides);
+  const plans: ListenPlan[] = [];
+  for (const table of tables) {
+    getListens(table.protocol).forEach((declared, index) => {
+      let options: ListenOptions = { ...declared };
+      if (typeof overrides === 'function') options = overrides(table.protocol, options, index);
+      else if (byClass?.has(table.protocol)) options = { ...options, ...byClass.get(table.protocol) };
+      const transport = options.transport ?? 'tcp';
+      if (!transports.has(transport)) {
+        throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Listen on ${table.name} asks for transport '${transport}'; available: ${[...transports].join(', ')}`, { target: table.name });
+      }
+      if (options.path === undefined) {
+        const port = options.port;
+        if (port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) {
+          throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Listen on ${table.name} needs a port from 0 to 65535 (0 picks a free one), got ${String(port)}`, { target: table.name });
+        }
+      }
+      plans.push({ table, options, transport });
+    });
+  }
+  checkClashes(plans);
+  return plans;
+}
+
+/** Two listeners on one address would fail at bind time, half-started: refuse up front. */
+function checkClashes(plans: ListenPlan[]): void {
+  for (let i = 0; i < plans.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const a = plans[i].options;
+      const b = plans[j].options;
+      const sameFamily = (plans[i].transport === 'udp') === (plans[j].transport === 'udp');
+      const clash =
+        a.path !== undefined
+          ? a.path === b.path
+          : b.path === undefined && sameFamily && a.port !== 0 && a.port === b.port && (a.host === b.host || WILDCARDS.has(a.host) || WILDCARDS.has(b.host));
+      if (clash) {
+        const where = a.path ?? `${a.host ?? '*'}:${a.port}`;
+        throw new BootstrapError(
+          'TORSION_ERR_LISTEN_CLASH',
+          `${plans[i].table.name} and ${plans[j].table.name} both listen on ${where}: give one of them another port (or override it in bootstrap options)`,
+          { target: plans[i].table.name },
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { Socket } from 'node:net';
+import type { ListenPlan } from './listen-plan';
+import type { BoundAddress } from '../transport/tcp';
+import { boundAddress, closeServer, listenStream } from '../transport/tcp';
+
+/** A bound listener, owned by the reactor. */
+export interface Listener {
+  readonly address: BoundAddress;
+  close(): Promise<void>;
+}
+
+/** Hands each accepted stream socket to the application (which opens a Connection). */
+export type AcceptStream = (plan: ListenPlan, socket: Socket, transport: string) => void;
+
+/** Binds one listener; rejects with the OS error (EADDRINUSE, EACCES...). */
+export type Binder = (plan: ListenPlan, accept: AcceptStream) => Promise<Listener>;
+
+const bindTcp: Binder = async (plan, accept) => {
+  const { options } = plan;
+  const server = await listenStream(
+    { port: options.port, host: options.host, backlog: options.backlog, highWaterMark: plan.table.writeHighWaterMark },
+    (socket) => accept(plan, socket, 'tcp'),
+  );
+  return { address: boundAddress(server, plan.table.name, 'tcp'), close: () => closeServer(server) };
+};
+
+/** Transport name -> binder. Each transport module adds its entry here. */
+export const binders = new Map<string, Binder>([['tcp', bindTcp]]);

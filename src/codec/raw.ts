@@ -1,0 +1,32 @@
+import type { Codec, Decoder, FrameSink, OutputChunks } from './codec';
+import { TorsionError } from '../errors';
+
+/** Bytes as they arrive: every chunk is one frame. The default codec of `@Protocol()`. */
+class RawDecoder implements Decoder<Buffer> {
+  readonly bufferedBytes = 0;
+
+  decode(chunk: Buffer, sink: FrameSink<Buffer>): void {
+    sink.frame(chunk);
+  }
+}
+
+const rawDecoder = new RawDecoder(); // stateless, so one serves every connection
+
+export class RawCodec implements Codec<Buffer, Buffer | Uint8Array | string> {
+  readonly name = 'raw';
+
+  createDecoder(): Decoder<Buffer> {
+    return rawDecoder;
+  }
+
+  encode(value: Buffer | Uint8Array | string, out: OutputChunks): void {
+    if (typeof value === 'string' || Buffer.isBuffer(value)) out.push(value);
+    else if (value instanceof Uint8Array) out.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    else throw new TorsionError('TORSION_ERR_ENCODE', `the raw codec writes Buffer, Uint8Array or string, not ${typeof value}`);
+  }
+}
+
+/** No framing: `@OnData` receives each chunk as read from the socket. */
+export function raw(): RawCodec {
+  return new RawCodec();
+}

@@ -1,0 +1,28 @@
+import { addHandler, addHandlerMisuse, type HandlerKind } from '../metadata';
+
+function handler(kind: HandlerKind, name: string): () => MethodDecorator & PropertyDecorator {
+  return () =>
+    (prototype: object, key: string | symbol, descriptor?: PropertyDescriptor) => {
+      // On a field, an accessor or a static member the decorator still runs; record the misuse
+      // so bootstrap reports it with the class name instead of throwing at import time.
+      const isStatic = typeof prototype === 'function';
+      if (isStatic || descriptor === undefined || typeof descriptor.value !== 'function') {
+        const owner = isStatic ? (prototype as Function) : prototype.constructor;
+        const what = isStatic ? 'a static member' : descriptor === undefined ? 'a property' : 'an accessor';
+        addHandlerMisuse(owner, `@${name}() on ${String(key)}, which is ${what}, not a method`);
+        return;
+      }
+      addHandler(prototype, { kind, method: key });
+    };
+}
+
+/** Runs when a connection opens, before any frame (Twisted's connectionMade). */
+export const OnConnect = handler('connect', 'OnConnect');
+/** Receives each frame in order; a returned value (or resolved promise) is encoded and written. */
+export const OnData = handler('data', 'OnData');
+/** Runs once when the connection has closed, with its `CloseReason` (connectionLost). */
+export const OnClose = handler('close', 'OnClose');
+/** Receives a handler's or the codec's error; a returned value is written before the close. */
+export const OnError = handler('error', 'OnError');
+/** Runs when a full outgoing buffer has drained (`write` returned false before). */
+export const OnDrain = handler('drain', 'OnDrain');

@@ -1,0 +1,315 @@
+import type { Decoder, FrameSink } from '../codec/codec';
+import { HandlerError } from '../errors';
+import type { CloseReason } from '../transport/connection';
+import type { HandlerTable } from './handler-table';
+
+/** What the dispatcher needs from its connection (implemented by StreamConnection). */
+export interface DispatchTarget {
+  readonly writeBlocked: boolean;
+  /** Encodes and writes a reply (throws if the codec cannot encode it). */
+  send(value: unknown): boolean;
+  /** Stop (true) or allow (false) reading because too many frames are queued. */
+  setQueueFull(full: boolean): void;
+  beginBatch(): void;
+  endBatch(): void;
+  /** The dispatcher went idle (no handler in flight, nothing queued). */
+  dispatchIdle(): void;
+  /** The peer finished sending and every frame has been handled: end our side. */
+  end(): void;
+  closeWithError(error: Error): void;
+  readonly log: { error(obj: unknown, msg?: string): void; warn(obj: unknown, msg?: string): void };
+}
+
+/** A frame the codec could not decode, queued in its place so replies keep stream order. */
+class FailedFrame {
+  constructor(readonly error: Error) {}
+}
+
+const enum Phase {
+  /** Frames are dispatched. */
+  Open,
+  /** No new frames are taken; queued ones still run (graceful drain on shutdown). */
+  Draining,
+  /** No frames at all: the connection is ending or closed. */
+  Stopped,
+}
+
+/**
+ * Ordered dispatch for one connection (principle 5): frames reach `@OnData` in stream order,
+ * one at a time. A sync handler's reply is written at once; an async handler holds the
+ * following frames in a bounded queue until it settles, so replies leave in request order
+ * (Redis pipelining semantics). Sync handlers pay no Promise.
+ *
+ * Flow control: past `maxQueuedFrames` queued frames the connection stops reading, and
+ * resumes at `resumeQueuedFrames`; while the outgoing buffer is full nothing is dispatched.
+ */
+export class Dispatcher implements FrameSink<unknown> {
+  private readonly queue: unknown[] = [];
+  private head = 0;
+  private phase = Phase.Open;
+  private inputEnded = false;
+  private closeHandled = false;
+  private failed = false;
+  /** Name of the handler whose promise is in flight; undefined when none is. */
+  private pending: string | undefined = undefined;
+  // Created on the first async handler only: a sync-only protocol allocates no closures.
+  private onSettled: ((value: unknown) => void) | undefined;
+  private onRejected: ((error: unknown) => void) | undefined;
+  /** Frames received but never dispatched because the connection was closing. */
+  discardedFrames = 0;
+  /** Resolves when `@OnClose` (if any) has settled; set by `closed`. */
+  closeHandler: Promise<void> | undefined;
+
+  constructor(
+    private readonly table: HandlerTable,
+    readonly instance: object,
+    private readonly conn: DispatchTarget,
+    private readonly decoder: Decoder<unknown>,
+  ) {}
+
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
+
+  get queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  get bufferedBytes(): number {
+    return this.decoder.bufferedBytes;
+  }
+
+  /** Runs `@OnConnect` (the first job in the connection's serial order). */
+  start(connection: unknown): void {
+    const { onConnect } = this.table;
+    if (onConnect !== undefined) this.invoke(onConnect, connection, this.table.names.connect);
+    else this.conn.dispatchIdle();
+  }
+
+  /** One chunk from the transport; a fatal codec error fails the connection. */
+  onChunk(chunk: Buffer): void {
+    if (this.phase !== Phase.Open) {
+      this.discardedFrames++;
+      return;
+    }
+    try {
+      this.decoder.decode(chunk, this);
+    } catch (error) {
+      this.fail(error as Error, undefined);
+    }
+  }
+
+  frame(frame: unknown): void {
+    if (this.phase === Phase.Stopped) {
+      this.discardedFrames++;
+      return;
+    }
+    if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {
+      this.enqueue(frame);
+      return;
+    }
+    this.invoke(this.table.onData, frame, this.table.names.data);
+  }
+
+  frameError(error: Error): void {
+    if (this.phase === Phase.Stopped) return;
+    if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {
+      this.enqueue(new FailedFrame(error));
+      return;
+    }
+    this.badFrame(error);
+  }
+
+  /** The peer sent FIN: once everything received is handled, the connection ends. */
+  onInputEnd(): void {
+    this.inputEnded = true;
+    if (this.idle) this.conn.dispatchIdle();
+  }
+
+  /** The outgoing buffer drained: run `@OnDrain`, then continue with queued frames. */
+  onDrain(): void {
+    const { onDrain } = this.table;
+    if (onDrain !== undefined && this.phase !== Phase.Stopped) {
+      try {
+        onDrain.call(this.instance);
+      } catch (error) {
+        this.fail(error, this.table.names.drain);
+        return;
+      }
+    }
+    this.pump();
+  }
+
+  /** Graceful shutdown: take no new frames, finish the queued ones. */
+  drain(): void {
+    if (this.phase === Phase.Open) this.phase = Phase.Draining;
+    if (this.idle) this.conn.dispatchIdle();
+  }
+
+  /** Close has begun: drop queued frames, dispatch nothing more. */
+  stop(): void {
+    if (this.phase === Phase.Stopped) return;
+    this.phase = Phase.Stopped;
+    this.discardedFrames += this.queued;
+    this.queue.length = 0;
+    this.head = 0;
+  }
+
+  /** True when no handler is in flight and nothing is queued. */
+  get idle(): boolean {
+    return this.pending === undefined && this.head === this.queue.length;
+  }
+
+  /** True when the peer has finished sending or a drain was requested. */
+  get inputDone(): boolean {
+    return this.inputEnded || this.phase === Phase.Draining;
+  }
+
+  /** The connection has closed: run `@OnClose` once. */
+  closed(reason: CloseReason): void {
+    this.stop();
+    if (this.closeHandled) return;
+    this.closeHandled = true;
+    const { onClose } = this.table;
+    if (onClose === undefined) return;
+    try {
+      const result = onClose.call(this.instance, reason);
+      if (isThenable(result)) {
+        this.closeHandler = Promise.resolve(result).then(
+          () => undefined,
+          (error: unknown) => this.conn.log.error({ err: error }, `${this.table.name}.${this.table.names.close} failed`),
+        );
+      }
+    } catch (error) {
+      this.conn.log.error({ err: error }, `${this.table.name}.${this.table.names.close} failed`);
+    }
+  }
+
+  private enqueue(item: unknown): void {
+    this.queue.push(item);
+    if (this.queue.length - this.head >= this.table.maxQueuedFrames) this.conn.setQueueFull(true);
+  }
+
+  /** Runs queued frames until one is async, the output is full, or the queue is empty. */
+  private pump(): void {
+    const queue = this.queue;
+    while (this.pending === undefined && this.phase !== Phase.Stopped && this.head < queue.length && !this.conn.writeBlocked) {
+      const item = queue[this.head];
+      queue[this.head++] = undefined;
+      if (item instanceof FailedFrame) this.badFrame(item.error);
+      else this.invoke(this.table.onData, item, this.table.names.data);
+    }
+    if (this.head === queue.length && this.head > 0) {
+      queue.length = 0;
+      this.head = 0;
+    }
+    if (this.queue.length - this.head <= this.table.resumeQueuedFrames) this.conn.setQueueFull(false);
+    if (this.idle) this.conn.dispatchIdle();
+  }
+
+  private invoke(handler: (this: object, arg?: unknown) => unknown, arg: unknown, name: string): void {
+    let result: unknown;
+    try {
+      result = handler.call(this.instance, arg);
+    } catch (error) {
+      this.fail(error, name);
+      return;
+    }
+    if (result === undefined) return;
+    if (isThenable(result)) {
+      this.pending = name;
+      this.onSettled ??= (value) => this.settled(value);
+      this.onRejected ??= (error) => this.rejected(error);
+      result.then(this.onSettled, this.onRejected);
+      return;
+    }
+    this.reply(result, name);
+  }
+
+  private reply(value: unknown, name: string): void {
+    try {
+      this.conn.send(value);
+    } catch (error) {
+      this.fail(error, name);
+    }
+  }
+
+  private settled(value: unknown): void {
+    const name = this.pending as string;
+    this.pending = undefined;
+    if (this.phase === Phase.Stopped && this.closeHandled) return; // closed meanwhile: nothing to write to
+    this.conn.beginBatch();
+    if (value !== undefined) this.reply(value, name);
+    this.pump();
+    this.conn.endBatch();
+  }
+
+  private rejected(error: unknown): void {
+    const name = this.pending as string;
+    this.pending = undefined;
+    this.conn.beginBatch();
+    this.fail(error, name);
+    this.conn.endBatch();
+  }
+
+  /** One undecodable frame: `@OnError` answers it (or it is logged) and the stream goes on. */
+  private badFrame(error: Error): void {
+    const { onError } = this.table;
+    if (onError === undefined) {
+      this.conn.log.warn({ err: error }, 'undecodable frame skipped');
+      return;
+    }
+    this.invoke(onError, error, this.table.names.error);
+  }
+
+  /**
+   * A handler or the codec failed: `@OnError` gets the original error and may reply; then the
+   * connection closes with reason "error". No frame is dispatched after this.
+   */
+  private fail(cause: unknown, handlerName: string | undefined): void {
+    if (this.failed || this.closeHandled) return;
+    this.failed = true;
+    this.stop();
+    const error = handlerName === undefined ? asError(cause) : new HandlerError(this.table.name, handlerName, cause);
+    this.conn.log.error({ err: error }, handlerName === undefined ? 'codec error, closing' : 'handler failed, closing');
+    const { onError } = this.table;
+    if (onError === undefined || handlerName === this.table.names.error) {
+      this.conn.closeWithError(error);
+      return;
+    }
+    let result: unknown;
+    try {
+      result = onError.call(this.instance, cause);
+    } catch (second) {
+      this.conn.log.error({ err: second }, `${this.table.name}.${this.table.names.error} failed`);
+      this.conn.closeWithError(error);
+      return;
+    }
+    if (isThenable(result)) {
+      this.pending = this.table.names.error;
+      result.then(
+        (value) => {
+          this.pending = undefined;
+          if (value !== undefined) this.reply(value, this.table.names.error);
+          this.conn.closeWithError(error);
+        },
+        (second: unknown) => {
+          this.pending = undefined;
+          this.conn.log.error({ err: second }, `${this.table.name}.${this.table.names.error} failed`);
+          this.conn.closeWithError(error);
+        },
+      );
+      return;
+    }
+    if (result !== undefined) this.reply(result, this.table.names.error);
+    this.conn.closeWithError(error);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

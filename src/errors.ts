@@ -1,0 +1,89 @@
+/**
+ * The typed errors users can catch. Every error has a stable `code` (listed in README.md,
+ * "Error codes"), carries the numbers involved as fields, and chains its cause.
+ */
+export class TorsionError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The application graph is invalid; thrown by `bootstrap` before any port is bound. */
+export class BootstrapError extends TorsionError {
+  /** The class the problem is about (protocol, provider or module), when there is one. */
+  readonly target: string | undefined;
+
+  constructor(code: string, message: string, options?: { cause?: unknown; target?: string }) {
+    super(code, message, options);
+    this.target = options?.target;
+  }
+}
+
+/** An option passed to a codec, listener or client is invalid (thrown at construction). */
+export class OptionError extends TorsionError {
+  constructor(message: string) {
+    super('TORSION_ERR_INVALID_OPTION', message);
+  }
+}
+
+/** A frame (declared or accumulated) is longer than the codec allows. */
+export class FrameTooLargeError extends TorsionError {
+  constructor(
+    readonly length: number,
+    readonly maxLength: number,
+    detail = 'frame length',
+  ) {
+    super('TORSION_ERR_FRAME_TOO_LARGE', `${detail} (${length}) exceeds the allowed maximum (${maxLength})`);
+  }
+}
+
+/** The peer sent bytes that do not follow the codec's grammar (a bad header, a bad terminator). */
+export class ProtocolError extends TorsionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TORSION_ERR_PROTOCOL', message, options);
+  }
+}
+
+/**
+ * One frame could not be decoded, but the stream is intact (a malformed JSON line):
+ * the error goes to `@OnError` and the connection goes on.
+ */
+export class FrameError extends TorsionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TORSION_ERR_FRAME', message, options);
+  }
+}
+
+/** A handler threw or its promise rejected; the cause is the original error. */
+export class HandlerError extends TorsionError {
+  constructor(
+    readonly protocol: string,
+    readonly handler: string,
+    cause: unknown,
+  ) {
+    super('TORSION_ERR_HANDLER', `${protocol}.${handler} failed: ${describe(cause)}`, { cause });
+  }
+}
+
+/** An outbound connection could not be established (refused, timed out, unreachable). */
+export class ConnectError extends TorsionError {
+  constructor(code: 'TORSION_ERR_CONNECT_REFUSED' | 'TORSION_ERR_CONNECT_TIMEOUT' | 'TORSION_ERR_CONNECT', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** Something was used after the application or connection was closed. */
+export class ClosedError extends TorsionError {
+  constructor(message: string) {
+    super('TORSION_ERR_CLOSED', message);
+  }
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

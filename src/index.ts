@@ -1,0 +1,47 @@
+/**
+ * torsion's public API. Everything a user imports comes from here (and `torsion/testing`).
+ */
+export { Module } from './decorators/module';
+export type { ModuleOptions, Provider, ProviderScope, ClassProvider, ValueProvider, FactoryProvider, ExistingProvider } from './decorators/module';
+export { Protocol } from './decorators/protocol';
+export type { ProtocolOptions } from './decorators/protocol';
+export { Listen } from './decorators/listen';
+export type { ListenOptions, ListenTransport } from './decorators/listen';
+export { OnConnect, OnData, OnClose, OnError, OnDrain } from './decorators/handlers';
+
+export { bootstrap, compileApplication } from './application/bootstrap';
+export type { BootstrapOptions } from './application/bootstrap';
+export { Application, formatAddress } from './application/application';
+export type { ApplicationMetrics, ClientConnection } from './application/application';
+export type { ListenOverride, ListenOverrides } from './application/listen-plan';
+export type { ConnectTarget } from './client/dial';
+
+export { Connection } from './transport/connection';
+export type { CloseReason, ConnectionState } from './transport/connection';
+export type { BoundAddress } from './transport/tcp';
+
+export { Reactor } from './reactor/reactor';
+export { RealClock } from './reactor/clock';
+export type { Clock, TimerHandle } from './reactor/clock';
+export { DelayedCall, LoopingCall } from './reactor/delayed-call';
+
+export { Logger, ConsoleLogger, silentLogger } from './logger';
+export type { LogLevel, ConsoleLoggerOptions } from './logger';
+
+export type { Codec, Decoder, FrameSink, OutputChunks, FrameOf, ReplyOf } from './codec/codec';
+export { raw, RawCodec } from './codec/raw';
+
+export {
+  TorsionError,
+  BootstrapError,
+  OptionError,
+  FrameTooLargeError,
+  ProtocolError,
+  FrameError,
+  HandlerError,
+  ConnectError,
+  ClosedError,
+} from './errors';
+
+// Re-exported so users need not depend on tsyringe directly for the common decorators.
+export { injectable, inject, singleton } from 'tsyringe';

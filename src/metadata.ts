@@ -1,0 +1,103 @@
+import 'reflect-metadata';
+import type { Constructor } from './types';
+import type { ModuleOptions } from './decorators/module';
+import type { ProtocolOptions } from './decorators/protocol';
+import type { ListenOptions } from './decorators/listen';
+
+/**
+ * The only place that reads or writes Reflect metadata. Decorators record here; bootstrap
+ * reads here once and compiles plain tables, so nothing on the per-frame path touches Reflect.
+ */
+
+export type HandlerKind = 'connect' | 'data' | 'close' | 'error' | 'drain';
+
+export interface HandlerRecord {
+  readonly kind: HandlerKind;
+  readonly method: string | symbol;
+}
+
+const MODULE = Symbol('torsion:module');
+const PROTOCOL = Symbol('torsion:protocol');
+const LISTEN = Symbol('torsion:listen');
+const HANDLERS = Symbol('torsion:handlers');
+const HANDLER_MISUSE = Symbol('torsion:handler-misuse');
+
+export function setModule(target: Constructor, options: ModuleOptions): void {
+  Reflect.defineMetadata(MODULE, options, target);
+}
+
+export function getModule(target: unknown): ModuleOptions | undefined {
+  if (typeof target !== 'function') return undefined;
+  return Reflect.getOwnMetadata(MODULE, target) as ModuleOptions | undefined;
+}
+
+export function setProtocol(target: Constructor, options: ProtocolOptions): void {
+  Reflect.defineMetadata(PROTOCOL, options, target);
+}
+
+export function getProtocol(target: unknown): ProtocolOptions | undefined {
+  if (typeof target !== 'function') return undefined;
+  return Reflect.getOwnMetadata(PROTOCOL, target) as ProtocolOptions | undefined;
+}
+
+/** `@Listen` may appear several times on one class; decorators run bottom-up, so prepend. */
+export function addListen(target: Constructor, options: ListenOptions): void {
+  listenClasses.add(target);
+  const list = (Reflect.getOwnMetadata(LISTEN, target) as ListenOptions[] | undefined) ?? [];
+  Reflect.defineMetadata(LISTEN, [options, ...list], target);
+}
+
+/** Every class that carries `@Listen`, so bootstrap can find one left out of every module. */
+const listenClasses = new Set<Constructor>();
+
+export function allListenClasses(): ReadonlySet<Constructor> {
+  return listenClasses;
+}
+
+export function getListens(target: Constructor): readonly ListenOptions[] {
+  return (Reflect.getOwnMetadata(LISTEN, target) as ListenOptions[] | undefined) ?? [];
+}
+
+/** Handler methods, recorded on the class (decorators receive the prototype). */
+export function addHandler(prototype: object, record: HandlerRecord): void {
+  const target = prototype.constructor;
+  const list = (Reflect.getOwnMetadata(HANDLERS, target) as HandlerRecord[] | undefined) ?? [];
+  Reflect.defineMetadata(HANDLERS, [...list, record], target);
+}
+
+/** Handlers declared on the class and its base classes (a subclass inherits its parent's). */
+export function getHandlers(target: Constructor): readonly HandlerRecord[] {
+  const out: HandlerRecord[] = [];
+  for (let c: unknown = target; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    const own = Reflect.getOwnMetadata(HANDLERS, c) as HandlerRecord[] | undefined;
+    if (own) out.unshift(...own);
+  }
+  return out;
+}
+
+/**
+ * A handler decorator placed on something that is not a method (a field, an accessor): recorded
+ * so bootstrap can fail with the class name instead of the decorator throwing at import time.
+ */
+export function addHandlerMisuse(target: Function, description: string): void {
+  const list = (Reflect.getOwnMetadata(HANDLER_MISUSE, target) as string[] | undefined) ?? [];
+  Reflect.defineMetadata(HANDLER_MISUSE, [...list, description], target);
+}
+
+export function getHandlerMisuse(target: Constructor): readonly string[] {
+  return (Reflect.getOwnMetadata(HANDLER_MISUSE, target) as string[] | undefined) ?? [];
+}
+
+/**
+ * Constructor parameter tokens as tsyringe will resolve them: the emitted design types,
+ * overridden by `@inject(token)` (tsyringe keeps those under "injectionTokens").
+ * `undefined` means the class has no emitted metadata (no decorator at all).
+ */
+export function getConstructorParams(target: Constructor): unknown[] | undefined {
+  const design = Reflect.getMetadata('design:paramtypes', target) as unknown[] | undefined;
+  const injected = Reflect.getOwnMetadata('injectionTokens', target) as Record<string, unknown> | undefined;
+  if (design === undefined && injected === undefined) return undefined;
+  const params = design ? [...design] : [];
+  if (injected) for (const key of Object.keys(injected)) params[Number(key)] = injected[key];
+  return params;
+}

@@ -1,0 +1,51 @@
+/**
+ * What a protocol talks to (Twisted's ITransport, Netty's Channel). Inject it by type:
+ * `constructor(private readonly conn: Connection) {}`.
+ *
+ * Ordering: bytes are written in call order; replies returned by handlers and calls to
+ * `write`/`send` made during one read are gathered into one socket write.
+ * Buffering: `write` returns false once the connection's outgoing buffer is over its
+ * high-water mark; torsion then stops reading from that peer until the buffer drains.
+ * After close: writes are dropped and counted in `droppedWrites`; they never throw.
+ */
+export abstract class Connection {
+  /** Unique within the process, increasing. */
+  abstract readonly id: number;
+  abstract readonly state: ConnectionState;
+  abstract readonly remoteAddress: string;
+  abstract readonly remotePort: number;
+  abstract readonly localAddress: string;
+  abstract readonly localPort: number;
+  /** 'tcp' | 'tls' | 'unix' | 'memory' ... */
+  abstract readonly transport: string;
+  /** Writes dropped because the connection was closing or closed. */
+  abstract readonly droppedWrites: number;
+  /** How this connection ended; undefined while open. */
+  abstract readonly closeReason: CloseReason | undefined;
+
+  /** Writes raw bytes, bypassing the codec. Returns false when the buffer is full. */
+  abstract write(data: Buffer | Uint8Array | string): boolean;
+  /** Encodes `value` with the protocol's codec (a line gets its delimiter) and writes it. */
+  abstract send(value: unknown): boolean;
+  /** Flushes what is written, waits for in-flight handlers, then closes. Reason: done. */
+  abstract end(): void;
+  /** Closes now, discarding unwritten data. Reason: aborted (with `error` when given). */
+  abstract destroy(error?: Error): void;
+  /** Stops reading from the peer (and so dispatching) until `resume()`. */
+  abstract pause(): void;
+  abstract resume(): void;
+}
+
+export type ConnectionState = 'open' | 'closing' | 'closed';
+
+/**
+ * Why a connection ended:
+ * - done: a clean end by either side (the peer's FIN, our `end()`, `app.close()`);
+ * - lost: the transport failed (ECONNRESET, EPIPE, a timeout);
+ * - aborted: `destroy()` was called;
+ * - error: a handler or the codec failed; `error` says how.
+ */
+export interface CloseReason {
+  readonly kind: 'done' | 'lost' | 'aborted' | 'error';
+  readonly error?: Error;
+}

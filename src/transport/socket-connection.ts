@@ -1,0 +1,101 @@
+import type { Socket } from 'node:net';
+import type { Codec } from '../codec/codec';
+import type { Reactor } from '../reactor/reactor';
+import { StreamConnection } from './stream-connection';
+
+/** Lets module-level listeners find their connection without a closure per socket (as ws does). */
+const kConnection = Symbol('torsion:connection');
+
+type OwnedSocket = Socket & { [kConnection]: SocketConnection };
+
+/**
+ * A Connection over a `net.Socket` (TCP, Unix, and TLS sockets, which extend it). Opened with
+ * `allowHalfOpen`, so a peer's FIN does not cut off replies to what it sent before it.
+ */
+export class SocketConnection extends StreamConnection {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  private lastError: Error | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    reactor: Reactor,
+    codec: Codec<unknown, unknown>,
+    writeHighWaterMark: number,
+    readonly transport: string,
+  ) {
+    super(reactor, codec, writeHighWaterMark);
+    // Read once: node:net clears these when the socket closes, and logs need them after.
+    this.remoteAddress = socket.remoteAddress ?? socket.remoteFamily ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.localAddress = socket.localAddress ?? '';
+    this.localPort = socket.localPort ?? 0;
+    (socket as OwnedSocket)[kConnection] = this;
+    socket.setNoDelay(true);
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.on('drain', onDrain);
+  }
+
+  protected transportWrite(data: Buffer | string): boolean {
+    return this.socket.write(data);
+  }
+
+  protected transportEnd(): void {
+    this.socket.end();
+  }
+
+  protected transportDestroy(error?: Error): void {
+    // The error is ours (the reason), not the socket's: do not pass it to socket.destroy,
+    // which would emit it as an 'error' event.
+    void error;
+    this.socket.destroy();
+  }
+
+  protected transportSetReading(reading: boolean): void {
+    if (reading) this.socket.resume();
+    else this.socket.pause();
+  }
+
+  /** @internal socket event entry points */
+  static dataFrom(socket: Socket, chunk: Buffer): void {
+    (socket as OwnedSocket)[kConnection].received(chunk);
+  }
+
+  static endFrom(socket: Socket): void {
+    (socket as OwnedSocket)[kConnection].peerEnded();
+  }
+
+  static errorFrom(socket: Socket, error: Error): void {
+    (socket as OwnedSocket)[kConnection].lastError = error;
+  }
+
+  static closeFrom(socket: Socket): void {
+    const conn = (socket as OwnedSocket)[kConnection];
+    conn.transportClosed(conn.lastError === undefined ? 'done' : 'lost', conn.lastError);
+  }
+
+  static drainFrom(socket: Socket): void {
+    (socket as OwnedSocket)[kConnection].drained();
+  }
+}
+
+function onData(this: Socket, chunk: Buffer): void {
+  SocketConnection.dataFrom(this, chunk);
+}
+function onEnd(this: Socket): void {
+  SocketConnection.endFrom(this);
+}
+function onError(this: Socket, error: Error): void {
+  SocketConnection.errorFrom(this, error);
+}
+function onClose(this: Socket): void {
+  SocketConnection.closeFrom(this);
+}
+function onDrain(this: Socket): void {
+  SocketConnection.drainFrom(this);
+}

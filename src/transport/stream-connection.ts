@@ -1,0 +1,295 @@
+import type { Codec, OutputChunks } from '../codec/codec';
+import type { Dispatcher, DispatchTarget } from '../dispatch/dispatcher';
+import type { Logger } from '../logger';
+import type { Reactor, ReactorConnection } from '../reactor/reactor';
+import type { DelayedCall } from '../reactor/delayed-call';
+import { Connection, type CloseReason, type ConnectionState } from './connection';
+
+// Why reading is paused; reading resumes when no reason is left.
+const PAUSED_BY_USER = 1;
+const PAUSED_BY_WRITES = 2;
+const PAUSED_BY_QUEUE = 4;
+const PAUSED_BY_CLOSE = 8;
+
+let nextId = 1;
+
+/** How long an ending connection may take to flush before it is destroyed. */
+const CLOSE_TIMEOUT_MS = 30_000;
+
+/**
+ * The transport-independent half of a stream connection (TCP, TLS, Unix, in-memory): write
+ * gathering, flow control, the close state machine and close reasons. A subclass moves bytes
+ * (`transport*` methods) and reports transport events (`received`, `drained`, `peerEnded`,
+ * `transportClosed`).
+ */
+export abstract class StreamConnection extends Connection implements DispatchTarget, ReactorConnection {
+  readonly id = nextId++;
+  state: ConnectionState = 'open';
+  closeReason: CloseReason | undefined = undefined;
+  droppedWrites = 0;
+  writeBlocked = false;
+  readonly finished: Promise<void>;
+  private dispatcher: Dispatcher | undefined;
+  private readonly out: OutputChunks = [];
+  /** Characters/bytes gathered in `out` (string length approximates bytes; close enough for a bound). */
+  private outSize = 0;
+  private batchDepth = 0;
+  private pausedBy = 0;
+  /** `end()` was asked for; the transport ends once no handler is in flight. */
+  private ending = false;
+  /** The transport was told to end or was destroyed: later writes are dropped. */
+  private transportDone = false;
+  private closeTimer: DelayedCall | undefined;
+  private logger: Logger | undefined;
+  private resolveFinished!: () => void;
+  /** Set by whoever opened the connection; runs once when it has closed. */
+  onRelease: (() => void) | undefined;
+
+  constructor(
+    protected readonly reactor: Reactor,
+    readonly codec: Codec<unknown, unknown>,
+    protected readonly writeHighWaterMark: number,
+  ) {
+    super();
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    reactor.connections.add(this);
+  }
+
+  /** A logger bound to this connection's id and peer (created on first use). */
+  get log(): Logger {
+    this.logger ??= this.reactor.logger.child({ conn: this.id, peer: `${this.remoteAddress}:${this.remotePort}` });
+    return this.logger;
+  }
+
+  /** The protocol instance serving this connection (undefined until attached). */
+  get protocol(): object | undefined {
+    return this.dispatcher?.instance;
+  }
+
+  /** Connects the dispatcher and runs `@OnConnect`. */
+  attach(dispatcher: Dispatcher): void {
+    this.dispatcher = dispatcher;
+    this.beginBatch();
+    dispatcher.start(this);
+    this.endBatch();
+  }
+
+  get discardedFrames(): number {
+    return this.dispatcher?.discardedFrames ?? 0;
+  }
+
+  // --- the Connection API -------------------------------------------------------------
+
+  write(data: Buffer | Uint8Array | string): boolean {
+    if (this.transportDone) {
+      this.droppedWrites++;
+      return false;
+    }
+    const bytes = typeof data === 'string' || Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (this.batchDepth > 0) {
+      this.out.push(bytes);
+      this.outSize += bytes.length;
+      if (this.outSize >= this.writeHighWaterMark) this.flush();
+      return !this.writeBlocked;
+    }
+    if (!this.transportWrite(bytes)) this.blockWrites();
+    return !this.writeBlocked;
+  }
+
+  send(value: unknown): boolean {
+    if (this.transportDone) {
+      this.droppedWrites++;
+      return false;
+    }
+    const out = this.out;
+    const before = out.length;
+    this.codec.encode(value, out);
+    for (let i = before; i < out.length; i++) this.outSize += out[i].length;
+    if (this.batchDepth === 0 || this.outSize >= this.writeHighWaterMark) this.flush();
+    return !this.writeBlocked;
+  }
+
+  end(): void {
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    this.ending = true;
+    this.setPaused(PAUSED_BY_CLOSE, true);
+    this.dispatcher?.stop();
+    this.maybeFinishEnd();
+  }
+
+  destroy(error?: Error): void {
+    if (this.transportDone && this.state === 'closed') return;
+    this.closeReason ??= { kind: 'aborted', error };
+    this.state = this.state === 'closed' ? 'closed' : 'closing';
+    this.dispatcher?.stop();
+    this.transportDone = true;
+    this.out.length = 0;
+    this.outSize = 0;
+    this.transportDestroy(error);
+  }
+
+  pause(): void {
+    this.setPaused(PAUSED_BY_USER, true);
+  }
+
+  resume(): void {
+    this.setPaused(PAUSED_BY_USER, false);
+  }
+
+  // --- for the dispatcher and the reactor ----------------------------------------------
+
+  beginBatch(): void {
+    this.batchDepth++;
+  }
+
+  endBatch(): void {
+    if (--this.batchDepth > 0) return;
+    this.flush();
+    if (this.ending) this.maybeFinishEnd();
+  }
+
+  setQueueFull(full: boolean): void {
+    this.setPaused(PAUSED_BY_QUEUE, full);
+  }
+
+  dispatchIdle(): void {
+    const d = this.dispatcher;
+    if (this.ending) this.maybeFinishEnd();
+    else if (d !== undefined && d.inputDone && this.state === 'open') this.end();
+  }
+
+  /** Graceful shutdown (reactor.stop): stop reading, finish queued frames, then end. */
+  drain(): void {
+    if (this.state !== 'open') return;
+    this.setPaused(PAUSED_BY_CLOSE, true);
+    if (this.dispatcher === undefined) this.end();
+    else this.dispatcher.drain();
+  }
+
+  closeWithError(error: Error): void {
+    if (this.state === 'closed') return;
+    this.closeReason ??= { kind: 'error', error };
+    this.state = 'closing';
+    this.ending = true;
+    this.setPaused(PAUSED_BY_CLOSE, true);
+    this.dispatcher?.stop();
+    this.maybeFinishEnd();
+  }
+
+  // --- for subclasses: transport events -------------------------------------------------
+
+  /** Bytes from the peer. Everything written while handling them leaves in one write. */
+  protected received(chunk: Buffer): void {
+    this.batchDepth++;
+    try {
+      (this.dispatcher as Dispatcher).onChunk(chunk);
+    } finally {
+      this.endBatch();
+    }
+  }
+
+  /** The outgoing buffer drained below its high-water mark. */
+  protected drained(): void {
+    if (!this.writeBlocked) return;
+    this.writeBlocked = false;
+    this.setPaused(PAUSED_BY_WRITES, false);
+    this.beginBatch();
+    this.dispatcher?.onDrain();
+    this.endBatch();
+  }
+
+  /** The peer will send no more (FIN). Replies to what it sent are still written. */
+  protected peerEnded(): void {
+    if (this.dispatcher === undefined) this.end();
+    else this.dispatcher.onInputEnd();
+  }
+
+  /** The transport is closed; `kind` applies unless a reason was already set by us. */
+  protected transportClosed(kind: 'done' | 'lost', error?: Error): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.transportDone = true;
+    this.closeReason ??= { kind, error };
+    this.closeTimer?.cancel();
+    this.reactor.connections.delete(this);
+    this.dispatcher?.closed(this.closeReason);
+    this.released();
+    const handler = this.dispatcher?.closeHandler;
+    if (handler === undefined) this.resolveFinished();
+    else void handler.then(this.resolveFinished);
+  }
+
+  /** Called once closed: releases per-connection resources (the DI scope). */
+  private released(): void {
+    const release = this.onRelease;
+    this.onRelease = undefined;
+    release?.();
+  }
+
+  protected abstract transportWrite(data: Buffer | string): boolean;
+  /** Flush, then close (FIN). */
+  protected abstract transportEnd(): void;
+  protected abstract transportDestroy(error?: Error): void;
+  protected abstract transportSetReading(reading: boolean): void;
+
+  // --- internals ------------------------------------------------------------------------
+
+  private maybeFinishEnd(): void {
+    if (this.transportDone || this.batchDepth > 0 || this.dispatcher?.busy) return;
+    this.closeReason ??= { kind: 'done' };
+    this.flush();
+    this.transportDone = true;
+    this.transportEnd();
+    if (this.state !== 'closed') {
+      // A peer that never reads could hold a flushing socket open forever.
+      this.closeTimer = this.reactor.callLater(CLOSE_TIMEOUT_MS, () => this.transportDestroy());
+    }
+  }
+
+  private flush(): void {
+    const out = this.out;
+    const n = out.length;
+    if (n === 0) return;
+    const data = n === 1 ? out[0] : gather(out);
+    out.length = 0;
+    this.outSize = 0;
+    if (this.transportDone) {
+      this.droppedWrites++;
+      return;
+    }
+    if (!this.transportWrite(data)) this.blockWrites();
+  }
+
+  private blockWrites(): void {
+    if (this.writeBlocked) return;
+    this.writeBlocked = true;
+    this.setPaused(PAUSED_BY_WRITES, true);
+  }
+
+  private setPaused(reason: number, on: boolean): void {
+    const before = this.pausedBy;
+    this.pausedBy = on ? before | reason : before & ~reason;
+    if ((before === 0) !== (this.pausedBy === 0) && !this.transportDone) this.transportSetReading(this.pausedBy === 0);
+  }
+}
+
+/** One write for many pieces: strings joined as strings, anything else as one Buffer. */
+function gather(out: OutputChunks): Buffer | string {
+  let strings = true;
+  for (let i = 0; i < out.length; i++) {
+    if (typeof out[i] !== 'string') {
+      strings = false;
+      break;
+    }
+  }
+  if (strings) return (out as string[]).join('');
+  const buffers: Buffer[] = new Array(out.length);
+  let total = 0;
+  for (let i = 0; i < out.length; i++) {
+    const piece = out[i];
+    buffers[i] = typeof piece === 'string' ? Buffer.from(piece) : piece;
+    total += buffers[i].length;
+  }
+  return Buffer.concat(buffers, total);
+}

@@ -1,0 +1,22 @@
+import type { InjectionToken } from 'tsyringe';
+
+/** Any class (abstract ones included): protocols, modules, services. */
+export type Constructor<T = unknown> = abstract new (...args: any[]) => T;
+/** A class that can be instantiated. */
+export type ConcreteConstructor<T = unknown> = new (...args: any[]) => T;
+
+export type Token<T = unknown> = InjectionToken<T>;
+
+/** Names a token for error messages. */
+export function tokenName(token: unknown): string {
+  if (typeof token === 'function') return token.name || '<anonymous class>';
+  if (typeof token === 'symbol') return token.toString();
+  if (typeof token === 'string') return JSON.stringify(token);
+  if (token !== null && typeof token === 'object' && 'token' in token) return tokenName((token as { token: unknown }).token);
+  return String(token);
+}
+
+/** tsyringe types tokens as concrete classes; abstract classes (Connection, Logger) are fine at run time. */
+export function classToken<T>(cls: Constructor<T>): InjectionToken<T> {
+  return cls as unknown as InjectionToken<T>;
+}
