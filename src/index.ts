@@ -19,6 +19,9 @@ export type { ConnectTarget } from './client/dial';
 export { Connection } from './transport/connection';
 export type { CloseReason, ConnectionState } from './transport/connection';
 export type { BoundAddress } from './transport/tcp';
+export type { TlsInfo } from './transport/tls-info';
+export { TLS_MATERIAL } from './transport/tls';
+export type { TlsListenOptions, TlsMaterial } from './transport/tls';
 
 export { Reactor } from './reactor/reactor';
 export { RealClock } from './reactor/clock';

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { DependencyContainer } from 'tsyringe';
-import { dialStream, type ConnectTarget } from '../client/dial';
+import type { ConnectTarget } from '../client/dial';
+import { openClient } from '../client/open-client';
 import type { HandlerTable } from '../dispatch/handler-table';
 import { BootstrapError, ClosedError, TorsionError, describe } from '../errors';
 import type { Reactor } from '../reactor/reactor';
@@ -67,17 +68,7 @@ export class Application {
   /** Opens an outbound connection served by an instance of `protocol` (Twisted's connectTCP). */
   async connect<T>(protocol: Constructor<T>, target: ConnectTarget): Promise<ClientConnection<T>> {
     if (!this.reactor.running) throw new ClosedError(`cannot connect ${protocol.name}: the application is closing`);
-    const table = this.table(protocol);
-    const transport = target.transport ?? 'tcp';
-    if (transport !== 'tcp' && transport !== 'unix') {
-      throw new TorsionError('TORSION_ERR_INVALID_OPTION', `connect(${protocol.name}) asks for transport '${transport}', which this build does not dial`);
-    }
-    const socket = await dialStream(this.reactor, target, table.writeHighWaterMark);
-    const conn = new SocketConnection(socket, this.reactor, table.codec, table.writeHighWaterMark, transport);
-    const instance = openConnection(this.container, this.reactor, table, conn);
-    if (instance === undefined) {
-      throw new TorsionError('TORSION_ERR_PROTOCOL_FAILED', `building ${protocol.name} for the connection to ${socket.remoteAddress}:${socket.remotePort} failed`, { cause: conn.closeReason?.error });
-    }
+    const { instance, connection: conn } = await openClient(this.container, this.reactor, this.table(protocol), target);
     return { protocol: instance as T, connection: conn, closed: conn.finished.then(() => conn.closeReason as CloseReason) };
   }
 
@@ -105,7 +96,7 @@ export class Application {
     for (const plan of this.plans) {
       let listener: Listener;
       try {
-        listener = await (binders.get(plan.transport) as NonNullable<ReturnType<typeof binders.get>>)(plan, accept);
+        listener = await (binders.get(plan.transport) as NonNullable<ReturnType<typeof binders.get>>)(plan, accept, { container: this.container, reactor: this.reactor });
       } catch (error) {
         await this.reactor.stop({ timeoutMs: 0 });
         const where = plan.options.path ?? `${plan.options.host ?? '*'}:${String(plan.options.port)}`;

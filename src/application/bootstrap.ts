@@ -6,6 +6,7 @@ import { allListenClasses } from '../metadata';
 import { RealClock, type Clock } from '../reactor/clock';
 import { Reactor } from '../reactor/reactor';
 import { Connection } from '../transport/connection';
+import { TLS_MATERIAL, type TlsMaterial } from '../transport/tls';
 import { classToken, tokenName, type Constructor } from '../types';
 import type { Provider } from '../decorators/module';
 import { Application } from './application';
@@ -30,6 +31,8 @@ export interface BootstrapOptions {
    * process, e.g. a server and its gateway started in one test.
    */
   unlistedListen?: 'error' | 'ignore';
+  /** Key material for every `transport: 'tls'` listener that does not bring its own (`@Listen({ tls })`). */
+  tls?: TlsMaterial;
 }
 
 /**
@@ -53,6 +56,7 @@ export function compileApplication(rootModule: Constructor, options: BootstrapOp
   root.register(Reactor, { useValue: reactor });
   root.register(classToken(Logger), { useValue: logger });
   root.register(Application, { useValue: app });
+  if (options.tls !== undefined) root.register(TLS_MATERIAL, { useValue: options.tls });
   registerProviders(root, graph.providers.values());
   instantiateSingletons(root, graph.providers.values());
   return app;

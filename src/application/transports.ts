@@ -1,7 +1,10 @@
 import type { Socket } from 'node:net';
+import type { DependencyContainer } from 'tsyringe';
+import type { Reactor } from '../reactor/reactor';
 import type { ListenPlan } from './listen-plan';
 import type { BoundAddress } from '../transport/tcp';
 import { boundAddress, closeServer, listenStream } from '../transport/tcp';
+import { bindTls } from '../transport/tls';
 
 /** A bound listener, owned by the reactor. */
 export interface Listener {
@@ -12,8 +15,14 @@ export interface Listener {
 /** Hands each accepted stream socket to the application (which opens a Connection). */
 export type AcceptStream = (plan: ListenPlan, socket: Socket, transport: string) => void;
 
+/** What a binder may use besides its plan: the root container (TLS material, UDP protocol instances) and the reactor. */
+export interface BindContext {
+  readonly container: DependencyContainer;
+  readonly reactor: Reactor;
+}
+
 /** Binds one listener; rejects with the OS error (EADDRINUSE, EACCES...). */
-export type Binder = (plan: ListenPlan, accept: AcceptStream) => Promise<Listener>;
+export type Binder = (plan: ListenPlan, accept: AcceptStream, context: BindContext) => Promise<Listener>;
 
 const bindTcp: Binder = async (plan, accept) => {
   const { options } = plan;
@@ -25,4 +34,7 @@ const bindTcp: Binder = async (plan, accept) => {
 };
 
 /** Transport name -> binder. Each transport module adds its entry here. */
-export const binders = new Map<string, Binder>([['tcp', bindTcp]]);
+export const binders = new Map<string, Binder>([
+  ['tcp', bindTcp],
+  ['tls', bindTls],
+]);

@@ -1,57 +1,91 @@
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { ConnectError, OptionError } from '../errors';
 import type { Reactor } from '../reactor/reactor';
 
 /** Where a client connects. */
 export interface ConnectTarget {
-  /** Default 'tcp'. */
+  /** 'tcp' (default), 'tls' or 'unix'. */
   transport?: string;
   /** Default '127.0.0.1'. */
   host?: string;
   port?: number;
-  /** Unix socket path. */
+  /** Unix socket path (transport 'unix'; a path alone implies it). */
   path?: string;
   /** Give up after this long (reactor clock); default 10 s. */
   timeoutMs?: number;
-  /** Further transport-specific options (TLS...). */
+  /**
+   * node:tls client options for transport 'tls': ca, servername (default: the host, unless it is
+   * an IP address), cert/key for a client certificate, ALPNProtocols, minVersion (default 'TLSv1.2')...
+   */
+  tls?: tls.ConnectionOptions;
+  /** Further transport-specific options. */
   [option: string]: unknown;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const STREAM_TRANSPORTS = new Set(['tcp', 'tls', 'unix']);
+
+/** The transport a target asks for, checked: 'tcp' | 'tls' | 'unix'. */
+export function targetTransport(target: ConnectTarget): string {
+  const transport = target.transport ?? (target.path !== undefined ? 'unix' : 'tcp');
+  if (!STREAM_TRANSPORTS.has(transport)) {
+    throw new OptionError(`connect transport must be one of ${[...STREAM_TRANSPORTS].join(', ')}, got '${transport}'`);
+  }
+  if (transport === 'unix' && typeof target.path !== 'string') throw new OptionError(`connect with transport 'unix' needs a path`);
+  return transport;
+}
+
+/** `host:port` or the path, for messages. */
+export function describeTarget(target: ConnectTarget): string {
+  return target.path ?? `${target.host ?? '127.0.0.1'}:${String(target.port)}`;
+}
 
 /**
- * Opens a stream socket; resolves once connected, rejects with a `ConnectError`
+ * Opens a stream socket (TCP, TLS or Unix); resolves once connected (for TLS: once the handshake
+ * is done and the server's certificate verified), rejects with a `ConnectError`
  * (TORSION_ERR_CONNECT_REFUSED / _TIMEOUT / _CONNECT) naming the address.
  */
 export function dialStream(reactor: Reactor, target: ConnectTarget, highWaterMark: number): Promise<net.Socket> {
+  const transport = targetTransport(target);
   const timeoutMs = target.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new OptionError(`connect timeoutMs must be a positive number, got ${timeoutMs}`);
-  const where = target.path ?? `${target.host ?? '127.0.0.1'}:${String(target.port)}`;
-  // highWaterMark reaches the socket's stream options (node:net passes them on), though @types/node omits it.
-  const options = (
-    target.path !== undefined
-      ? { path: target.path, allowHalfOpen: true, highWaterMark }
-      : { host: target.host ?? '127.0.0.1', port: target.port as number, allowHalfOpen: true, highWaterMark }
-  ) as unknown as net.NetConnectOpts;
-  if (target.path === undefined && (!Number.isInteger(target.port) || (target.port as number) < 1 || (target.port as number) > 65535)) {
+  const where = describeTarget(target);
+  const host = target.host ?? '127.0.0.1';
+  if (transport !== 'unix' && (!Number.isInteger(target.port) || (target.port as number) < 1 || (target.port as number) > 65535)) {
     throw new OptionError(`connect needs a port from 1 to 65535 (or a path), got ${String(target.port)}`);
   }
+  // highWaterMark reaches the socket's stream options (node:net passes them on), though @types/node omits it.
+  const base = (transport === 'unix' ? { path: target.path, allowHalfOpen: true, highWaterMark } : { host, port: target.port as number, allowHalfOpen: true, highWaterMark }) as unknown as net.NetConnectOpts;
   return new Promise((resolve, reject) => {
-    const socket = net.connect(options);
+    let socket: net.Socket;
+    let ready: string;
+    if (transport === 'tls') {
+      const servername = target.tls?.servername ?? (net.isIP(host) === 0 ? host : undefined);
+      socket = tls.connect({ minVersion: 'TLSv1.2', ...target.tls, ...(base as tls.ConnectionOptions), servername });
+      ready = 'secureConnect';
+    } else {
+      socket = net.connect(base);
+      ready = 'connect';
+    }
     const timer = reactor.callLater(timeoutMs, () => {
+      socket.off('error', onError);
+      socket.on('error', ignore);
       socket.destroy();
-      reject(new ConnectError('TORSION_ERR_CONNECT_TIMEOUT', `connecting to ${where} timed out after ${timeoutMs} ms`));
+      reject(new ConnectError('TORSION_ERR_CONNECT_TIMEOUT', `connecting to ${transport} ${where} timed out after ${timeoutMs} ms`));
     });
     const onError = (error: NodeJS.ErrnoException): void => {
       timer.cancel();
-      const code = error.code === 'ECONNREFUSED' ? 'TORSION_ERR_CONNECT_REFUSED' : 'TORSION_ERR_CONNECT';
-      reject(new ConnectError(code, `connecting to ${where} failed: ${error.message}`, { cause: error }));
+      const code = error.code === 'ECONNREFUSED' || error.code === 'ENOENT' ? 'TORSION_ERR_CONNECT_REFUSED' : 'TORSION_ERR_CONNECT';
+      reject(new ConnectError(code, `connecting to ${transport} ${where} failed: ${error.message}`, { cause: error }));
     };
     socket.once('error', onError);
-    socket.once('connect', () => {
+    socket.once(ready, () => {
       timer.cancel();
       socket.off('error', onError);
       resolve(socket);
     });
   });
 }
+
+function ignore(): void {}

@@ -1,3 +1,5 @@
+import type { TlsInfo } from './tls-info';
+
 /**
  * What a protocol talks to (Twisted's ITransport, Netty's Channel). Inject it by type:
  * `constructor(private readonly conn: Connection) {}`.
@@ -22,6 +24,10 @@ export abstract class Connection {
   abstract readonly droppedWrites: number;
   /** How this connection ended; undefined while open. */
   abstract readonly closeReason: CloseReason | undefined;
+  /** What TLS negotiated (protocol, cipher, peer certificate, ALPN, SNI); undefined on plain transports. */
+  get tls(): TlsInfo | undefined {
+    return undefined;
+  }
 
   /** Writes raw bytes, bypassing the codec. Returns false when the buffer is full. */
   abstract write(data: Buffer | Uint8Array | string): boolean;

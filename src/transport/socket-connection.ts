@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Codec } from '../codec/codec';
 import type { Reactor } from '../reactor/reactor';
 import { StreamConnection } from './stream-connection';
+import { readTlsInfo, type TlsInfo } from './tls-info';
 
 /** Lets module-level listeners find their connection without a closure per socket (as ws does). */
 const kConnection = Symbol('torsion:connection');
@@ -18,6 +19,7 @@ export class SocketConnection extends StreamConnection {
   readonly localAddress: string;
   readonly localPort: number;
   private lastError: Error | undefined;
+  private readonly tlsInfo: TlsInfo | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -32,6 +34,8 @@ export class SocketConnection extends StreamConnection {
     this.remotePort = socket.remotePort ?? 0;
     this.localAddress = socket.localAddress ?? '';
     this.localPort = socket.localPort ?? 0;
+    // Connections are opened after the handshake, so what TLS negotiated is known (and fixed) here.
+    this.tlsInfo = readTlsInfo(socket);
     (socket as OwnedSocket)[kConnection] = this;
     socket.setNoDelay(true);
     socket.on('data', onData);
@@ -39,6 +43,10 @@ export class SocketConnection extends StreamConnection {
     socket.on('error', onError);
     socket.on('close', onClose);
     socket.on('drain', onDrain);
+  }
+
+  override get tls(): TlsInfo | undefined {
+    return this.tlsInfo;
   }
 
   protected transportWrite(data: Buffer | string): boolean {

@@ -1,0 +1,34 @@
+import type { DependencyContainer } from 'tsyringe';
+import { openConnection } from '../application/open-connection';
+import type { HandlerTable } from '../dispatch/handler-table';
+import { ClosedError, TorsionError } from '../errors';
+import type { Reactor } from '../reactor/reactor';
+import { SocketConnection } from '../transport/socket-connection';
+import { describeTarget, dialStream, targetTransport, type ConnectTarget } from './dial';
+
+/** A connected client: its protocol instance and connection. */
+export interface OpenedClient {
+  readonly instance: object;
+  readonly connection: SocketConnection;
+}
+
+/**
+ * Dials `target` and serves the connection with a new instance of `table`'s protocol, in its
+ * own DI scope like an accepted connection (`@OnConnect` runs before this resolves).
+ * Rejects with ConnectError (refused, timeout), ClosedError (the app closed meanwhile), or
+ * TORSION_ERR_PROTOCOL_FAILED when the protocol instance could not be built.
+ */
+export async function openClient(container: DependencyContainer, reactor: Reactor, table: HandlerTable, target: ConnectTarget): Promise<OpenedClient> {
+  const transport = targetTransport(target);
+  const socket = await dialStream(reactor, target, table.writeHighWaterMark);
+  if (!reactor.running) {
+    socket.destroy();
+    throw new ClosedError(`connected ${table.name} to ${describeTarget(target)}, but the application is closing`);
+  }
+  const conn = new SocketConnection(socket, reactor, table.codec, table.writeHighWaterMark, transport);
+  const instance = openConnection(container, reactor, table, conn);
+  if (instance === undefined) {
+    throw new TorsionError('TORSION_ERR_PROTOCOL_FAILED', `building ${table.name} for the connection to ${transport} ${describeTarget(target)} failed`, { cause: conn.closeReason?.error });
+  }
+  return { instance, connection: conn };
+}
