@@ -5,6 +5,7 @@ import type { ListenPlan } from './listen-plan';
 import type { BoundAddress } from '../transport/tcp';
 import { boundAddress, closeServer, listenStream } from '../transport/tcp';
 import { bindTls } from '../transport/tls';
+import { bindUnix } from '../transport/unix';
 
 /** A bound listener, owned by the reactor. */
 export interface Listener {
@@ -37,4 +38,5 @@ const bindTcp: Binder = async (plan, accept) => {
 export const binders = new Map<string, Binder>([
   ['tcp', bindTcp],
   ['tls', bindTls],
+  ['unix', bindUnix],
 ]);
