@@ -15,6 +15,12 @@ export { Application, formatAddress } from './application/application';
 export type { ApplicationMetrics, ClientConnection } from './application/application';
 export type { ListenOverride, ListenOverrides } from './application/listen-plan';
 export type { ConnectTarget } from './client/dial';
+export { Connect } from './decorators/connect';
+export type { ConnectOptions } from './decorators/connect';
+export { ReconnectPolicy } from './client/reconnect-policy';
+export type { ReconnectOptions } from './client/reconnect-policy';
+export { ReconnectingClient } from './client/reconnecting-client';
+export type { ClientState } from './client/reconnecting-client';
 
 export { Connection } from './transport/connection';
 export type { CloseReason, ConnectionState } from './transport/connection';

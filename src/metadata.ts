@@ -3,6 +3,7 @@ import type { Constructor } from './types';
 import type { ModuleOptions } from './decorators/module';
 import type { ProtocolOptions } from './decorators/protocol';
 import type { ListenOptions } from './decorators/listen';
+import type { ConnectOptions } from './decorators/connect';
 
 /**
  * The only place that reads or writes Reflect metadata. Decorators record here; bootstrap
@@ -21,6 +22,7 @@ const PROTOCOL = Symbol('torsion:protocol');
 const LISTEN = Symbol('torsion:listen');
 const HANDLERS = Symbol('torsion:handlers');
 const HANDLER_MISUSE = Symbol('torsion:handler-misuse');
+const CONNECT = Symbol('torsion:connect');
 
 export function setModule(target: Constructor, options: ModuleOptions): void {
   Reflect.defineMetadata(MODULE, options, target);
@@ -56,6 +58,15 @@ export function allListenClasses(): ReadonlySet<Constructor> {
 
 export function getListens(target: Constructor): readonly ListenOptions[] {
   return (Reflect.getOwnMetadata(LISTEN, target) as ListenOptions[] | undefined) ?? [];
+}
+
+/** `@Connect` options (one per class): an outbound client started at bootstrap. */
+export function setConnect(target: Constructor, options: ConnectOptions): void {
+  Reflect.defineMetadata(CONNECT, options, target);
+}
+
+export function getConnect(target: Constructor): ConnectOptions | undefined {
+  return Reflect.getOwnMetadata(CONNECT, target) as ConnectOptions | undefined;
 }
 
 /** Handler methods, recorded on the class (decorators receive the prototype). */

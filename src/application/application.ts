@@ -2,6 +2,8 @@ import type { Socket } from 'node:net';
 import type { DependencyContainer } from 'tsyringe';
 import type { ConnectTarget } from '../client/dial';
 import { openClient } from '../client/open-client';
+import type { ReconnectingClient } from '../client/reconnecting-client';
+import { planClients, startClients } from '../client/start-clients';
 import type { HandlerTable } from '../dispatch/handler-table';
 import { BootstrapError, ClosedError, TorsionError, describe } from '../errors';
 import type { Reactor } from '../reactor/reactor';
@@ -35,6 +37,7 @@ export interface ApplicationMetrics {
  */
 export class Application {
   private readonly bound: Array<{ readonly protocol: Constructor; readonly address: BoundAddress }> = [];
+  private clients = new Map<Constructor, ReconnectingClient>();
 
   constructor(
     readonly reactor: Reactor,
@@ -70,6 +73,18 @@ export class Application {
     if (!this.reactor.running) throw new ClosedError(`cannot connect ${protocol.name}: the application is closing`);
     const { instance, connection: conn } = await openClient(this.container, this.reactor, this.table(protocol), target);
     return { protocol: instance as T, connection: conn, closed: conn.finished.then(() => conn.closeReason as CloseReason) };
+  }
+
+  /** The `@Connect` client of `protocol`: its state ('connected', 'waiting', 'gave-up'...), live connection, `when(state)`. */
+  client<T>(protocol: Constructor<T>): ReconnectingClient<T> {
+    const client = this.clients.get(protocol);
+    if (client === undefined) throw new TorsionError('TORSION_ERR_NO_CLIENT', `${protocol.name} has no @Connect client in this application (was it bootstrapped with bootstrap()?)`);
+    return client as unknown as ReconnectingClient<T>;
+  }
+
+  /** @internal Starts every `@Connect` client (bootstrap, after binding the listeners). */
+  startClients(): void {
+    this.clients = startClients(planClients(this.tables.values()), this.container, this.reactor);
   }
 
   metrics(): ApplicationMetrics {

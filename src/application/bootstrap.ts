@@ -15,6 +15,7 @@ import { planListeners, type ListenOverrides } from './listen-plan';
 import { buildGraph, normaliseProvider, type AppGraph } from './module-graph';
 import { instantiateSingletons, registerProviders } from './providers';
 import { binders } from './transports';
+import { planClients } from '../client/start-clients';
 
 export interface BootstrapOptions {
   /** Listener address overrides, e.g. `[[Echo, { port: 0 }]]` or `(cls, opts) => ({ ...opts, port: 0 })`. */
@@ -46,6 +47,7 @@ export function compileApplication(rootModule: Constructor, options: BootstrapOp
   for (const { cls } of graph.protocols) tables.set(cls, compileProtocol(cls));
   if (options.unlistedListen !== 'ignore') checkUnlisted(tables);
   const plans = planListeners([...tables.values()], options.listen, new Set(binders.keys()));
+  planClients(tables.values()); // checks every @Connect now; started after binding
   checkDependencies(graph, { global: new Set<unknown>([Reactor, Logger, Application]), connection: new Set<unknown>([Connection]) });
 
   const logger = options.logger ?? new ConsoleLogger();
@@ -69,6 +71,7 @@ export function compileApplication(rootModule: Constructor, options: BootstrapOp
 export async function bootstrap(rootModule: Constructor, options: BootstrapOptions = {}): Promise<Application> {
   const app = compileApplication(rootModule, options);
   await app.listen();
+  app.startClients();
   return app;
 }
 

@@ -1,0 +1,157 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { HandlerTable } from '../dispatch/handler-table';
+import { describe } from '../errors';
+import type { DelayedCall } from '../reactor/delayed-call';
+import type { Closeable, Reactor } from '../reactor/reactor';
+import type { Connection } from '../transport/connection';
+import { describeTarget, type ConnectTarget } from './dial';
+import { openClient } from './open-client';
+import type { ReconnectPolicy } from './reconnect-policy';
+
+/**
+ * - connecting: an attempt is in progress;
+ * - connected: `connection` and `protocol` are live;
+ * - waiting: the next attempt is scheduled (`nextDelayMs` from now, on the reactor clock);
+ * - disconnected: the connection dropped and the client does not reconnect (`reconnect: false`);
+ * - gave-up: attempts failed past `maxRetries` (or the only attempt failed); `lastError` says why;
+ * - stopped: `app.close()` (or `stop()`) ended it.
+ */
+export type ClientState = 'connecting' | 'connected' | 'waiting' | 'disconnected' | 'gave-up' | 'stopped';
+
+const FINAL = new Set<ClientState>(['disconnected', 'gave-up', 'stopped']);
+
+/**
+ * One `@Connect` client: dials, serves each connection with a fresh protocol instance, and
+ * reconnects per its policy. Every wait goes through `reactor.callLater`, so a virtual clock
+ * drives it in tests. Owned by the reactor: `app.close()` stops it (the live connection is
+ * drained like any other). Read it with `app.client(Proto)`.
+ */
+export class ReconnectingClient<T = object> implements Closeable {
+  state: ClientState = 'connecting';
+  /** Consecutive failed attempts (0 after a successful connection). */
+  failures = 0;
+  /** Connections made so far. */
+  connections = 0;
+  /** The last attempt's error (a ConnectError, or why the protocol could not be built). */
+  lastError: Error | undefined;
+  /** The wait before the scheduled attempt, while `waiting`. */
+  nextDelayMs: number | undefined;
+  protocol: T | undefined;
+  connection: Connection | undefined;
+  private timer: DelayedCall | undefined;
+  private readonly listeners = new Set<(state: ClientState, client: ReconnectingClient<T>) => void>();
+
+  constructor(
+    private readonly container: DependencyContainer,
+    private readonly reactor: Reactor,
+    private readonly table: HandlerTable,
+    readonly target: ConnectTarget,
+    /** undefined: connect once, never retry. */
+    private readonly policy: ReconnectPolicy | undefined,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  get name(): string {
+    return this.table.name;
+  }
+
+  /** Calls `listener` on every state change; returns the function that unsubscribes it. */
+  onChange(listener: (state: ClientState, client: ReconnectingClient<T>) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves when the client is (or next becomes) `state`; rejects if it ends in another final state first. */
+  when(state: ClientState): Promise<this> {
+    if (this.state === state) return Promise.resolve(this);
+    return new Promise((resolve, reject) => {
+      const off = this.onChange((now) => {
+        if (now === state) {
+          off();
+          resolve(this);
+        } else if (FINAL.has(now)) {
+          off();
+          reject(new Error(`${this.name} client ended '${now}' while waiting for '${state}'${this.lastError ? `: ${this.lastError.message}` : ''}`));
+        }
+      });
+    });
+  }
+
+  /** @internal First attempt (bootstrap). */
+  start(): void {
+    this.attempt();
+  }
+
+  /** Stops reconnecting and cancels a scheduled attempt; a live connection is left to the reactor's drain. */
+  close(): Promise<void> {
+    this.timer?.cancel();
+    this.timer = undefined;
+    if (this.state !== 'stopped') this.set('stopped');
+    return Promise.resolve();
+  }
+
+  private attempt(): void {
+    this.timer = undefined;
+    this.nextDelayMs = undefined;
+    if (this.state === 'stopped') return;
+    this.set('connecting');
+    openClient(this.container, this.reactor, this.table, this.target).then(
+      ({ instance, connection }) => this.connected(instance as T, connection),
+      (error: unknown) => this.failed(error as Error),
+    );
+  }
+
+  private connected(instance: T, connection: Connection): void {
+    if (this.state === 'stopped') {
+      connection.destroy();
+      return;
+    }
+    this.failures = 0;
+    this.connections++;
+    this.lastError = undefined;
+    this.protocol = instance;
+    this.connection = connection;
+    this.reactor.logger.info({ protocol: this.name }, `connected to ${describeTarget(this.target)}`);
+    this.set('connected');
+    void (connection as Connection & { finished: Promise<void> }).finished.then(() => this.disconnected());
+  }
+
+  private disconnected(): void {
+    this.protocol = undefined;
+    this.connection = undefined;
+    if (this.state === 'stopped') return;
+    if (this.policy === undefined) this.set('disconnected');
+    else this.schedule(this.policy.delay(0, this.random));
+  }
+
+  private failed(error: Error): void {
+    if (this.state === 'stopped') return;
+    this.lastError = error;
+    this.failures++;
+    if (this.policy === undefined || !this.policy.retries(this.failures)) {
+      this.reactor.logger.error({ protocol: this.name, err: error }, `gave up connecting to ${describeTarget(this.target)} after ${this.failures} failed attempt(s)`);
+      this.set('gave-up');
+      return;
+    }
+    const delay = this.policy.delay(this.failures, this.random);
+    this.reactor.logger.warn({ protocol: this.name }, `connecting to ${describeTarget(this.target)} failed (${describe(error)}); retrying in ${delay} ms`);
+    this.schedule(delay);
+  }
+
+  private schedule(ms: number): void {
+    this.nextDelayMs = ms;
+    this.set('waiting');
+    this.timer = this.reactor.callLater(ms, () => this.attempt());
+  }
+
+  private set(state: ClientState): void {
+    this.state = state;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(state, this);
+      } catch (error) {
+        this.reactor.logger.error({ protocol: this.name, err: error }, 'a client state listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import type { ConnectTarget } from '../client/dial';
+import type { ReconnectOptions } from '../client/reconnect-policy';
+import { setConnect } from '../metadata';
+import type { Constructor } from '../types';
+
+export interface ConnectOptions extends ConnectTarget {
+  /**
+   * Reconnect when the connection drops or an attempt fails (default: on, with the
+   * `ReconnectPolicy` defaults); `false` connects once.
+   */
+  reconnect?: ReconnectOptions | false;
+}
+
+/**
+ * Declares an outbound client (Twisted's connectTCP with a ReconnectingClientFactory): a protocol
+ * class carrying `@Connect` and listed in a module's protocols is connected at bootstrap and
+ * reconnected per its policy until `app.close()`. Each connection gets a fresh protocol instance
+ * (its `@OnConnect`/`@OnClose` run per connection); `app.client(Proto)` shows the state.
+ */
+export function Connect(options: ConnectOptions): ClassDecorator {
+  const recorded = { ...options };
+  return (target) => {
+    setConnect(target as unknown as Constructor, recorded);
+  };
+}
