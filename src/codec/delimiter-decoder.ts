@@ -1,0 +1,215 @@
+import type { FrameSink, OutputChunks } from './codec';
+import type { FrameEmitter } from './frame-output';
+import { FrameDecoder } from './frame-decoder';
+import { FrameTooLargeError, TorsionError } from '../errors';
+
+const CR = 0x0d;
+/** `indexOf` result meaning "a delimiter was found, but a better one may still complete". */
+const AMBIGUOUS = -2;
+
+/** The framing rules shared by `lines`, `delimited` and `jsonLines`. */
+export interface DelimiterRules {
+  /** Non-empty byte sequences; when several match, the one giving the shortest frame wins. */
+  readonly delimiters: readonly Buffer[];
+  /** Bytes of a frame, delimiter excluded. */
+  readonly maxLength: number;
+  /** Deliver frames without their delimiter. */
+  readonly stripDelimiter: boolean;
+  /** Throw on overflow (fatal), or discard up to the next delimiter and report a frameError. */
+  readonly failFast: boolean;
+  /** With the single delimiter '\n': a '\r' before it is not part of the line. */
+  readonly stripCR: boolean;
+  /** Names the length in errors: 'line length', 'frame length'. */
+  readonly detail: string;
+}
+
+/**
+ * Frames ended by a delimiter (Netty's DelimiterBasedFrameDecoder / LineBasedFrameDecoder).
+ *
+ * Search: one `indexOf` per delimiter, resumed where the previous call stopped (`scanned`), so
+ * a long line arriving byte by byte is scanned once. With several delimiters, the earliest
+ * match wins and, at the same position, the longest; a match is only taken once no other
+ * delimiter could still complete at or before it, so the frames do not depend on how the
+ * stream was cut into chunks.
+ *
+ * Overflow: the frame length is checked as soon as it is certain to exceed `maxLength` (the
+ * bytes that may still turn out to be a delimiter, or the '\r' of a CRLF, are not counted),
+ * so at most `maxLength` + delimiter + one chunk is ever retained. Under `failFast: false` the
+ * decoder drops bytes as they arrive (retaining only a possible delimiter prefix) until the
+ * next delimiter, then reports one `FrameTooLargeError` with the whole discarded length.
+ */
+export class DelimiterDecoder<F> extends FrameDecoder<F> {
+  /** Bytes after the frame start already known to hold no delimiter start. */
+  private scanned = 0;
+  private discarding = false;
+  /** Bytes of the oversized frame dropped so far. */
+  private discarded = 0;
+  /** Length of the delimiter matched by the last `find`. */
+  private matchLength = 0;
+  private readonly longest: number;
+  /** The delimiter when it is a single byte ('\n'): searching for a number is several times faster. */
+  private readonly byte: number;
+
+  constructor(
+    codecName: string,
+    private readonly rules: DelimiterRules,
+    private readonly emitter: FrameEmitter<F>,
+  ) {
+    const longest = Math.max(...rules.delimiters.map((d) => d.length));
+    super(codecName, rules.maxLength + longest + (rules.stripCR ? 1 : 0));
+    this.longest = longest;
+    this.byte = rules.delimiters.length === 1 && longest === 1 ? rules.delimiters[0][0] : -1;
+  }
+
+  protected decodeFrame(buf: Buffer, start: number, sink: FrameSink<F>): number {
+    const rules = this.rules;
+    const index = this.find(buf, start);
+    if (index === AMBIGUOUS) return 0;
+    if (index === -1) return this.noDelimiter(buf, start);
+
+    this.scanned = 0;
+    const frameEnd = rules.stripCR && index > start && buf[index - 1] === CR ? index - 1 : index;
+    const consumed = index + this.matchLength - start;
+    if (this.discarding) {
+      const length = this.discarded + (frameEnd - start);
+      this.discarding = false;
+      this.discarded = 0;
+      sink.frameError(new FrameTooLargeError(length, rules.maxLength, rules.detail));
+      return consumed;
+    }
+    if (frameEnd - start > rules.maxLength) {
+      const error = new FrameTooLargeError(frameEnd - start, rules.maxLength, rules.detail);
+      if (rules.failFast) throw error;
+      sink.frameError(error);
+      return consumed;
+    }
+    this.emitter.emit(buf, start, rules.stripDelimiter ? frameEnd : index + this.matchLength, sink);
+    return consumed;
+  }
+
+  /** No delimiter in sight: wait, or enforce the limit on what is certain to be frame bytes. */
+  private noDelimiter(buf: Buffer, start: number): number {
+    const available = buf.length - start;
+    const keep = this.undecidedSuffix(buf, start);
+    if (this.discarding) {
+      this.scanned = 0;
+      this.discarded += available - keep;
+      return available - keep;
+    }
+    const atLeast = available - keep;
+    if (atLeast > this.rules.maxLength) {
+      if (this.rules.failFast) throw new FrameTooLargeError(atLeast, this.rules.maxLength, this.rules.detail);
+      this.scanned = 0;
+      this.discarding = true;
+      this.discarded = atLeast;
+      return atLeast;
+    }
+    this.scanned = Math.max(0, available - (this.longest - 1));
+    return 0;
+  }
+
+  /** Index of the winning delimiter (setting `matchLength`), -1 for none, or AMBIGUOUS. */
+  private find(buf: Buffer, start: number): number {
+    const delimiters = this.rules.delimiters;
+    const from = start + this.scanned;
+    if (delimiters.length === 1) {
+      this.matchLength = delimiters[0].length;
+      return this.byte >= 0 ? buf.indexOf(this.byte, from) : buf.indexOf(delimiters[0], from);
+    }
+    let best = -1;
+    let bestLength = 0;
+    for (const delimiter of delimiters) {
+      const i = buf.indexOf(delimiter, from);
+      if (i !== -1 && (best === -1 || i < best || (i === best && delimiter.length > bestLength))) {
+        best = i;
+        bestLength = delimiter.length;
+      }
+    }
+    this.matchLength = bestLength;
+    if (best !== -1 && this.couldStillWin(buf, start, best, bestLength)) return AMBIGUOUS;
+    return best;
+  }
+
+  /** Whether a delimiter cut off by the end of the bytes could start before (or, longer, at) `best`. */
+  private couldStillWin(buf: Buffer, start: number, best: number, bestLength: number): boolean {
+    const end = buf.length;
+    for (const delimiter of this.rules.delimiters) {
+      const last = Math.min(best, end - 1);
+      for (let j = Math.max(start, end - delimiter.length + 1); j <= last; j++) {
+        if (j === best && delimiter.length <= bestLength) continue;
+        if (buf.compare(delimiter, 0, end - j, j, end) === 0) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Trailing bytes that may yet be excluded from the frame: a delimiter prefix, or a '\r'. */
+  private undecidedSuffix(buf: Buffer, start: number): number {
+    const end = buf.length;
+    const available = end - start;
+    let keep = this.rules.stripCR && available > 0 && buf[end - 1] === CR ? 1 : 0;
+    for (const delimiter of this.rules.delimiters) {
+      for (let k = Math.min(delimiter.length - 1, available); k > keep; k--) {
+        if (buf.compare(delimiter, 0, k, end - k, end) === 0) {
+          keep = k;
+          break;
+        }
+      }
+    }
+    return keep;
+  }
+}
+
+/**
+ * Writes `value` then the delimiter, as two pieces (no concatenation). Refuses a value that
+ * contains a delimiter (it would reach the peer as two frames: an injection, not a reply) and
+ * one longer than `maxLength` bytes (the peer's decoder would reject it).
+ */
+export class DelimiterEncoder {
+  /** The delimiters as text, when every one is valid UTF-8: strings are then searched as strings. */
+  private readonly texts: readonly string[] | null;
+
+  constructor(
+    private readonly codecName: string,
+    private readonly delimiters: readonly Buffer[],
+    private readonly maxLength: number,
+    private readonly encoding: BufferEncoding,
+    private readonly detail: string,
+  ) {
+    const texts = delimiters.map((d) => d.toString('utf8'));
+    const exact = encoding === 'utf8' && texts.every((t, i) => Buffer.from(t, 'utf8').equals(delimiters[i]));
+    this.texts = exact ? texts : null;
+  }
+
+  encode(value: unknown, out: OutputChunks): void {
+    if (typeof value === 'string' && this.texts !== null) {
+      for (const text of this.texts) {
+        if (value.includes(text)) throw this.containsDelimiter(text);
+      }
+      // UTF-8 needs at most 3 bytes per UTF-16 unit: only measure strings that might be too long.
+      if (value.length * 3 > this.maxLength) this.checkLength(Buffer.byteLength(value, 'utf8'));
+      out.push(value, this.delimiters[0]);
+      return;
+    }
+    let bytes: Buffer;
+    if (typeof value === 'string') bytes = Buffer.from(value, this.encoding);
+    else if (Buffer.isBuffer(value)) bytes = value;
+    else if (value instanceof Uint8Array) bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    else {
+      throw new TorsionError('TORSION_ERR_ENCODE', `${this.codecName} writes strings or Buffers, not ${value === null ? 'null' : typeof value}; convert the reply first`);
+    }
+    for (const delimiter of this.delimiters) {
+      if (bytes.includes(delimiter)) throw this.containsDelimiter(delimiter.toString('utf8'));
+    }
+    this.checkLength(bytes.length);
+    out.push(bytes, this.delimiters[0]);
+  }
+
+  private checkLength(length: number): void {
+    if (length > this.maxLength) throw new FrameTooLargeError(length, this.maxLength, this.detail);
+  }
+
+  private containsDelimiter(text: string): TorsionError {
+    return new TorsionError('TORSION_ERR_ENCODE', `${this.codecName}: the value contains the delimiter ${JSON.stringify(text)} and would be read as several frames; split it into several writes, or escape it`);
+  }
+}

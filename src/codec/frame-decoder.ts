@@ -1,0 +1,165 @@
+import type { Decoder, FrameSink } from './codec';
+import { TorsionError } from '../errors';
+
+/** Smallest accumulator allocated for a retained tail (tails are usually a few bytes). */
+const MIN_CAPACITY = 256;
+
+/**
+ * Forwards to the sink of the current `decode` call and counts what it forwards, so the loop
+ * can tell "a frame without consuming bytes" apart from "not yet". One per decoder, reused
+ * for every frame (no per-frame allocation).
+ */
+class CountingSink<F> implements FrameSink<F> {
+  target: FrameSink<F> | null = null;
+  emitted = 0;
+
+  frame(frame: F): void {
+    this.emitted++;
+    (this.target as FrameSink<F>).frame(frame);
+  }
+
+  frameError(error: Error): void {
+    this.emitted++;
+    (this.target as FrameSink<F>).frameError(error);
+  }
+}
+
+/**
+ * The base of every framing decoder (Netty's ByteToMessageDecoder): it owns the unfinished
+ * tail of the stream, the decode loop and its guards; a subclass only implements
+ * `decodeFrame`, which either emits one frame (or one `frameError`) and says how many bytes
+ * it consumed, or says "not yet" by returning 0 and emitting nothing.
+ *
+ * Buffering: frames found inside one chunk are views (`subarray`) of that chunk. Only a frame
+ * that spans chunks is assembled, in an accumulator that grows by doubling (so a large frame
+ * arriving in many small chunks costs linear, not quadratic, copying) and is capped near
+ * `maxRetainedBytes`. Bytes of the accumulator that were handed to the subclass are never
+ * overwritten afterwards: once anything is consumed from it, the unconsumed remainder moves
+ * to a fresh buffer, so frames that are views of it stay valid.
+ *
+ * Progress: a subclass may remember how far it already scanned the unfinished frame (so that
+ * a frame arriving byte by byte is not rescanned from its start every time). Offsets relative
+ * to `start` stay valid across calls, because the retained tail always begins at the first
+ * unconsumed byte.
+ *
+ * Failure: any exception escaping `decode` (the codec's `FrameTooLargeError`/`ProtocolError`,
+ * the guard's `TorsionError`, or one thrown by the sink) leaves the decoder failed: its
+ * buffer is released and every later `decode` call rethrows that same error.
+ */
+export abstract class FrameDecoder<F> implements Decoder<F> {
+  private readonly sink = new CountingSink<F>();
+  /** Holds the unfinished tail in `[0, tailLength)`; the rest is spare capacity. */
+  private acc: Buffer | null = null;
+  private tailLength = 0;
+  private decoding = false;
+  private failure: unknown = null;
+
+  /**
+   * @param codecName for error messages
+   * @param maxRetainedBytes the most a well-behaved stream makes the subclass retain (its
+   *   maximum frame on the wire); caps the accumulator's growth, it is not enforced here.
+   */
+  protected constructor(
+    protected readonly codecName: string,
+    private readonly maxRetainedBytes: number,
+  ) {}
+
+  get bufferedBytes(): number {
+    return this.tailLength;
+  }
+
+  /** True once `decode` has thrown; the decoder then only rethrows that error. */
+  get failed(): boolean {
+    return this.failure !== null;
+  }
+
+  /**
+   * Looks for one frame in `buf[start..buf.length)` (`buf.length` is always the end of the
+   * available bytes, so `buf.indexOf` never reads past them).
+   * Returns the bytes consumed, after emitting at most one frame or frameError to `sink`;
+   * or 0, having emitted nothing, when more bytes are needed. Consuming bytes without
+   * emitting (a skipped blank line, discarded overflow) is allowed. Throws when the stream
+   * cannot continue, after checking any declared length against the maximum *before*
+   * asking for the payload to be buffered.
+   */
+  protected abstract decodeFrame(buf: Buffer, start: number, sink: FrameSink<F>): number;
+
+  decode(chunk: Buffer, sink: FrameSink<F>): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.decoding) {
+      throw new TorsionError('TORSION_ERR_DECODER', `${this.codecName}: decode() was called again from inside a frame handler; feed chunks one at a time`);
+    }
+    this.decoding = true;
+    this.sink.target = sink;
+    try {
+      if (this.tailLength === 0) {
+        const pos = this.run(chunk, 0);
+        if (pos < chunk.length) this.retain(chunk, pos);
+      } else {
+        this.append(chunk);
+        const view = (this.acc as Buffer).subarray(0, this.tailLength);
+        const pos = this.run(view, 0);
+        if (pos > 0) {
+          this.acc = null;
+          this.tailLength = 0;
+          if (pos < view.length) this.retain(view, pos);
+        }
+      }
+    } catch (error) {
+      this.failure = error;
+      this.acc = null;
+      this.tailLength = 0;
+      throw error;
+    } finally {
+      this.decoding = false;
+      this.sink.target = null;
+    }
+  }
+
+  private run(buf: Buffer, start: number): number {
+    const sink = this.sink;
+    const end = buf.length;
+    let pos = start;
+    while (pos < end) {
+      const before = sink.emitted;
+      const consumed = this.decodeFrame(buf, pos, sink);
+      if (consumed === 0) {
+        if (sink.emitted !== before) {
+          throw new TorsionError('TORSION_ERR_DECODER', `${this.codecName}: decodeFrame emitted a frame without consuming any bytes (it would loop forever)`);
+        }
+        break;
+      }
+      if (!Number.isInteger(consumed) || consumed < 0 || consumed > end - pos) {
+        throw new TorsionError('TORSION_ERR_DECODER', `${this.codecName}: decodeFrame reported ${consumed} bytes consumed, but ${end - pos} were available`);
+      }
+      if (sink.emitted - before > 1) {
+        throw new TorsionError('TORSION_ERR_DECODER', `${this.codecName}: decodeFrame emitted ${sink.emitted - before} frames in one call; emit one and return`);
+      }
+      pos += consumed;
+    }
+    return pos;
+  }
+
+  /** Copies `buf[from..)` into a fresh accumulator: the caller's buffer may be reused or viewed. */
+  private retain(buf: Buffer, from: number): void {
+    const length = buf.length - from;
+    const acc = Buffer.allocUnsafe(Math.max(length, Math.min(MIN_CAPACITY, this.maxRetainedBytes)));
+    buf.copy(acc, 0, from);
+    this.acc = acc;
+    this.tailLength = length;
+  }
+
+  /** Appends past the tail, growing by doubling (capped) when the chunk does not fit. */
+  private append(chunk: Buffer): void {
+    const acc = this.acc as Buffer;
+    const needed = this.tailLength + chunk.length;
+    if (needed > acc.length) {
+      const doubled = Math.min(acc.length * 2, this.maxRetainedBytes + chunk.length);
+      const grown = Buffer.allocUnsafe(Math.max(needed, doubled));
+      acc.copy(grown, 0, 0, this.tailLength);
+      this.acc = grown;
+    }
+    chunk.copy(this.acc as Buffer, this.tailLength);
+    this.tailLength = needed;
+  }
+}

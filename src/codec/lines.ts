@@ -1,0 +1,77 @@
+import type { Codec, Decoder, OutputChunks } from './codec';
+import { DelimiterDecoder, DelimiterEncoder, type DelimiterRules } from './delimiter-decoder';
+import { emitterFor, type FrameEmitter, type FrameOutput } from './frame-output';
+import { booleanOption, checkKnownOptions, choiceOption, delimiterBytes, encodingOption, integerOption } from './options';
+
+export interface LinesOptions {
+  /** Maximum bytes of a line, delimiter (and the '\r' of a CRLF) excluded. Default 64 KiB. */
+  maxLength?: number;
+  /**
+   * The line terminator. Default '\n', which also accepts '\r\n' (the '\r' is stripped, as
+   * Netty's LineBasedFrameDecoder does); any other value is matched exactly.
+   */
+  delimiter?: string | Uint8Array;
+  /** 'string' (default): lines are decoded with `encoding`; 'buffer': lines are Buffers. */
+  output?: FrameOutput;
+  /** Text encoding for string lines and string replies. Default 'utf8'. */
+  encoding?: BufferEncoding;
+  /**
+   * On a line over `maxLength`: true (default) fails the connection as soon as the line is
+   * known to be too long; false drops it up to the next delimiter (retaining nothing while
+   * dropping), reports a `FrameTooLargeError` to `@OnError` in its place, and goes on.
+   */
+  failFast?: boolean;
+}
+
+const KNOWN = ['maxLength', 'delimiter', 'output', 'encoding', 'failFast'] as const;
+const LF = Buffer.from('\n');
+
+/**
+ * Text lines (Twisted's LineReceiver, Netty's LineBasedFrameDecoder).
+ *
+ * Replies: a string or Buffer is written followed by the delimiter (so `'\n'` by default; end a
+ * reply with '\r' to send CRLF). A reply that contains the delimiter, or is longer than
+ * `maxLength` bytes, is refused: `TORSION_ERR_ENCODE` / `FrameTooLargeError`.
+ */
+export class LinesCodec<F extends string | Buffer = string> implements Codec<F, string | Uint8Array> {
+  readonly name = 'lines';
+  readonly maxLength: number;
+  readonly delimiter: Buffer;
+  private readonly rules: DelimiterRules;
+  private readonly emitter: FrameEmitter<F>;
+  private readonly encoder: DelimiterEncoder;
+
+  constructor(options: LinesOptions = {}) {
+    checkKnownOptions('lines', options, KNOWN);
+    this.maxLength = integerOption('lines', 'maxLength', options.maxLength, 64 * 1024);
+    this.delimiter = options.delimiter === undefined ? LF : delimiterBytes('lines', 'delimiter', options.delimiter);
+    const encoding = encodingOption('lines', options.encoding, 'utf8');
+    this.rules = {
+      delimiters: [this.delimiter],
+      maxLength: this.maxLength,
+      stripDelimiter: true,
+      failFast: booleanOption('lines', 'failFast', options.failFast, true),
+      stripCR: this.delimiter.equals(LF),
+      detail: 'line length',
+    };
+    const output = choiceOption<FrameOutput>('lines', 'output', options.output, 'string', ['string', 'buffer']);
+    this.emitter = emitterFor(output, encoding) as FrameEmitter<F>;
+    this.encoder = new DelimiterEncoder('lines', [this.delimiter], this.maxLength, encoding, 'line length');
+  }
+
+  createDecoder(): Decoder<F> {
+    return new DelimiterDecoder<F>('lines', this.rules, this.emitter);
+  }
+
+  encode(value: string | Uint8Array, out: OutputChunks): void {
+    this.encoder.encode(value, out);
+  }
+}
+
+/** Lines of text; see `LinesOptions` for the defaults (64 KiB, '\n' or '\r\n', strings, fail fast). */
+export function lines(options?: LinesOptions & { output?: 'string' }): LinesCodec<string>;
+export function lines(options: LinesOptions & { output: 'buffer' }): LinesCodec<Buffer>;
+export function lines(options?: LinesOptions): LinesCodec<string> | LinesCodec<Buffer>;
+export function lines(options?: LinesOptions): LinesCodec<string> | LinesCodec<Buffer> {
+  return new LinesCodec(options);
+}

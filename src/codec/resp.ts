@@ -1,0 +1,219 @@
+import type { Codec, Decoder, FrameSink, OutputChunks } from './codec';
+import { FrameDecoder } from './frame-decoder';
+import type { FrameOutput } from './frame-output';
+import { checkKnownOptions, choiceOption, integerOption } from './options';
+import { splitInlineArgs } from './resp-inline';
+import { encodeReply, type RespReply } from './resp-reply';
+import { FrameTooLargeError, ProtocolError } from '../errors';
+
+export interface RespOptions {
+  /** Maximum bytes of one bulk string (Redis's proto-max-bulk-len is 512 MiB). Default 8 MiB. */
+  maxBulkLength?: number;
+  /** Maximum arguments of one command. Default 65536. */
+  maxArgs?: number;
+  /** Maximum bytes of an inline command line, terminator excluded (Redis: 64 KiB). Default 64 KiB. */
+  maxInlineLength?: number;
+  /** Maximum bytes of one whole request on the wire, headers included. Default 32 MiB. */
+  maxLength?: number;
+  /** 'buffer' (default): each command is a Buffer[]; 'string': a string[] (UTF-8). */
+  output?: FrameOutput;
+}
+
+const KNOWN = ['maxBulkLength', 'maxArgs', 'maxInlineLength', 'maxLength', 'output'] as const;
+const CR = 0x0d;
+const LF = 0x0a;
+const STAR = 0x2a;
+const DOLLAR = 0x24;
+const MINUS = 0x2d;
+/** Longest `*N` / `$N` count line accepted: 20 characters hold any 64-bit integer. */
+const MAX_COUNT_LINE = 32;
+
+function show(byte: number): string {
+  return byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+}
+
+/** Redis's string2ll: optional '-', no leading zeros, no '+', at most 18 digits; NaN when invalid. */
+function parseInteger(buf: Buffer, start: number, end: number): number {
+  let p = start;
+  const negative = p < end && buf[p] === MINUS;
+  if (negative) p++;
+  if (p >= end || end - p > 18) return NaN;
+  if (buf[p] === 0x30) return end - p === 1 && !negative ? 0 : NaN;
+  let value = 0;
+  for (; p < end; p++) {
+    const digit = buf[p] - 0x30;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
+}
+
+interface RespLimits {
+  readonly maxBulkLength: number;
+  readonly maxArgs: number;
+  readonly maxInlineLength: number;
+  readonly maxLength: number;
+  readonly strings: boolean;
+}
+
+/**
+ * RESP2 requests, as a Redis server reads them: a multibulk array of bulk strings
+ * (`*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n`), or an inline command line (`PING\r\n`). `*0`, `*-1`
+ * and blank inline lines are consumed without producing a command, as Redis ignores them.
+ *
+ * Progress: a request is delivered whole, but parsed once: the offsets of finished arguments
+ * and of the next element are kept relative to the request's start (which the base decoder
+ * keeps at the front of the retained bytes), so a large bulk arriving in many small chunks
+ * is never rescanned. Every declared count and length is checked before its bytes are
+ * awaited; a request never retains more than `maxLength` bytes plus one chunk.
+ */
+class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
+  /** Arguments of the multibulk in progress; 0 when at the start of a request. */
+  private argc = 0;
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  /** Offset of the next unparsed element, relative to the request start. */
+  private next = 0;
+  /** Length of the bulk whose header was parsed (`next` is then its data), or -1. */
+  private bulkLength = -1;
+  /** Inline: bytes after the request start known to hold no '\n'. */
+  private scanned = 0;
+
+  constructor(private readonly limits: RespLimits) {
+    super('resp', Math.max(limits.maxLength, limits.maxInlineLength + 2));
+  }
+
+  protected decodeFrame(buf: Buffer, start: number, sink: FrameSink<Buffer[] | string[]>): number {
+    if (this.argc === 0) {
+      if (buf[start] !== STAR) return this.inline(buf, start, sink);
+      const cr = this.countLine(buf, start + 1, 'mbulk');
+      if (cr === -1) return 0;
+      const argc = parseInteger(buf, start + 1, cr);
+      if (Number.isNaN(argc)) throw new ProtocolError('Protocol error: invalid multibulk length');
+      if (argc <= 0) return cr + 2 - start;
+      if (argc > this.limits.maxArgs) throw new FrameTooLargeError(argc, this.limits.maxArgs, 'multibulk length');
+      this.argc = argc;
+      this.next = cr + 2 - start;
+    }
+    const end = buf.length;
+    while (this.starts.length < this.argc) {
+      let at = start + this.next;
+      if (this.bulkLength < 0) {
+        if (at >= end) return 0;
+        if (buf[at] !== DOLLAR) throw new ProtocolError(`Protocol error: expected '$', got '${show(buf[at])}'`);
+        const cr = this.countLine(buf, at + 1, 'bulk');
+        if (cr === -1) return 0;
+        const length = parseInteger(buf, at + 1, cr);
+        if (Number.isNaN(length) || length < 0) throw new ProtocolError('Protocol error: invalid bulk length');
+        if (length > this.limits.maxBulkLength) throw new FrameTooLargeError(length, this.limits.maxBulkLength, 'bulk length');
+        const requestLength = cr + 2 + length + 2 - start;
+        if (requestLength > this.limits.maxLength) throw new FrameTooLargeError(requestLength, this.limits.maxLength, 'request length');
+        this.bulkLength = length;
+        this.next = cr + 2 - start;
+        at = cr + 2;
+      }
+      const dataEnd = at + this.bulkLength;
+      if (dataEnd + 2 > end) return 0;
+      if (buf[dataEnd] !== CR || buf[dataEnd + 1] !== LF) throw new ProtocolError("Protocol error: expected '\\r\\n' after the bulk data");
+      this.starts.push(at - start);
+      this.ends.push(dataEnd - start);
+      this.next = dataEnd + 2 - start;
+      this.bulkLength = -1;
+    }
+    const consumed = this.next;
+    sink.frame(this.takeArgs(buf, start));
+    return consumed;
+  }
+
+  /** The index of the '\r' ending a `*N`/`$N` line starting at `from`, or -1 for "not yet". */
+  private countLine(buf: Buffer, from: number, what: 'mbulk' | 'bulk'): number {
+    const end = buf.length;
+    const cr = buf.indexOf(CR, from);
+    if ((cr === -1 ? end : cr) - from > MAX_COUNT_LINE) throw new ProtocolError(`Protocol error: too big ${what} count string`);
+    if (cr === -1 || cr + 1 >= end) return -1;
+    if (buf[cr + 1] !== LF) throw new ProtocolError(`Protocol error: expected '\\n' after '\\r' in the ${what} count, got '${show(buf[cr + 1])}'`);
+    return cr;
+  }
+
+  private takeArgs(buf: Buffer, start: number): Buffer[] | string[] {
+    const { starts, ends } = this;
+    const count = starts.length;
+    let args: Buffer[] | string[];
+    if (this.limits.strings) {
+      const strings = new Array<string>(count);
+      for (let i = 0; i < count; i++) strings[i] = buf.toString(undefined, start + starts[i], start + ends[i]); // UTF-8 fast path
+      args = strings;
+    } else {
+      const views = new Array<Buffer>(count);
+      for (let i = 0; i < count; i++) views[i] = buf.subarray(start + starts[i], start + ends[i]);
+      args = views;
+    }
+    starts.length = 0;
+    ends.length = 0;
+    this.argc = 0;
+    this.next = 0;
+    return args;
+  }
+
+  private inline(buf: Buffer, start: number, sink: FrameSink<Buffer[] | string[]>): number {
+    const max = this.limits.maxInlineLength;
+    const end = buf.length;
+    const lf = buf.indexOf(LF, start + this.scanned);
+    if (lf === -1) {
+      const atLeast = end - start - (buf[end - 1] === CR ? 1 : 0);
+      if (atLeast > max) throw new FrameTooLargeError(atLeast, max, 'inline request length');
+      this.scanned = end - start;
+      return 0;
+    }
+    this.scanned = 0;
+    const lineEnd = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
+    if (lineEnd - start > max) throw new FrameTooLargeError(lineEnd - start, max, 'inline request length');
+    const args = splitInlineArgs(buf, start, lineEnd);
+    if (args === null) throw new ProtocolError('Protocol error: unbalanced quotes in request');
+    if (args.length > this.limits.maxArgs) throw new FrameTooLargeError(args.length, this.limits.maxArgs, 'inline argument count');
+    if (args.length > 0) sink.frame(this.limits.strings ? args.map(String) : args);
+    return lf + 1 - start;
+  }
+}
+
+/**
+ * The Redis protocol, server side (RESP2): decodes requests (commands as argument arrays),
+ * encodes replies from JS values (see `RespReply`: strings are bulk strings, `respSimple('OK')`
+ * is `+OK`, `respError('ERR ...')` is `-ERR ...`, null is the null bulk). Replies are not
+ * size-checked: the limits protect this server from its peers, not the peers from it.
+ */
+export class RespCodec<F extends Buffer[] | string[] = Buffer[]> implements Codec<F, RespReply> {
+  readonly name = 'resp';
+  readonly limits: RespLimits;
+
+  constructor(options: RespOptions = {}) {
+    checkKnownOptions('resp', options, KNOWN);
+    this.limits = {
+      maxBulkLength: integerOption('resp', 'maxBulkLength', options.maxBulkLength, 8 * 1024 * 1024),
+      maxArgs: integerOption('resp', 'maxArgs', options.maxArgs, 64 * 1024),
+      maxInlineLength: integerOption('resp', 'maxInlineLength', options.maxInlineLength, 64 * 1024),
+      maxLength: integerOption('resp', 'maxLength', options.maxLength, 32 * 1024 * 1024),
+      strings: choiceOption<FrameOutput>('resp', 'output', options.output, 'buffer', ['buffer', 'string']) === 'string',
+    };
+  }
+
+  get maxLength(): number {
+    return this.limits.maxLength;
+  }
+
+  createDecoder(): Decoder<F> {
+    return new RespDecoder(this.limits) as FrameDecoder<Buffer[] | string[]> as Decoder<F>;
+  }
+
+  encode(value: RespReply, out: OutputChunks): void {
+    encodeReply(value, out);
+  }
+}
+
+/** RESP2 (Redis) requests and replies; see `RespOptions` for the defaults. */
+export function resp(options?: RespOptions & { output?: 'buffer' }): RespCodec<Buffer[]>;
+export function resp(options: RespOptions & { output: 'string' }): RespCodec<string[]>;
+export function resp(options?: RespOptions): RespCodec<Buffer[]> | RespCodec<string[]>;
+export function resp(options?: RespOptions): RespCodec<Buffer[]> | RespCodec<string[]> {
+  return new RespCodec(options);
+}
