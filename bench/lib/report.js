@@ -1,0 +1,53 @@
+'use strict';
+// Medians, ratios, verdicts and the printed table.
+
+function median(xs) {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+function fmtNum(x) {
+  if (!Number.isFinite(x)) return '—';
+  const a = Math.abs(x);
+  if (a >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (a >= 1e4) return `${(x / 1e3).toFixed(1)}k`;
+  if (a >= 100) return x.toFixed(0);
+  if (a >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+// relative spread of the rounds, (max - min) / median, as "±x%" (half-range)
+function fmtSpread(xs) {
+  const v = xs.filter((x) => Number.isFinite(x));
+  const m = median(v);
+  if (v.length < 2 || !m) return '';
+  return ` ±${((Math.max(...v) - Math.min(...v)) / 2 / m * 100).toFixed(0)}%`;
+}
+const fmtTarget = (t) => (t ? (t.min !== undefined ? `≥ ${t.min.toFixed(2)}` : `≤ ${t.max.toFixed(2)}`) : '');
+
+// row: { title, label, ref: [..], tor: [..], refCpu: [..], torCpu: [..], target, note }
+function verdict(row) {
+  const ratio = median(row.tor) / median(row.ref);
+  if (!Number.isFinite(ratio)) return { ratio, status: row.tor.length ? 'ERR' : 'n/a' };
+  if (!row.target) return { ratio, status: '' };
+  const ok = row.target.min !== undefined ? ratio >= row.target.min : ratio <= row.target.max;
+  return { ratio, status: ok ? 'PASS' : 'MISS' };
+}
+
+function table(rows) {
+  const head = ['workload', 'figure', 'reference', 'torsion', 'torsion/ref', 'target', 'result', 'srv cpu ref / torsion'];
+  const body = rows.map((r) => {
+    const { ratio, status } = verdict(r);
+    const cpu = `${fmtNum(median(r.refCpu))} / ${fmtNum(median(r.torCpu))}`;
+    return [r.title, r.label, fmtNum(median(r.ref)) + fmtSpread(r.ref), r.tor.length ? fmtNum(median(r.tor)) + fmtSpread(r.tor) : (r.note || 'skipped'),
+      Number.isFinite(ratio) ? ratio.toFixed(2) : '—', fmtTarget(r.target), status, cpu];
+  });
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const right = new Set([2, 3, 4]);
+  const line = (cells) => `| ${cells.map((c, i) => (right.has(i) ? c.padStart(w[i]) : c.padEnd(w[i]))).join(' | ')} |`;
+  const sep = `|${w.map((n, i) => (right.has(i) ? `${'-'.repeat(n + 1)}:` : '-'.repeat(n + 2))).join('|')}|`;
+  return [line(head), sep, ...body.map(line)].join('\n');
+}
+
+module.exports = { median, verdict, table, fmtNum };

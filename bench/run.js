@@ -1,0 +1,274 @@
+#!/usr/bin/env node
+'use strict';
+// torsion benchmark harness: the same workloads against a hand-written node:net
+// reference server and against torsion's example servers, alternating, several rounds,
+// a fresh server per round; prints medians, torsion/reference ratios and targets.
+// `npm run bench` (builds first) or `node bench/run.js --help`.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startServer } = require('./lib/server');
+const { ensureLoadgen, loadgen } = require('./lib/loadgen');
+const { redisBenchmarkPath, redisBenchmark } = require('./lib/redis');
+const { smokeCheck } = require('./lib/smoke');
+const { workloads } = require('./lib/workloads');
+const { median, verdict, table, fmtNum } = require('./lib/report');
+const { childNofileLimit, cpuSeconds, pin } = require('./lib/proc');
+
+const REPO = path.resolve(__dirname, '..');
+const DEFAULT_REF_CMD = 'node bench/reference/{name}.js';
+const DEFAULT_TORSION_CMD = 'node scripts/example.js {name}';
+
+const HELP = `usage: node bench/run.js [options]      (npm run bench -- [options])
+
+  --rounds N           rounds per workload, each side restarted every round (default 5, --quick 2)
+  --quick              shorter drives and fewer rounds (under ~2 minutes)
+  --only a,b           run only these workloads: raw-echo, line-echo, line-latency, resp, connrate, idle-mem
+  --skip a,b           run all but these
+  --duration S         measured seconds per loadgen drive (default 3, --quick 1.5)
+  --warmup S           warm-up seconds before each loadgen drive (default 1, --quick 0.5)
+  --idle-conns N       idle connections for idle-mem (default 10000)
+  --connectors N       concurrent connectors for connrate (default 16)
+  --torsion-cmd CMD    shell command starting the "torsion" side; {name} = echo | line-echo | resp-kv
+                       (default "${DEFAULT_TORSION_CMD}", env TORSION_BENCH_CMD).
+                       e.g. --torsion-cmd "${DEFAULT_REF_CMD}" benchmarks reference vs reference
+  --ref-cmd CMD        the same for the reference side (default "${DEFAULT_REF_CMD}", env REF_BENCH_CMD)
+  --json FILE          write all per-round figures as JSON (default bench/build/results.json)
+  --pin                pin servers to CPU 1 and load generators to CPU 0 (taskset); steadier
+                       figures on a dedicated machine, worse when other work shares it
+  --strict             exit 1 when a target is missed (default: report only)
+  --verbose            print every loadgen / redis-benchmark result line
+  --help
+
+Every server is started with PORT=0 HOST=127.0.0.1 and must print "listening tcp <host>:<port>"
+on stdout once bound; SIGTERM stops it.  Exit code 1 when a server answers wrongly, crashes or
+does not start; 2 on a harness error.`;
+
+function parseArgs(argv) {
+  const o = {
+    rounds: null, quick: false, only: null, skip: [], duration: null, warmup: null, idleConns: 10000, connectors: 16,
+    torsionCmd: process.env.TORSION_BENCH_CMD || null, refCmd: process.env.REF_BENCH_CMD || null,
+    json: path.join(__dirname, 'build', 'results.json'), strict: false, verbose: false, pin: false,
+  };
+  const num = (v, name, min, max) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number in [${min}, ${max}]`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    switch (a) {
+      case '--rounds': o.rounds = Math.floor(num(val(), a, 1, 50)); break;
+      case '--quick': o.quick = true; break;
+      case '--only': o.only = val().split(',').filter(Boolean); break;
+      case '--skip': o.skip = val().split(',').filter(Boolean); break;
+      case '--duration': o.duration = num(val(), a, 0.2, 60); break;
+      case '--warmup': o.warmup = num(val(), a, 0, 30); break;
+      case '--idle-conns': o.idleConns = Math.floor(num(val(), a, 10, 100000)); break;
+      case '--connectors': o.connectors = Math.floor(num(val(), a, 1, 1000)); break;
+      case '--torsion-cmd': o.torsionCmd = val(); break;
+      case '--ref-cmd': o.refCmd = val(); break;
+      case '--json': o.json = path.resolve(val()); break;
+      case '--strict': o.strict = true; break;
+      case '--pin': o.pin = true; break;
+      case '--verbose': case '-v': o.verbose = true; break;
+      case '--help': case '-h': console.log(HELP); process.exit(0); break;
+      default: throw new Error(`unknown option ${a} (see --help)`);
+    }
+  }
+  return o;
+}
+
+function config(o) {
+  const q = o.quick;
+  return {
+    rounds: o.rounds ?? (q ? 2 : 5),
+    warmup: o.warmup ?? (q ? 0.5 : 1),
+    duration: o.duration ?? (q ? 1.5 : 3),
+    idleConns: o.idleConns,
+    idleHold: q ? 2 : 3,
+    idleSettle: 1,
+    connectors: o.connectors,
+    redisRequestsP1: q ? 50_000 : 150_000,
+    redisRequestsP16: q ? 600_000 : 1_500_000,
+    redisWarmup: q ? 20_000 : 50_000,
+    maxMinutes: q ? 6 : 30, // hard stop: remaining rounds are skipped, with a note
+  };
+}
+
+const log = (s) => process.stderr.write(`${s}\n`);
+
+async function main() {
+  let opts;
+  try { opts = parseArgs(process.argv.slice(2)); } catch (e) { log(`bench: ${e.message}`); return 2; }
+  const cfg = config(opts);
+  const notes = [];
+  const failures = [];
+  const started = Date.now();
+
+  const nofile = childNofileLimit();
+  if (nofile < cfg.idleConns + 200) {
+    const n = Math.max(100, nofile - 200);
+    notes.push(`open-file limit ${nofile}: idle-mem uses ${n} connections instead of ${cfg.idleConns}`);
+    cfg.idleConns = n;
+  }
+  if (opts.pin) {
+    if (os.cpus().length < 2) { log('bench: --pin needs at least 2 CPUs'); return 2; }
+    pin.client = 0;
+    pin.server = 1;
+  }
+  try { ensureLoadgen(log); } catch (e) { log(`bench: ${e.message}`); return 2; }
+  const redisBin = redisBenchmarkPath();
+
+  const sides = [
+    { key: 'ref', name: 'reference', cmd: opts.refCmd || DEFAULT_REF_CMD },
+    { key: 'tor', name: 'torsion', cmd: opts.torsionCmd || DEFAULT_TORSION_CMD, isDefault: !opts.torsionCmd },
+  ];
+  // why the torsion side cannot run for a server name (null = it can)
+  const torsionUnavailable = (name) => {
+    if (!sides[1].isDefault) return null;
+    if (!fs.existsSync(path.join(REPO, 'scripts', 'example.js'))) return 'scripts/example.js missing';
+    if (!fs.existsSync(path.join(REPO, 'examples', name))) return `examples/${name}/ missing`;
+    return null;
+  };
+
+  let selected = workloads(cfg);
+  const known = new Set(selected.map((w) => w.id));
+  for (const id of [...(opts.only || []), ...opts.skip]) {
+    if (!known.has(id)) { log(`bench: unknown workload "${id}" (known: ${[...known].join(', ')})`); return 2; }
+  }
+  if (opts.only) selected = selected.filter((w) => opts.only.includes(w.id));
+  selected = selected.filter((w) => !opts.skip.includes(w.id));
+
+  log(`bench: ${cfg.rounds} rounds, loadgen ${cfg.warmup}s warm-up + ${cfg.duration}s measured; reference: ${sides[0].cmd}; torsion: ${sides[1].cmd}`);
+  const rows = [];
+  const results = []; // every per-round figure, for --json
+  const otherCpu = []; // cores used by processes other than server and loadgen, per drive
+  const lgCpu = [];
+  const sigkilled = new Set();
+
+  for (const w of selected) {
+    const wrows = w.drives.flatMap((d) => d.figures.map((f) => ({
+      workload: w.id, title: w.title, label: f.label, target: f.target, ref: [], tor: [], refCpu: [], torCpu: [], note: '',
+    })));
+    rows.push(...wrows);
+    if (w.needs === 'redis-benchmark' && !redisBin) {
+      notes.push(`${w.id}: skipped, redis-benchmark not on PATH (Debian/Ubuntu: apt-get install redis-tools)`);
+      for (const r of wrows) r.note = 'no redis-benchmark';
+      continue;
+    }
+    const torNote = torsionUnavailable(w.server);
+    if (torNote) {
+      notes.push(`${w.id}: torsion side skipped (${torNote})`);
+      for (const r of wrows) r.note = 'not available';
+    }
+    const broken = new Set(); // sides that failed in this workload: not retried
+    for (let round = 1; round <= cfg.rounds; round++) {
+      if (Date.now() - started > cfg.maxMinutes * 60_000) {
+        notes.push(`${w.id}: stopped after ${round - 1} rounds, the run exceeded ${cfg.maxMinutes} minutes`);
+        break;
+      }
+      const order = round % 2 === 1 ? sides : [sides[1], sides[0]]; // ABBA: cancels drift
+      for (const side of order) {
+        if (broken.has(side.key) || (side.key === 'tor' && torNote)) continue;
+        const label = `${w.id} ${side.name} round ${round}/${cfg.rounds}`;
+        const cmd = side.cmd.replaceAll('{name}', w.server);
+        let srv = null;
+        try {
+          srv = await startServer(cmd, { cwd: REPO, label });
+          try { await smokeCheck(w.smoke, srv.host, srv.port); } catch (e) { throw new Error(`${label}: smoke check: ${e.message}`); }
+          let fi = 0;
+          for (const d of w.drives) {
+            const got = await runDrive(d, srv, cfg, redisBin, opts, label);
+            if (srv.exited()) throw new Error(`${label}: server exited during "${d.what}" (${JSON.stringify(srv.exitInfo())}) ${srv.stderrTail()}`);
+            if (got.error) throw new Error(`${label}: ${d.what}: ${got.error}`);
+            if (got.otherCpu >= 0) otherCpu.push(got.otherCpu);
+            if (got.lgCpu >= 0) lgCpu.push(got.lgCpu);
+            const parts = [];
+            for (const f of d.figures) {
+              const row = wrows[fi++];
+              const v = got.values[f.key];
+              row[side.key].push(v);
+              row[`${side.key}Cpu`].push(got.cpu);
+              results.push({ workload: w.id, figure: f.id, side: side.key, round, value: v, srvCpu: got.cpu });
+              parts.push(`${f.label.replace(/ \(.*/, '')} ${fmtNum(v)}`);
+            }
+            log(`  ${label}: ${parts.join(', ')} (srv cpu ${fmtNum(got.cpu)})`);
+          }
+        } catch (e) {
+          failures.push(e.message);
+          broken.add(side.key);
+          log(`  FAIL ${e.message}`);
+          for (const r of wrows) if (!r.note) r.note = side.key === 'tor' ? 'failed' : r.note;
+        } finally {
+          if (srv) {
+            const exit = await srv.stop();
+            if (exit && exit.signal === 'SIGKILL' && !sigkilled.has(side.key + w.server)) {
+              sigkilled.add(side.key + w.server);
+              notes.push(`${side.name} ${w.server}: did not exit within 3 s of SIGTERM, was SIGKILLed`);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- report
+  const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+  console.log(`\n## torsion bench — ${new Date().toISOString()}`);
+  console.log(`node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() || '?'}), ${cfg.rounds} rounds, ${minutes} min`);
+  console.log(`reference: \`${sides[0].cmd}\`  torsion: \`${sides[1].cmd}\``);
+  console.log(`machine load during loadgen drives: other processes ${fmtNum(median(otherCpu))} cores, loadgen ${fmtNum(median(lgCpu))} cores (medians)${opts.pin ? '; pinned: servers CPU 1, load generators CPU 0' : ''}`);
+  console.log('medians over rounds (± = half the range across rounds); ratio = torsion / reference\n');
+  console.log(table(rows));
+  const oc = median(otherCpu);
+  if (oc > 0.25) notes.push(`other processes used ${oc.toFixed(2)} cores (median) during the drives: the machine was busy, trust ratios less`);
+  const misses = rows.filter((r) => verdict(r).status === 'MISS');
+  if (notes.length) console.log(`\nnotes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
+  if (failures.length) console.log(`\nFAILURES (wrong answers, crashes, servers that did not start):\n${failures.map((n) => `- ${n}`).join('\n')}`);
+  console.log(`\n${misses.length ? `${misses.length} target(s) missed` : 'all measured targets met'}; ${failures.length} failure(s)`);
+  try {
+    fs.mkdirSync(path.dirname(opts.json), { recursive: true });
+    fs.writeFileSync(opts.json, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cfg, sides, pin: opts.pin, otherCpu, lgCpu, notes, failures, results }, null, 1)}\n`);
+  } catch (e) {
+    log(`bench: cannot write ${opts.json}: ${e.message}`);
+  }
+  if (failures.length) return 1;
+  return opts.strict && misses.length ? 1 : 0;
+}
+
+// runs one drive against a started server; resolves { values, cpu, otherCpu, error }
+async function runDrive(d, srv, cfg, redisBin, opts, label) {
+  if (d.type === 'loadgen') {
+    const args = [...d.args, '-h', srv.host, '-p', String(srv.port), '-x', String(srv.pid)];
+    const r = await loadgen(args, { boundSec: d.bound });
+    if (opts.verbose) log(`    ${label}: loadgen ${args.join(' ')}\n      ${JSON.stringify(r)}`);
+    const values = {};
+    for (const f of d.figures) values[f.key] = r[f.key];
+    return { values, cpu: r.srv_cpu ?? NaN, otherCpu: r.other_cpu ?? -1, lgCpu: r.lg_cpu ?? -1, error: d.check(r) };
+  }
+  if (d.type === 'redis') {
+    const common = { host: srv.host, port: srv.port, clients: d.clients, timeoutSec: 120 };
+    const warm = await redisBenchmark(redisBin, { ...common, tests: d.tests, requests: cfg.redisWarmup, pipeline: d.pipeline });
+    if (warm.errors.length) return { values: {}, cpu: NaN, otherCpu: -1, error: `warm-up: ${warm.errors.slice(0, 3).join('; ')}` };
+    const c0 = cpuSeconds(srv.pid);
+    const t0 = process.hrtime.bigint();
+    const r = await redisBenchmark(redisBin, { ...common, tests: d.tests, requests: d.requests, pipeline: d.pipeline });
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    const c1 = cpuSeconds(srv.pid);
+    if (opts.verbose) log(`    ${label}: redis-benchmark ${r.args.join(' ')}\n      ${JSON.stringify(r.rates)}`);
+    const error = r.errors.length ? `redis-benchmark: ${r.errors.slice(0, 3).join('; ')}` : null;
+    return { values: r.rates, cpu: c0 >= 0 && c1 >= 0 ? (c1 - c0) / secs : NaN, otherCpu: -1, error };
+  }
+  throw new Error(`unknown drive type ${d.type}`);
+}
+
+const sigExit = (sig) => () => { log(`bench: ${sig}, stopping servers`); process.exit(130); };
+process.on('SIGINT', sigExit('SIGINT'));
+process.on('SIGTERM', sigExit('SIGTERM'));
+
+main().then((code) => { process.exitCode = code; }, (e) => { log(`bench: ${e.stack || e}`); process.exitCode = 2; });
