@@ -28,6 +28,11 @@ export type { BoundAddress } from './transport/tcp';
 export type { TlsInfo } from './transport/tls-info';
 export { TLS_MATERIAL } from './transport/tls';
 export type { TlsListenOptions, TlsMaterial } from './transport/tls';
+export { DatagramSocket } from './transport/udp-socket';
+export type { DatagramAddress } from './transport/udp-socket';
+export type { UdpListenOptions } from './transport/udp';
+export { datagramRaw, datagramUtf8, datagramJson } from './codec/datagram';
+export type { DatagramCodec, DatagramCodecOptions } from './codec/datagram';
 
 export { Reactor } from './reactor/reactor';
 export { RealClock } from './reactor/clock';

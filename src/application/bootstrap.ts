@@ -7,6 +7,7 @@ import { RealClock, type Clock } from '../reactor/clock';
 import { Reactor } from '../reactor/reactor';
 import { Connection } from '../transport/connection';
 import { TLS_MATERIAL, type TlsMaterial } from '../transport/tls';
+import { DatagramSocket } from '../transport/udp-socket';
 import { classToken, tokenName, type Constructor } from '../types';
 import type { Provider } from '../decorators/module';
 import { Application } from './application';
@@ -48,7 +49,7 @@ export function compileApplication(rootModule: Constructor, options: BootstrapOp
   if (options.unlistedListen !== 'ignore') checkUnlisted(tables);
   const plans = planListeners([...tables.values()], options.listen, new Set(binders.keys()));
   planClients(tables.values()); // checks every @Connect now; started after binding
-  checkDependencies(graph, { global: new Set<unknown>([Reactor, Logger, Application]), connection: new Set<unknown>([Connection]) });
+  checkDependencies(graph, { global: new Set<unknown>([Reactor, Logger, Application]), connection: new Set<unknown>([Connection, DatagramSocket]) });
 
   const logger = options.logger ?? new ConsoleLogger();
   const reactor = new Reactor(options.clock ?? new RealClock(), logger);

@@ -6,6 +6,7 @@ import type { BoundAddress } from '../transport/tcp';
 import { boundAddress, closeServer, listenStream } from '../transport/tcp';
 import { bindTls } from '../transport/tls';
 import { bindUnix } from '../transport/unix';
+import { bindUdp } from '../transport/udp';
 
 /** A bound listener, owned by the reactor. */
 export interface Listener {
@@ -39,4 +40,5 @@ export const binders = new Map<string, Binder>([
   ['tcp', bindTcp],
   ['tls', bindTls],
   ['unix', bindUnix],
+  ['udp', bindUdp],
 ]);
