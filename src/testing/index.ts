@@ -1,0 +1,32 @@
+/**
+ * `torsion/testing`: drive protocols in memory, on the same bootstrap and dispatch code as
+ * production (Twisted's StringTransport + MemoryReactor + task.Clock + iosim, Netty's
+ * EmbeddedChannel, NestJS's Test.createTestingModule).
+ *
+ * @example
+ * import { createTestingApp } from 'torsion/testing';
+ * const t = createTestingApp(AppModule, { overrides: [{ provide: Store, useValue: fakeStore }] });
+ * const c = t.connect(Echo);
+ * c.send('hello\n', { split: 1 });
+ * expect(c.frames()).toEqual(['hello']);
+ * await t.advance(30_000);          // idle timers fire, no real waiting
+ * await t.close();
+ */
+export { createTestingApp, TestingApp, TestPair } from './testing-app';
+export type { TestingAppOptions, TestConnectOptions, ConnectPairOptions, PeerAddress } from './testing-app';
+export { TestConnection, settleAll } from './test-connection';
+export type { SendOptions, SettleOptions } from './test-connection';
+export { MemoryConnection, PEER_END, PEER_RESET } from './memory-connection';
+export type { MemoryConnectionOptions, MemoryOutput } from './memory-connection';
+export { VirtualClock } from './virtual-clock';
+export type { VirtualClockOptions } from './virtual-clock';
+export { pump } from './pump';
+export type { PumpOptions, PumpReport } from './pump';
+export { splitBytes } from './split';
+export type { Split } from './split';
+export { MemoryLogger } from './memory-logger';
+export type { LogRecord } from './memory-logger';
+export { PumpError, SettleError, ClockRunawayError } from './errors';
+export { nextTurn } from './turns';
+export { FakeDatagramEndpoint } from './fake-datagram-endpoint';
+export type { DatagramEndpoint, DatagramAddress, DatagramReceiver, SentDatagram, FakeDatagramEndpointOptions } from './fake-datagram-endpoint';

@@ -1,0 +1,72 @@
+import { format } from 'node:util';
+import { Logger, type LogLevel } from '../logger';
+
+/** One line logged to a `MemoryLogger`. */
+export interface LogRecord {
+  readonly level: Exclude<LogLevel, 'silent'>;
+  /** The formatted message. */
+  readonly msg: string;
+  /** Bindings of the (child) logger plus the fields passed with the call (`err`, `conn`...). */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A `Logger` that keeps every record in memory instead of printing, so a test can assert that a
+ * failure was logged (and a passing run prints nothing). Children share their parent's records.
+ * The default logger of `createTestingApp`, reachable as `t.logs`.
+ *
+ * @example
+ * expect(t.logs.records.some((r) => r.level === 'error' && r.fields.err instanceof HandlerError)).toBe(true);
+ */
+export class MemoryLogger extends Logger {
+  constructor(
+    /** Every record logged through this logger or its children, oldest first. */
+    readonly records: LogRecord[] = [],
+    private readonly bindings: Readonly<Record<string, unknown>> = {},
+  ) {
+    super();
+  }
+
+  trace(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
+    this.log('trace', objOrMsg, msg, args);
+  }
+  debug(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
+    this.log('debug', objOrMsg, msg, args);
+  }
+  info(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
+    this.log('info', objOrMsg, msg, args);
+  }
+  warn(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
+    this.log('warn', objOrMsg, msg, args);
+  }
+  error(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
+    this.log('error', objOrMsg, msg, args);
+  }
+
+  /** A logger adding `bindings` to its records, which land in the same `records` array. */
+  child(bindings: Record<string, unknown>): Logger {
+    return new MemoryLogger(this.records, { ...this.bindings, ...bindings });
+  }
+
+  /** Records at `level` or above (e.g. `at('warn')` gives warnings and errors). */
+  at(level: Exclude<LogLevel, 'silent'>): LogRecord[] {
+    const min = RANK[level];
+    return this.records.filter((r) => RANK[r.level] >= min);
+  }
+
+  /** Forgets every record (of this logger and its children). */
+  clear(): void {
+    this.records.length = 0;
+  }
+
+  private log(level: LogRecord['level'], objOrMsg: unknown, msg: string | undefined, args: unknown[]): void {
+    if (typeof objOrMsg === 'string') {
+      this.records.push({ level, msg: format(objOrMsg, ...(msg === undefined ? args : [msg, ...args])), fields: this.bindings });
+      return;
+    }
+    const fields = objOrMsg instanceof Error ? { err: objOrMsg } : (objOrMsg as Record<string, unknown> | undefined);
+    this.records.push({ level, msg: msg === undefined ? '' : format(msg, ...args), fields: { ...this.bindings, ...fields } });
+  }
+}
+
+const RANK: Record<LogRecord['level'], number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50 };

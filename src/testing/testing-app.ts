@@ -1,0 +1,235 @@
+import type { InjectionToken } from 'tsyringe';
+import { compileApplication, type BootstrapOptions } from '../application/bootstrap';
+import type { Application } from '../application/application';
+import { openConnection } from '../application/open-connection';
+import { ClosedError, OptionError, TorsionError } from '../errors';
+import type { Logger } from '../logger';
+import { getListens } from '../metadata';
+import type { Reactor } from '../reactor/reactor';
+import type { Constructor } from '../types';
+import { ephemeralPort, MemoryConnection } from './memory-connection';
+import { MemoryLogger } from './memory-logger';
+import { drive } from './memory-loop';
+import { pump, pumpOnce, type PumpOptions, type PumpReport } from './pump';
+import { settleAll, TestConnection, type SettleOptions } from './test-connection';
+import { nextTurn } from './turns';
+import { VirtualClock } from './virtual-clock';
+
+/** Options of `createTestingApp`: those of `bootstrap`, with a virtual clock. */
+export interface TestingAppOptions extends Omit<BootstrapOptions, 'clock'> {
+  /**
+   * Replace providers by token, as a value, class or factory, in the same forms as module
+   * providers (NestJS's `overrideProvider`): `{ provide: Mailer, useValue: fakeMailer }`.
+   * Overriding a token no module provides is a `BootstrapError`.
+   */
+  overrides?: BootstrapOptions['overrides'];
+  /** The clock the reactor runs on. Default a new `VirtualClock` at 0 ms. */
+  clock?: VirtualClock;
+  /** Default a `MemoryLogger` (see `t.logs`), so tests print nothing. */
+  logger?: Logger;
+}
+
+/** The peer's address, as the protocol sees it (`conn.remoteAddress`/`remotePort`). */
+export interface PeerAddress {
+  /** Default '127.0.0.1'. */
+  address?: string;
+  /** Default a fresh ephemeral port. */
+  port?: number;
+}
+
+/** Options of `t.connect`. */
+export interface TestConnectOptions {
+  /** Who the peer is. */
+  peer?: PeerAddress;
+  /** Our side's address; default '127.0.0.1' and the protocol's first `@Listen` port. */
+  local?: PeerAddress;
+  /** What `conn.transport` reports; default 'memory'. */
+  transport?: string;
+  /** The peer keeps its side open after ours ends, until `peerClose()` (see `MemoryConnectionOptions.halfOpenPeer`). Default false. */
+  halfOpen?: boolean;
+}
+
+/** Options of `t.connectPair`. */
+export interface ConnectPairOptions {
+  /** The application serving the server side; default this one (a client and its server in one app). */
+  server?: TestingApp;
+  /** What both sides' `conn.transport` reports; default 'memory'. */
+  transport?: string;
+}
+
+/**
+ * Two protocols of torsion connected back to back through memory: bytes move when `pump()` is
+ * called. Made by `t.connectPair(Client, Server)`.
+ */
+export class TestPair<C, S> {
+  constructor(
+    /** The client side (the protocol that "dialled"). */
+    readonly client: TestConnection<C>,
+    /** The server side (the protocol that "accepted"). */
+    readonly server: TestConnection<S>,
+  ) {}
+
+  /** Moves bytes both ways until quiet (see `pump()`); bounded, throws `PumpError`. */
+  pump(options?: PumpOptions): Promise<PumpReport> {
+    return pump(this.client, this.server, options);
+  }
+}
+
+/**
+ * An application compiled like `bootstrap` compiles it (same module graph, validation, errors,
+ * DI container and singletons) but bound to no port: connections are made in memory with
+ * `connect`/`connectPair`, and time is a `VirtualClock`. What `createTestingApp` returns.
+ */
+export class TestingApp {
+  /** Records of the default `MemoryLogger`; empty when a logger was passed in the options. */
+  readonly logs: MemoryLogger;
+  private readonly connections = new Set<MemoryConnection>();
+  private readonly pairs = new Set<TestPair<unknown, unknown>>();
+
+  constructor(
+    /** The compiled application (its reactor, container, metrics), never listening. */
+    readonly app: Application,
+    /** The virtual clock its reactor runs on. */
+    readonly clock: VirtualClock,
+    logs: MemoryLogger,
+  ) {
+    this.logs = logs;
+  }
+
+  /** The application's reactor (timers run on `clock`). */
+  get reactor(): Reactor {
+    return this.app.reactor;
+  }
+
+  /**
+   * Resolves a provider from the application's root container (NestJS's `moduleRef.get`):
+   * a singleton, an override, the `Reactor`...
+   */
+  get<T>(token: InjectionToken<T> | Constructor<T>): T {
+    return this.app.container.resolve(token as InjectionToken<T>);
+  }
+
+  /**
+   * Opens an in-memory connection served by a new instance of `protocol`, exactly as an accepted
+   * socket is: its own DI scope (so `Connection`, connection-scoped providers and overrides
+   * resolve as in production), the protocol's codec, ordered dispatch; `@OnConnect` has run when
+   * this returns. Throws when the application is closed or the protocol is not in its modules,
+   * and `TORSION_ERR_PROTOCOL_FAILED` (cause: the original error) when the instance cannot be built.
+   *
+   * @typeParam T the protocol's instance type, so `c.protocol` is typed.
+   */
+  connect<T>(protocol: Constructor<T>, options: TestConnectOptions = {}): TestConnection<T> {
+    return this.open(protocol, {
+      remoteAddress: options.peer?.address,
+      remotePort: options.peer?.port,
+      localAddress: options.local?.address,
+      localPort: options.local?.port ?? listenPort(protocol),
+      transport: options.transport,
+      halfOpenPeer: options.halfOpen ?? false,
+    });
+  }
+
+  /**
+   * Connects an instance of `client` (from this app) to an instance of `server` (from
+   * `options.server`, default this app) back to back: each side's `remoteAddress` is the other's
+   * local one, and bytes move between them when the pair is pumped (`await pair.pump()`).
+   * Both sides are half-open, as torsion's TCP connections are.
+   */
+  connectPair<C, S>(client: Constructor<C>, server: Constructor<S>, options: ConnectPairOptions = {}): TestPair<C, S> {
+    const serverApp = options.server ?? this;
+    const clientPort = ephemeralPort();
+    const serverPort = listenPort(server);
+    const s = serverApp.open(server, { remotePort: clientPort, localPort: serverPort, transport: options.transport, halfOpenPeer: true });
+    let c: TestConnection<C>;
+    try {
+      c = this.open(client, { remotePort: serverPort, localPort: clientPort, transport: options.transport, halfOpenPeer: true });
+    } catch (error) {
+      s.connection.destroy();
+      throw error;
+    }
+    const pair = new TestPair(c, s);
+    this.pairs.add(pair as TestPair<unknown, unknown>);
+    if (serverApp !== this) serverApp.pairs.add(pair as TestPair<unknown, unknown>);
+    return pair;
+  }
+
+  /** Waits until every open connection of this app is idle (see `TestConnection.settle`). */
+  async settle(options: SettleOptions = {}): Promise<void> {
+    await settleAll(this.connections, options);
+  }
+
+  /**
+   * Advances the virtual clock by `ms` in steps, one due time after another, letting the event
+   * loop turn after each (so an async handler that awaits one timer and then sets the next is
+   * followed within the same advance), and once more at the end. Use `clock.advance(ms)` for a
+   * purely synchronous advance, and `settle()` to wait for handlers to finish.
+   */
+  async advance(ms: number): Promise<void> {
+    if (!Number.isFinite(ms) || ms < 0) throw new OptionError(`advance(ms) needs a finite ms >= 0, got ${ms}; time never goes back`);
+    const target = this.clock.now() + ms;
+    for (;;) {
+      const due = this.clock.nextDue();
+      if (due === undefined || due > target) break;
+      this.clock.advance(due - this.clock.now());
+      await nextTurn();
+    }
+    this.clock.advance(target - this.clock.now());
+    await nextTurn();
+  }
+
+  /**
+   * Shuts the application down like `Application.close`: every connection is drained (queued
+   * frames and in-flight handlers finish), `@OnClose` handlers run, timers are cancelled.
+   * Pairs keep being pumped meanwhile, so both sides see each other's FIN.
+   */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+    const stopping = this.app.close(options);
+    if (this.pairs.size === 0) return stopping;
+    let done = false;
+    const finished = stopping.finally(() => (done = true));
+    while (!done) {
+      for (const pair of this.pairs) pumpOnce(pair.client.connection, pair.server.connection);
+      await nextTurn();
+    }
+    await finished;
+  }
+
+  private open<T>(protocol: Constructor<T>, options: ConstructorParameters<typeof MemoryConnection>[2]): TestConnection<T> {
+    const reactor = this.app.reactor;
+    if (!reactor.running) throw new ClosedError(`cannot connect ${protocol.name}: the testing app is closing`);
+    const table = this.app.table(protocol);
+    const conn = new MemoryConnection(reactor, table.codec, { ...options, writeHighWaterMark: table.writeHighWaterMark });
+    this.connections.add(conn);
+    void conn.finished.then(() => this.connections.delete(conn));
+    const instance = drive(() => openConnection(this.app.container, reactor, table, conn));
+    if (instance === undefined) {
+      throw new TorsionError('TORSION_ERR_PROTOCOL_FAILED', `building ${protocol.name} for an in-memory connection failed: ${conn.closeReason?.error?.message ?? 'unknown error'}`, { cause: conn.closeReason?.error });
+    }
+    return new TestConnection(instance as T, conn, table.codec);
+  }
+}
+
+/**
+ * Compiles `rootModule` into a `TestingApp` (NestJS's `Test.createTestingModule(...).compile()`,
+ * Twisted's `MemoryReactor`): the same `compileApplication` as `bootstrap`, so a graph that
+ * would fail at bootstrap fails here with the same `BootstrapError`, but nothing is bound.
+ * Providers can be overridden by token; the reactor runs on a `VirtualClock`; logs are kept in
+ * memory. Close it in `afterEach` (`await t.close()`).
+ *
+ * @example
+ * const t = createTestingApp(AppModule, { overrides: [{ provide: Greeting, useValue: { text: () => 'hi' } }] });
+ * const c = t.connect(Echo, { peer: { address: '203.0.113.7' } });
+ * c.send('ping\n');
+ * expect(c.frames()).toEqual(['hi', 'ping']);
+ * await t.close();
+ */
+export function createTestingApp(rootModule: Constructor, options: TestingAppOptions = {}): TestingApp {
+  const clock = options.clock ?? new VirtualClock();
+  const logs = new MemoryLogger();
+  const app = compileApplication(rootModule, { ...options, clock, logger: options.logger ?? logs });
+  return new TestingApp(app, clock, logs);
+}
+
+function listenPort(protocol: Constructor): number {
+  return getListens(protocol)[0]?.port ?? 0;
+}
