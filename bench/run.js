@@ -153,7 +153,7 @@ async function main() {
 
   for (const w of selected) {
     const wrows = w.drives.flatMap((d) => d.figures.map((f) => ({
-      workload: w.id, title: w.title, label: f.label, target: f.target, ref: [], tor: [], refCpu: [], torCpu: [], note: '',
+      workload: w.id, title: w.title, label: f.label, target: f.target, better: f.better, ref: [], tor: [], refCpu: [], torCpu: [], note: '',
     })));
     rows.push(...wrows);
     if (w.needs === 'redis-benchmark' && !redisBin) {
@@ -223,7 +223,8 @@ async function main() {
   console.log(`node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() || '?'}), ${cfg.rounds} rounds, ${minutes} min`);
   console.log(`reference: \`${sides[0].cmd}\`  torsion: \`${sides[1].cmd}\``);
   console.log(`machine load during loadgen drives: other processes ${fmtNum(median(otherCpu))} cores, loadgen ${fmtNum(median(lgCpu))} cores (medians)${opts.pin ? '; pinned: servers CPU 1, load generators CPU 0' : ''}`);
-  console.log('medians over rounds (± = half the range across rounds); ratio = torsion / reference\n');
+  console.log('medians over rounds (± = half the range across rounds); ratio = torsion / reference;');
+  console.log('per-cpu ratio = the same for rate / server CPU (steadier when other work shares the machine)\n');
   console.log(table(rows));
   const oc = median(otherCpu);
   if (oc > 0.25) notes.push(`other processes used ${oc.toFixed(2)} cores (median) during the drives: the machine was busy, trust ratios less`);

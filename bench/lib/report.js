@@ -35,16 +35,26 @@ function verdict(row) {
   return { ratio, status: ok ? 'PASS' : 'MISS' };
 }
 
+// For rates: torsion/ref of the medians of rate / server CPU (work per server
+// CPU-second).  Much steadier than the raw ratio when other processes steal CPU, because
+// a starved server does less work but also burns less CPU.
+function perCpuRatio(r) {
+  if (r.better !== 'higher') return NaN;
+  const eff = (vals, cpus) => median(vals.map((v, i) => (cpus[i] > 0.05 ? v / cpus[i] : NaN)));
+  return eff(r.tor, r.torCpu) / eff(r.ref, r.refCpu);
+}
+
 function table(rows) {
-  const head = ['workload', 'figure', 'reference', 'torsion', 'torsion/ref', 'target', 'result', 'srv cpu ref / torsion'];
+  const head = ['workload', 'figure', 'reference', 'torsion', 'torsion/ref', 'target', 'result', 'srv cpu ref / torsion', 'per-cpu ratio'];
   const body = rows.map((r) => {
     const { ratio, status } = verdict(r);
     const cpu = `${fmtNum(median(r.refCpu))} / ${fmtNum(median(r.torCpu))}`;
+    const pc = perCpuRatio(r);
     return [r.title, r.label, fmtNum(median(r.ref)) + fmtSpread(r.ref), r.tor.length ? fmtNum(median(r.tor)) + fmtSpread(r.tor) : (r.note || 'skipped'),
-      Number.isFinite(ratio) ? ratio.toFixed(2) : '—', fmtTarget(r.target), status, cpu];
+      Number.isFinite(ratio) ? ratio.toFixed(2) : '—', fmtTarget(r.target), status, cpu, Number.isFinite(pc) ? pc.toFixed(2) : ''];
   });
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const right = new Set([2, 3, 4]);
+  const right = new Set([2, 3, 4, 8]);
   const line = (cells) => `| ${cells.map((c, i) => (right.has(i) ? c.padStart(w[i]) : c.padEnd(w[i]))).join(' | ')} |`;
   const sep = `|${w.map((n, i) => (right.has(i) ? `${'-'.repeat(n + 1)}:` : '-'.repeat(n + 2))).join('|')}|`;
   return [line(head), sep, ...body.map(line)].join('\n');

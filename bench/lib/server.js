@@ -64,7 +64,7 @@ function startServer(cmd, { cwd, startTimeoutMs = 20_000, label }) {
     child.stdout.setEncoding('utf8').on('data', (d) => {
       if (out.length < 1 << 16) out += d;
       if (settled) return;
-      for (const line of out.split('\n')) {
+      for (const line of out.split('\n').slice(0, -1)) { // complete lines only
         const m = LISTENING.exec(line);
         if (!m) continue;
         settled = true;

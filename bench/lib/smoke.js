@@ -33,7 +33,7 @@ function exchange(host, port, chunks, expected, timeoutMs = 5000) {
   });
 }
 function show(b) {
-  const s = JSON.stringify(b.toString('latin1'));
+  const s = JSON.stringify(b.toString('utf8'));
   return s.length > 120 ? `${s.slice(0, 117)}..."` : s;
 }
 
@@ -48,9 +48,12 @@ const checks = {
     for (let i = 0; i < data.length; i++) { x = (x * 1103515245 + 12345) >>> 0; data[i] = x >>> 24; }
     await exchange(host, port, [data.subarray(0, 1), data.subarray(1, 40000), data.subarray(40000)], data);
   },
-  // lines: a line split across reads, several lines in one read, multi-byte utf8
+  // lines: a line split across reads, several lines in one read, multi-byte UTF-8 with
+  // one character split between two reads (a decoder must not decode chunk by chunk)
   async lines(host, port) {
-    await exchange(host, port, ['hel', 'lo\nwor', 'ld\nfoo bar\nünïcödé ✓\n'], 'hello\nworld\nfoo bar\nünïcödé ✓\n');
+    const all = Buffer.from('hello\nworld\nfoo bar\nünïcödé ✓ ok\n');
+    const mid = all.indexOf(Buffer.from('✓')) + 1;
+    await exchange(host, port, [all.subarray(0, 3), all.subarray(3, 9), all.subarray(9, mid), all.subarray(mid)], all);
   },
   // RESP: pipelined multibulk commands split mid-frame, plus an inline PING
   async resp(host, port) {
