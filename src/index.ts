@@ -42,8 +42,7 @@ export { DelayedCall, LoopingCall } from './reactor/delayed-call';
 export { Logger, ConsoleLogger, silentLogger } from './logger';
 export type { LogLevel, ConsoleLoggerOptions } from './logger';
 
-export type { Codec, Decoder, FrameSink, OutputChunks, FrameOf, ReplyOf } from './codec/codec';
-export { raw, RawCodec } from './codec/raw';
+export * from './codec/index';
 
 export {
   TorsionError,

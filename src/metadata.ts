@@ -24,8 +24,17 @@ const HANDLERS = Symbol('torsion:handlers');
 const HANDLER_MISUSE = Symbol('torsion:handler-misuse');
 const CONNECT = Symbol('torsion:connect');
 
+/** Every protocol class listed by any `@Module` loaded in this process. */
+const listedProtocols = new Set<unknown>();
+
 export function setModule(target: Constructor, options: ModuleOptions): void {
   Reflect.defineMetadata(MODULE, options, target);
+  for (const protocol of options.protocols ?? []) listedProtocols.add(protocol);
+}
+
+/** True when some `@Module` in the process lists `protocol`. */
+export function isListedInSomeModule(protocol: unknown): boolean {
+  return listedProtocols.has(protocol);
 }
 
 export function getModule(target: unknown): ModuleOptions | undefined {

@@ -2,7 +2,7 @@ import { container as globalContainer } from 'tsyringe';
 import { BootstrapError } from '../errors';
 import { compileProtocol, type HandlerTable } from '../dispatch/handler-table';
 import { ConsoleLogger, Logger } from '../logger';
-import { allListenClasses } from '../metadata';
+import { allListenClasses, isListedInSomeModule } from '../metadata';
 import { RealClock, type Clock } from '../reactor/clock';
 import { Reactor } from '../reactor/reactor';
 import { Connection } from '../transport/connection';
@@ -28,9 +28,8 @@ export interface BootstrapOptions {
   /** Replace providers by token (same forms as module providers): test doubles, config. */
   overrides?: Provider[];
   /**
-   * A `@Listen` class that no module of this application lists is a bootstrap error
-   * (it would silently never listen). Pass 'ignore' when several applications share one
-   * process, e.g. a server and its gateway started in one test.
+   * A `@Listen` class that no `@Module` lists is a bootstrap error: it would silently never
+   * listen. 'ignore' turns the check off (for code that declares listeners it never serves).
    */
   unlistedListen?: 'error' | 'ignore';
   /** Key material for every `transport: 'tls'` listener that does not bring its own (`@Listen({ tls })`). */
@@ -46,7 +45,7 @@ export function compileApplication(rootModule: Constructor, options: BootstrapOp
   applyOverrides(graph, options.overrides ?? []);
   const tables = new Map<Constructor, HandlerTable>();
   for (const { cls } of graph.protocols) tables.set(cls, compileProtocol(cls));
-  if (options.unlistedListen !== 'ignore') checkUnlisted(tables);
+  if (options.unlistedListen !== 'ignore') checkUnlisted();
   const plans = planListeners([...tables.values()], options.listen, new Set(binders.keys()));
   planClients(tables.values()); // checks every @Connect now; started after binding
   checkDependencies(graph, { global: new Set<unknown>([Reactor, Logger, Application]), connection: new Set<unknown>([Connection, DatagramSocket]) });
@@ -89,12 +88,16 @@ function applyOverrides(graph: AppGraph, overrides: Provider[]): void {
   }
 }
 
-function checkUnlisted(tables: ReadonlyMap<Constructor, HandlerTable>): void {
+/**
+ * Several applications may share a process (a server and its client in one test), so the check
+ * is process-wide: every `@Listen` class must be in the protocols of some `@Module`.
+ */
+function checkUnlisted(): void {
   for (const cls of allListenClasses()) {
-    if (!tables.has(cls)) {
+    if (!isListedInSomeModule(cls)) {
       throw new BootstrapError(
         'TORSION_ERR_UNLISTED_LISTENER',
-        `${cls.name} has @Listen but is not in the protocols of any module of this application, so it would never listen: add it to a module's protocols (or, with several applications in one process, pass { unlistedListen: 'ignore' })`,
+        `${cls.name} has @Listen but no @Module lists it in its protocols, so it would never listen: add it to the protocols of a module`,
         { target: cls.name },
       );
     }

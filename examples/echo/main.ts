@@ -1,0 +1,4 @@
+import { runExample } from '../run';
+import { EchoModule } from './app';
+
+void runExample(EchoModule);

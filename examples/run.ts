@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { bootstrap, formatAddress, ConsoleLogger, type Application, type BootstrapOptions } from 'torsion';
+import type { ListenOptions } from 'torsion';
+
+/**
+ * The convention every example follows: `PORT` overrides its port (with several listeners,
+ * listener i gets PORT + i; PORT=0 gives each a free port), one line
+ * `listening <transport> <host>:<port>` per listener on stdout once bound, and SIGINT/SIGTERM
+ * close the application gracefully.
+ */
+export async function runExample(rootModule: new (...args: never[]) => unknown, options: BootstrapOptions = {}): Promise<Application> {
+  const port = process.env.PORT === undefined || process.env.PORT === '' ? undefined : Number(process.env.PORT);
+  let next = 0;
+  const listen =
+    port === undefined
+      ? options.listen
+      : (_cls: unknown, opts: ListenOptions): ListenOptions => (opts.path !== undefined ? opts : { ...opts, port: port === 0 ? 0 : port + next++ });
+  const app = await bootstrap(rootModule, { logger: new ConsoleLogger({ level: (process.env.TORSION_LOG_LEVEL as never) ?? 'warn' }), ...options, listen });
+  for (const address of app.addresses) process.stdout.write(`listening ${address.transport} ${formatAddress(address)}\n`);
+  const stop = (): void => {
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return app;
+}
