@@ -41,11 +41,13 @@ export function listenStream(options: StreamListenOptions, onSocket: (socket: ne
   });
 }
 
-/** Stops accepting; open connections are drained by the reactor, not here. */
+/**
+ * Stops accepting at once; resolves when the server is fully closed, which node:net reports
+ * only after its open connections are gone (the reactor drains those meanwhile).
+ */
 export function closeServer(server: net.Server): Promise<void> {
   if (!server.listening) return Promise.resolve();
-  server.close();
-  return Promise.resolve();
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 export function boundAddress(server: net.Server, protocol: string, transport: string): BoundAddress {

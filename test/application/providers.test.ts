@@ -1,0 +1,120 @@
+import { inject, injectable } from 'tsyringe';
+import { Application, Connection, Logger, Module, OnData, Protocol, Reactor, compileApplication, silentLogger } from '../../src';
+import { createTestingApp } from '../../src/testing';
+
+const CONFIG = Symbol('CONFIG');
+const GREETING = 'GREETING';
+
+@injectable()
+class Counter {
+  count = 0;
+}
+
+@injectable()
+class Greeter {
+  constructor(@inject(CONFIG) private readonly config: { name: string }) {}
+  greet(who: string): string {
+    return `${this.config.name} greets ${who}`;
+  }
+}
+
+/** One per connection: may take the Connection. */
+@injectable()
+class Session {
+  constructor(readonly conn: Connection) {}
+}
+
+@Module({
+  providers: [Counter, { provide: CONFIG, useValue: { name: 'torsion' } }, Greeter],
+  exports: [Counter, Greeter],
+})
+class CoreModule {}
+
+@Module({ imports: [CoreModule], exports: [CoreModule] })
+class ReexportModule {}
+
+@Protocol()
+class Service {
+  constructor(
+    readonly counter: Counter,
+    readonly greeter: Greeter,
+    @inject(GREETING) readonly greeting: string,
+    readonly session: Session,
+    readonly conn: Connection,
+    readonly reactor: Reactor,
+    readonly log: Logger,
+    readonly app: Application,
+  ) {}
+  @OnData() d(): string {
+    this.counter.count++;
+    return `${this.greeting}:${this.counter.count}`;
+  }
+}
+
+@Module({
+  imports: [ReexportModule],
+  protocols: [Service],
+  providers: [
+    { provide: GREETING, useFactory: (g: Greeter) => g.greet('you'), inject: [Greeter] },
+    { provide: Session, useClass: Session, scope: 'connection' },
+  ],
+})
+class AppModule {}
+
+describe('providers', () => {
+  it('resolves class, value, factory and re-exported providers; singletons are shared across connections', () => {
+    const t = createTestingApp(AppModule);
+    const a = t.connect(Service);
+    const b = t.connect(Service);
+    expect(a.protocol.counter).toBe(b.protocol.counter);
+    expect(a.protocol.greeting).toBe('torsion greets you');
+    a.send('x');
+    b.send('y');
+    expect(a.text()).toBe('torsion greets you:1');
+    expect(b.text()).toBe('torsion greets you:2');
+    void t.close();
+  });
+
+  it('gives each connection its own connection-scoped providers, holding that connection', () => {
+    const t = createTestingApp(AppModule);
+    const a = t.connect(Service);
+    const b = t.connect(Service);
+    expect(a.protocol.session).not.toBe(b.protocol.session);
+    expect(a.protocol.session.conn).toBe(a.protocol.conn);
+    expect(a.protocol.conn).toBe(a.connection);
+    expect(a.protocol.conn.id).not.toBe(b.protocol.conn.id);
+    void t.close();
+  });
+
+  it('injects the reactor, the application and a logger bound to the connection', () => {
+    const t = createTestingApp(AppModule);
+    const a = t.connect(Service);
+    expect(a.protocol.reactor).toBe(t.reactor);
+    expect(a.protocol.app).toBe(t.app);
+    a.protocol.log.info('hello from a protocol');
+    const record = t.logs.records.find((r) => r.msg === 'hello from a protocol');
+    expect(record?.fields).toMatchObject({ conn: a.connection.id });
+    void t.close();
+  });
+
+  it('builds singletons at bootstrap, before any connection', () => {
+    let built = 0;
+    @injectable()
+    class Eager {
+      constructor() {
+        built++;
+      }
+    }
+    @Module({ providers: [Eager] })
+    class M {}
+    compileApplication(M, { logger: silentLogger });
+    expect(built).toBe(1);
+  });
+
+  it('lets bootstrap options override a provider', () => {
+    const t = createTestingApp(AppModule, { overrides: [{ provide: CONFIG, useValue: { name: 'test double' } }] });
+    const a = t.connect(Service);
+    expect(a.protocol.greeting).toBe('test double greets you');
+    void t.close();
+  });
+});

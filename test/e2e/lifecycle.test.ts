@@ -1,0 +1,93 @@
+import * as net from 'node:net';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import { Connection, Listen, Module, OnData, Protocol, bootstrap, silentLogger } from '../../src';
+import { Peer, eventually } from '../support/peer';
+
+// Lets the test force a collection, to prove closed connections' scopes are unreachable.
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const refs: Array<WeakRef<object>> = [];
+
+@Listen({ port: 0, host: '127.0.0.1' })
+@Protocol()
+class Once {
+  constructor(readonly conn: Connection) {
+    if (refs.length < 200) refs.push(new WeakRef(this));
+  }
+  @OnData() echo(data: Buffer): Buffer {
+    return data;
+  }
+}
+
+@Module({ protocols: [Once] })
+class AppModule {}
+
+/** One connect / one byte / echo / close cycle. */
+function cycle(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => socket.write('x'));
+    socket.once('data', () => socket.end());
+    socket.once('error', reject);
+    socket.once('close', () => resolve());
+  });
+}
+
+describe('connection lifecycle', () => {
+  it('releases every per-connection scope over 10,000 connect/close cycles', async () => {
+    const app = await bootstrap(AppModule, { logger: silentLogger });
+    const port = app.address(Once).port;
+    let maxLive = 0;
+    const total = 10_000;
+    const concurrency = 50;
+    let started = 0;
+    const worker = async (): Promise<void> => {
+      while (started < total) {
+        started++;
+        await cycle(port);
+        maxLive = Math.max(maxLive, app.metrics().liveScopes);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    await eventually(() => app.metrics().liveScopes === 0, 10_000, 'scopes released');
+    expect(app.metrics().connections).toBe(0);
+    // Live scopes never exceed the connections in flight (plus those closing on the server).
+    expect(maxLive).toBeLessThanOrEqual(concurrency * 2);
+    // The protocol instances (and the child containers that built them) are garbage.
+    await new Promise((r) => setImmediate(r));
+    gc();
+    expect(refs.filter((r) => r.deref() !== undefined).length).toBe(0);
+    await app.close();
+  }, 60_000);
+
+  it('app.close() drains an in-flight handler, then leaves no open handles', async () => {
+    @Listen({ port: 0, host: '127.0.0.1' })
+    @Protocol()
+    class Slow {
+      @OnData() async d(data: Buffer): Promise<string> {
+        await new Promise((r) => setTimeout(r, 50));
+        return `done ${data.toString()}`;
+      }
+    }
+    @Module({ protocols: [Slow] })
+    class M {}
+    const app = await bootstrap(M, { logger: silentLogger });
+    const peer = await Peer.connect(app.address(Slow).port);
+    peer.send('work');
+    await eventually(() => app.metrics().connections === 1);
+    await new Promise((r) => setTimeout(r, 10));
+    await app.close();
+    await peer.waitClosed();
+    expect(peer.text).toBe('done work');
+    // Handles close asynchronously after their close callbacks; wait (bounded) for none left.
+    await eventually(() => countTcpHandles() === 0, 5000, 'no TCP handles').catch(() => undefined);
+    expect(process.getActiveResourcesInfo().filter((kind) => kind.startsWith('TCP'))).toEqual([]);
+  });
+});
+
+/** Open TCP sockets and servers of this process (jest's own handles are pipes). */
+function countTcpHandles(): number {
+  return process.getActiveResourcesInfo().filter((kind) => kind.startsWith('TCP')).length;
+}
