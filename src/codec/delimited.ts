@@ -23,8 +23,8 @@ const KNOWN = ['delimiters', 'maxLength', 'stripDelimiter', 'failFast', 'output'
 
 /**
  * Frames ended by any of several delimiters (Netty's DelimiterBasedFrameDecoder).
- * Replies are written followed by the first delimiter; a reply containing a delimiter, or
- * longer than `maxLength` bytes, is refused (`TORSION_ERR_ENCODE` / `FrameTooLargeError`).
+ * Replies are written followed by the first delimiter; a reply containing a delimiter is
+ * refused (`TORSION_ERR_ENCODE`); `maxLength` limits received frames only.
  */
 export class DelimitedCodec<F extends Buffer | string = Buffer> implements Codec<F, string | Uint8Array> {
   readonly name = 'delimited';
@@ -52,7 +52,7 @@ export class DelimitedCodec<F extends Buffer | string = Buffer> implements Codec
     };
     const output = choiceOption<FrameOutput>('delimited', 'output', options.output, 'buffer', ['buffer', 'string']);
     this.emitter = emitterFor(output, encoding) as FrameEmitter<F>;
-    this.encoder = new DelimiterEncoder('delimited', this.delimiters, this.maxLength, encoding, 'frame length');
+    this.encoder = new DelimiterEncoder('delimited', this.delimiters, encoding);
   }
 
   createDecoder(): Decoder<F> {

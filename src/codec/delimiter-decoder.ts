@@ -162,8 +162,9 @@ export class DelimiterDecoder<F> extends FrameDecoder<F> {
 
 /**
  * Writes `value` then the delimiter, as two pieces (no concatenation). Refuses a value that
- * contains a delimiter (it would reach the peer as two frames: an injection, not a reply) and
- * one longer than `maxLength` bytes (the peer's decoder would reject it).
+ * contains a delimiter (it would reach the peer as two frames: an injection, not a reply).
+ * `maxLength` limits what we accept, not what we send (as in Netty): a protocol with short
+ * requests may still answer with a long line.
  */
 export class DelimiterEncoder {
   /** The delimiters as text, when every one is valid UTF-8: strings are then searched as strings. */
@@ -172,9 +173,7 @@ export class DelimiterEncoder {
   constructor(
     private readonly codecName: string,
     private readonly delimiters: readonly Buffer[],
-    private readonly maxLength: number,
     private readonly encoding: BufferEncoding,
-    private readonly detail: string,
   ) {
     const texts = delimiters.map((d) => d.toString('utf8'));
     const exact = encoding === 'utf8' && texts.every((t, i) => Buffer.from(t, 'utf8').equals(delimiters[i]));
@@ -186,8 +185,6 @@ export class DelimiterEncoder {
       for (const text of this.texts) {
         if (value.includes(text)) throw this.containsDelimiter(text);
       }
-      // UTF-8 needs at most 3 bytes per UTF-16 unit: only measure strings that might be too long.
-      if (value.length * 3 > this.maxLength) this.checkLength(Buffer.byteLength(value, 'utf8'));
       out.push(value, this.delimiters[0]);
       return;
     }
@@ -201,12 +198,7 @@ export class DelimiterEncoder {
     for (const delimiter of this.delimiters) {
       if (bytes.includes(delimiter)) throw this.containsDelimiter(delimiter.toString('utf8'));
     }
-    this.checkLength(bytes.length);
     out.push(bytes, this.delimiters[0]);
-  }
-
-  private checkLength(length: number): void {
-    if (length > this.maxLength) throw new FrameTooLargeError(length, this.maxLength, this.detail);
   }
 
   private containsDelimiter(text: string): TorsionError {

@@ -30,8 +30,8 @@ const LF = Buffer.from('\n');
  * Text lines (Twisted's LineReceiver, Netty's LineBasedFrameDecoder).
  *
  * Replies: a string or Buffer is written followed by the delimiter (so `'\n'` by default; end a
- * reply with '\r' to send CRLF). A reply that contains the delimiter, or is longer than
- * `maxLength` bytes, is refused: `TORSION_ERR_ENCODE` / `FrameTooLargeError`.
+ * reply with '\r' to send CRLF). A reply that contains the delimiter is refused
+ * (`TORSION_ERR_ENCODE`); `maxLength` limits received lines only.
  */
 export class LinesCodec<F extends string | Buffer = string> implements Codec<F, string | Uint8Array> {
   readonly name = 'lines';
@@ -56,7 +56,7 @@ export class LinesCodec<F extends string | Buffer = string> implements Codec<F, 
     };
     const output = choiceOption<FrameOutput>('lines', 'output', options.output, 'string', ['string', 'buffer']);
     this.emitter = emitterFor(output, encoding) as FrameEmitter<F>;
-    this.encoder = new DelimiterEncoder('lines', [this.delimiter], this.maxLength, encoding, 'line length');
+    this.encoder = new DelimiterEncoder('lines', [this.delimiter], encoding);
   }
 
   createDecoder(): Decoder<F> {

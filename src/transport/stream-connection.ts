@@ -78,6 +78,16 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     return this.dispatcher?.discardedFrames ?? 0;
   }
 
+  /** Frames received and waiting behind a busy handler or a full outgoing buffer. */
+  get queuedFrames(): number {
+    return this.dispatcher?.queued ?? 0;
+  }
+
+  /** Bytes the codec holds for an unfinished frame. */
+  get decoderBytes(): number {
+    return this.dispatcher?.bufferedBytes ?? 0;
+  }
+
   // --- the Connection API -------------------------------------------------------------
 
   write(data: Buffer | Uint8Array | string): boolean {
