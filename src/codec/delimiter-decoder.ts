@@ -185,7 +185,8 @@ export class DelimiterEncoder {
       for (const text of this.texts) {
         if (value.includes(text)) throw this.containsDelimiter(text);
       }
-      out.push(value, this.delimiters[0]);
+      // Both pieces as strings, so a read's replies gather into one string write, no Buffer.from each.
+      out.push(value, this.texts[0]);
       return;
     }
     let bytes: Buffer;

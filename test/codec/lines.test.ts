@@ -126,7 +126,7 @@ describe('lines', () => {
       const payload = Buffer.from('bin');
       lines().encode('text', out);
       lines({ delimiter: '\r\n' }).encode(payload, out);
-      expect(out).toEqual(['text', Buffer.from('\n'), payload, Buffer.from('\r\n')]);
+      expect(out).toEqual(['text', '\n', payload, Buffer.from('\r\n')]);
       expect(out[2]).toBe(payload);
     });
 
