@@ -53,16 +53,16 @@ export function getProtocol(target: unknown): ProtocolOptions | undefined {
 
 /** `@Listen` may appear several times on one class; decorators run bottom-up, so prepend. */
 export function addListen(target: Constructor, options: ListenOptions): void {
-  listenClasses.add(target);
+  declaredEndpoints.add(target);
   const list = (Reflect.getOwnMetadata(LISTEN, target) as ListenOptions[] | undefined) ?? [];
   Reflect.defineMetadata(LISTEN, [options, ...list], target);
 }
 
-/** Every class that carries `@Listen`, so bootstrap can find one left out of every module. */
-const listenClasses = new Set<Constructor>();
+/** Every class that carries `@Listen` or `@Connect`, so bootstrap can find one left out of every module. */
+const declaredEndpoints = new Set<Constructor>();
 
-export function allListenClasses(): ReadonlySet<Constructor> {
-  return listenClasses;
+export function allEndpointClasses(): ReadonlySet<Constructor> {
+  return declaredEndpoints;
 }
 
 export function getListens(target: Constructor): readonly ListenOptions[] {
@@ -71,6 +71,7 @@ export function getListens(target: Constructor): readonly ListenOptions[] {
 
 /** `@Connect` options (one per class): an outbound client started at bootstrap. */
 export function setConnect(target: Constructor, options: ConnectOptions): void {
+  declaredEndpoints.add(target);
   Reflect.defineMetadata(CONNECT, options, target);
 }
 

@@ -2,7 +2,7 @@ import { container as globalContainer } from 'tsyringe';
 import { BootstrapError } from '../errors';
 import { compileProtocol, type HandlerTable } from '../dispatch/handler-table';
 import { ConsoleLogger, Logger } from '../logger';
-import { allListenClasses, isListedInSomeModule } from '../metadata';
+import { allEndpointClasses, getConnect, isListedInSomeModule } from '../metadata';
 import { RealClock, type Clock } from '../reactor/clock';
 import { Reactor } from '../reactor/reactor';
 import { Connection } from '../transport/connection';
@@ -28,8 +28,8 @@ export interface BootstrapOptions {
   /** Replace providers by token (same forms as module providers): test doubles, config. */
   overrides?: Provider[];
   /**
-   * A `@Listen` class that no `@Module` lists is a bootstrap error: it would silently never
-   * listen. 'ignore' turns the check off (for code that declares listeners it never serves).
+   * A `@Listen` or `@Connect` class that no `@Module` lists is a bootstrap error: it would
+   * silently never listen or connect. 'ignore' turns the check off (for code that declares listeners it never serves).
    */
   unlistedListen?: 'error' | 'ignore';
   /** Key material for every `transport: 'tls'` listener that does not bring its own (`@Listen({ tls })`). */
@@ -93,11 +93,12 @@ function applyOverrides(graph: AppGraph, overrides: Provider[]): void {
  * is process-wide: every `@Listen` class must be in the protocols of some `@Module`.
  */
 function checkUnlisted(): void {
-  for (const cls of allListenClasses()) {
+  for (const cls of allEndpointClasses()) {
     if (!isListedInSomeModule(cls)) {
+      const [decorator, consequence] = getConnect(cls) === undefined ? ['@Listen', 'listen'] : ['@Connect', 'connect'];
       throw new BootstrapError(
         'TORSION_ERR_UNLISTED_LISTENER',
-        `${cls.name} has @Listen but no @Module lists it in its protocols, so it would never listen: add it to the protocols of a module`,
+        `${cls.name} has ${decorator} but no @Module lists it in its protocols, so it would never ${consequence}: add it to the protocols of a module`,
         { target: cls.name },
       );
     }

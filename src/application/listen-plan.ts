@@ -34,11 +34,18 @@ export function planListeners(tables: HandlerTable[], overrides: ListenOverrides
       let options: ListenOptions = { ...declared };
       if (typeof overrides === 'function') options = overrides(table.protocol, options, index);
       else if (byClass?.has(table.protocol)) options = { ...options, ...byClass.get(table.protocol) };
-      const transport = options.transport ?? 'tcp';
+      // A path means a Unix socket; saying so twice is not required.
+      const transport = options.transport ?? (options.path !== undefined ? 'unix' : 'tcp');
       if (!transports.has(transport)) {
         throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Listen on ${table.name} asks for transport '${transport}'; available: ${[...transports].join(', ')}`, { target: table.name });
       }
-      if (options.path === undefined) {
+      if (transport === 'unix') {
+        if (typeof options.path !== 'string' || options.path === '') {
+          throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Listen on ${table.name} uses transport 'unix' and needs a socket file path: @Listen({ transport: 'unix', path: '/run/app.sock' })`, { target: table.name });
+        }
+      } else if (options.path !== undefined) {
+        throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Listen on ${table.name} has a path but transport '${transport}': use transport 'unix' for a socket file, or a port`, { target: table.name });
+      } else {
         const port = options.port;
         if (port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) {
           throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Listen on ${table.name} needs a port from 0 to 65535 (0 picks a free one), got ${String(port)}`, { target: table.name });

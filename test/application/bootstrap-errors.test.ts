@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { inject, injectable } from 'tsyringe';
-import { BootstrapError, Listen, Module, OnConnect, OnData, Protocol, bootstrap, compileApplication, silentLogger, Connection } from '../../src';
+import { BootstrapError, Connect, Listen, Module, OnConnect, OnData, Protocol, bootstrap, compileApplication, silentLogger, Connection } from '../../src';
 import { OnClose } from '../../src/decorators/handlers';
 
 const quiet = { logger: silentLogger };
@@ -264,6 +264,39 @@ describe('bootstrap errors: thrown before any port is bound, naming the class an
     @Module({ protocols: [Far] })
     class M {}
     expectBootstrapError(() => compileApplication(M, quiet), 'TORSION_ERR_INVALID_OPTION', 'Far needs a port from 0 to 65535');
+  });
+
+  it('a unix listener without a path, and a path on a TCP listener', () => {
+    @Listen({ transport: 'unix' })
+    @Protocol()
+    class NoPath {
+      @OnData() d(): void {}
+    }
+    @Module({ protocols: [NoPath] })
+    class M1 {}
+    expectBootstrapError(() => compileApplication(M1, quiet), 'TORSION_ERR_INVALID_OPTION', "NoPath uses transport 'unix' and needs a socket file path");
+    @Listen({ transport: 'tcp', path: '/tmp/x.sock' })
+    @Protocol()
+    class Confused {
+      @OnData() d(): void {}
+    }
+    @Module({ protocols: [Confused] })
+    class M2 {}
+    expectBootstrapError(() => compileApplication(M2, quiet), 'TORSION_ERR_INVALID_OPTION', "Confused has a path but transport 'tcp'");
+  });
+
+  it('a @Connect client that no module lists', async () => {
+    @Connect({ host: '127.0.0.1', port: 1, reconnect: false })
+    @Protocol()
+    class LostClient {
+      @OnData() d(): void {}
+    }
+    @Module({})
+    class M {}
+    await expect(bootstrap(M, quiet)).rejects.toMatchObject({ code: 'TORSION_ERR_UNLISTED_LISTENER', target: 'LostClient', message: expect.stringContaining('would never connect') });
+    @Module({ protocols: [LostClient] })
+    class Other {}
+    void Other;
   });
 
   it('invalid flow-control options', () => {
