@@ -38,8 +38,13 @@ describe('backpressure', () => {
       maxWritable = Math.max(maxWritable, server.socket.writableLength);
       maxQueued = Math.max(maxQueued, server.queuedFrames);
     };
-    // Let the kernel buffers fill and the server stall on its full outgoing buffer.
-    for (let i = 0; i < 40; i++) {
+    // Let the kernel buffers fill and the server stall on its full outgoing buffer (bounded wait),
+    // then keep sampling a while to see that nothing grows once stalled.
+    for (let i = 0; i < 1000 && !server.writeBlocked; i++) {
+      sample();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (let i = 0; i < 20; i++) {
       sample();
       await new Promise((r) => setTimeout(r, 10));
     }

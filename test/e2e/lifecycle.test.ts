@@ -74,7 +74,9 @@ describe('connection lifecycle', () => {
     @Module({ protocols: [Slow] })
     class M {}
     const app = await bootstrap(M, { logger: silentLogger });
-    const peer = await Peer.connect(app.address(Slow).port);
+    const port = app.address(Slow).port;
+    expect(handlesOn(port)).toEqual(['server']);
+    const peer = await Peer.connect(port);
     peer.send('work');
     await eventually(() => app.metrics().connections === 1);
     await new Promise((r) => setTimeout(r, 10));
@@ -82,12 +84,18 @@ describe('connection lifecycle', () => {
     await peer.waitClosed();
     expect(peer.text).toBe('done work');
     // Handles close asynchronously after their close callbacks; wait (bounded) for none left.
-    await eventually(() => countTcpHandles() === 0, 5000, 'no TCP handles').catch(() => undefined);
-    expect(process.getActiveResourcesInfo().filter((kind) => kind.startsWith('TCP'))).toEqual([]);
+    await eventually(() => handlesOn(port).length === 0, 5000, 'no handles on the port').catch(() => undefined);
+    expect(handlesOn(port)).toEqual([]);
   });
 });
 
-/** Open TCP sockets and servers of this process (jest's own handles are pipes). */
-function countTcpHandles(): number {
-  return process.getActiveResourcesInfo().filter((kind) => kind.startsWith('TCP')).length;
+/** This process's open servers and sockets on `port` (either end), by kind. */
+function handlesOn(port: number): string[] {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  const found: string[] = [];
+  for (const h of handles) {
+    if (h instanceof net.Server && (h.address() as net.AddressInfo | null)?.port === port) found.push('server');
+    if (h instanceof net.Socket && (h.localPort === port || h.remotePort === port)) found.push('socket');
+  }
+  return found;
 }
