@@ -8,10 +8,11 @@ import { Reactor } from '../reactor/reactor';
 import { Connection } from '../transport/connection';
 import { TLS_MATERIAL, type TlsMaterial } from '../transport/tls';
 import { DatagramSocket } from '../transport/udp-socket';
-import { classToken, tokenName, type Constructor } from '../types';
+import { classToken, tokenName, type ConcreteConstructor, type Constructor } from '../types';
 import type { Provider } from '../decorators/module';
 import { Application } from './application';
 import { checkDependencies } from './dependencies';
+import { directConstructor } from './direct-constructor';
 import { planListeners, type ListenOverrides } from './listen-plan';
 import { buildGraph, normaliseProvider, type AppGraph } from './module-graph';
 import { instantiateSingletons, registerProviders } from './providers';
@@ -61,6 +62,9 @@ export function compileApplication(rootModule: Constructor, options: BootstrapOp
   if (options.tls !== undefined) root.register(TLS_MATERIAL, { useValue: options.tls });
   registerProviders(root, graph.providers.values());
   instantiateSingletons(root, graph.providers.values());
+  // Inside a protocol, Logger is the connection's own (a child of the app's), not a global.
+  const protocolGlobals = new Set<unknown>([Reactor, Application]);
+  for (const table of tables.values()) table.direct = directConstructor(table.protocol as ConcreteConstructor<object>, graph, root, protocolGlobals);
   return app;
 }
 

@@ -13,7 +13,7 @@ export interface BuiltinTokens {
 // Design types emitted for parameters typed as interfaces, unions or primitives: not tokens.
 const NOT_A_TOKEN = new Set<unknown>([undefined, null, Object, Function, String, Number, Boolean, Symbol, Array, Promise, BigInt]);
 
-interface Dependency {
+export interface Dependency {
   readonly token: unknown;
   readonly optional: boolean;
 }

@@ -8,12 +8,25 @@ import type { StreamConnection } from '../transport/stream-connection';
 import { classToken } from '../types';
 
 /**
- * Gives a new connection its own DI scope (a child container holding `Connection` and a
- * connection-bound `Logger`), resolves its protocol instance there and starts dispatch.
- * The scope is released when the connection closes. Returns the protocol instance, or
- * undefined when it could not be built (the connection is then closed with that error).
+ * Builds the protocol instance for a new connection and starts dispatch. The instance comes
+ * from the connection's own DI scope (a child container holding `Connection` and a
+ * connection-bound `Logger`), released when the connection closes — or, when the protocol
+ * needs nothing per connection but those two, straight from `table.direct`. Returns the
+ * instance, or undefined when it could not be built (the connection then closes with that error).
  */
 export function openConnection(root: DependencyContainer, reactor: Reactor, table: HandlerTable, conn: StreamConnection): object | undefined {
+  let instance: object;
+  if (table.direct !== undefined) {
+    try {
+      instance = table.direct(conn, () => conn.log);
+    } catch (error) {
+      return failed(table, conn, error);
+    }
+    // A container would dispose a disposable protocol at close; keep that contract.
+    if (typeof (instance as { dispose?: unknown }).dispose === 'function') conn.onRelease = () => disposeQuietly(instance, reactor);
+    conn.attach(new Dispatcher(table, instance, conn, table.codec.createDecoder()));
+    return instance;
+  }
   const scope = root.createChildContainer();
   scope.register(classToken(Connection), { useValue: conn });
   scope.register(classToken(Logger), { useFactory: connectionLogger });
@@ -23,13 +36,10 @@ export function openConnection(root: DependencyContainer, reactor: Reactor, tabl
     // Disposes connection-scoped services that implement dispose(); nothing else holds the scope.
     Promise.resolve(scope.dispose()).catch((error: unknown) => reactor.logger.warn({ err: error }, 'disposing a connection scope failed'));
   };
-  let instance: object;
   try {
     instance = scope.resolve(table.protocol as never);
   } catch (error) {
-    conn.log.error({ err: error }, `building ${table.name} for a new connection failed, closing it`);
-    conn.closeWithError(error as Error);
-    return undefined;
+    return failed(table, conn, error);
   }
   conn.attach(new Dispatcher(table, instance, conn, table.codec.createDecoder()));
   return instance;
@@ -38,4 +48,18 @@ export function openConnection(root: DependencyContainer, reactor: Reactor, tabl
 /** The connection's own logger, built only if something injects it. */
 function connectionLogger(scope: DependencyContainer): Logger {
   return (scope.resolve(classToken(Connection)) as StreamConnection).log;
+}
+
+function failed(table: HandlerTable, conn: StreamConnection, error: unknown): undefined {
+  conn.log.error({ err: error }, `building ${table.name} for a new connection failed, closing it`);
+  conn.closeWithError(error as Error);
+  return undefined;
+}
+
+function disposeQuietly(instance: object, reactor: Reactor): void {
+  try {
+    Promise.resolve((instance as { dispose(): unknown }).dispose()).catch((error: unknown) => reactor.logger.warn({ err: error }, 'disposing a protocol failed'));
+  } catch (error) {
+    reactor.logger.warn({ err: error }, 'disposing a protocol failed');
+  }
 }

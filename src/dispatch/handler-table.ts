@@ -26,7 +26,15 @@ export interface HandlerTable {
   readonly maxQueuedFrames: number;
   readonly resumeQueuedFrames: number;
   readonly writeHighWaterMark: number;
+  /**
+   * Builds the protocol without a per-connection container, when nothing it injects lives per
+   * connection except the Connection and its Logger (set by bootstrap; see direct-constructor.ts).
+   */
+  direct?: DirectConstructor;
 }
+
+/** Builds a protocol instance for one connection from dependencies resolved at bootstrap. */
+export type DirectConstructor = (connection: unknown, logger: () => unknown) => object;
 
 const DEFAULT_MAX_QUEUED_FRAMES = 1024;
 const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;

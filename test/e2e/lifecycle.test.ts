@@ -10,18 +10,26 @@ const gc = vm.runInNewContext('gc') as () => void;
 
 const refs: Array<WeakRef<object>> = [];
 
+/** Lives in each connection's own DI scope (a child container), released at close. */
+class Session {
+  constructor() {
+    if (refs.length < 200) refs.push(new WeakRef(this));
+  }
+}
+
 @Listen({ port: 0, host: '127.0.0.1' })
 @Protocol()
 class Once {
-  constructor(readonly conn: Connection) {
-    if (refs.length < 200) refs.push(new WeakRef(this));
-  }
+  constructor(
+    readonly conn: Connection,
+    readonly session: Session,
+  ) {}
   @OnData() echo(data: Buffer): Buffer {
     return data;
   }
 }
 
-@Module({ protocols: [Once] })
+@Module({ protocols: [Once], providers: [{ provide: Session, useClass: Session, scope: 'connection' }] })
 class AppModule {}
 
 /** One connect / one byte / echo / close cycle. */
@@ -54,8 +62,9 @@ describe('connection lifecycle', () => {
     await eventually(() => app.metrics().liveScopes === 0, 10_000, 'scopes released');
     expect(app.metrics().connections).toBe(0);
     // Live scopes never exceed the connections in flight (plus those closing on the server).
+    expect(maxLive).toBeGreaterThan(0);
     expect(maxLive).toBeLessThanOrEqual(concurrency * 2);
-    // The protocol instances (and the child containers that built them) are garbage.
+    // The connection-scoped services (and the child containers that held them) are garbage.
     await new Promise((r) => setImmediate(r));
     gc();
     expect(refs.filter((r) => r.deref() !== undefined).length).toBe(0);

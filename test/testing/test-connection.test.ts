@@ -72,7 +72,16 @@ class Staller {
   }
 }
 
-@Module({ protocols: [Recorder, Apologetic, Staller], providers: [Stall] })
+/** One per connection: a protocol that injects it gets its own DI scope per connection. */
+class PerConnection {}
+
+@Protocol({ codec: textLines() })
+class Scoped {
+  constructor(readonly per: PerConnection) {}
+  @OnData() line(): void {}
+}
+
+@Module({ protocols: [Recorder, Apologetic, Staller, Scoped], providers: [Stall, { provide: PerConnection, useClass: PerConnection, scope: 'connection' }] })
 class AppModule {}
 
 describe('TestConnection (an in-memory connection driven like a socket)', () => {
@@ -248,11 +257,14 @@ describe('TestConnection (an in-memory connection driven like a socket)', () => 
   });
 
   it('counts memory connections in the application metrics and releases their scopes', () => {
-    const a = t.connect(Recorder);
+    const a = t.connect(Scoped);
+    const b = t.connect(Scoped);
+    expect(a.protocol.per).not.toBe(b.protocol.per);
+    // Recorder injects nothing per connection but the Connection: built without a child scope.
     t.connect(Recorder);
-    expect(t.app.metrics()).toMatchObject({ connections: 2, liveScopes: 2, listeners: 0 });
+    expect(t.app.metrics()).toMatchObject({ connections: 3, liveScopes: 2, listeners: 0 });
     a.peerClose();
-    expect(t.app.metrics()).toMatchObject({ connections: 1, liveScopes: 1 });
+    expect(t.app.metrics()).toMatchObject({ connections: 2, liveScopes: 1 });
   });
 
   it('drains open connections on close: @OnClose runs with reason done', async () => {
