@@ -1,0 +1,146 @@
+import { Connection, FrameTooLargeError, Listen, Module, OnClose, OnConnect, OnData, OnDrain, OnError, OptionError, Protocol, injectable, lines } from 'torsion';
+import { CHAT_OPTIONS, ChatRoom, DEFAULT_CHAT_OPTIONS, MAX_NICK_LENGTH, type ChatOptions, type Member } from './room';
+
+export { CHAT_OPTIONS, ChatRoom, DEFAULT_CHAT_OPTIONS, type ChatOptions } from './room';
+
+/**
+ * Twisted's classic line chat (the `Chat(LineReceiver)` of its howto), on port 8001:
+ *
+ *   - on connect a member is named `guest-<id>` and welcomed; the others are told it joined;
+ *   - every line is sent to every other member as `<nick> line`;
+ *   - `/nick NAME` renames (validated, unique regardless of case), `/who` lists the members,
+ *     `/quit` says bye and closes; a member that leaves, however it leaves, is announced;
+ *   - a line longer than `maxLineLength` gets an error line, and the member stays ('warn') or
+ *     is disconnected ('disconnect'), per `ChatOptions`.
+ *
+ * Lines from the server start with '*' (news), '!' (an error) or '<nick>' (a message).
+ */
+@injectable()
+export class ChatSession {
+  private member!: Member;
+  private readonly maxLineLength: number;
+  private readonly disconnectOverlong: boolean;
+
+  constructor(
+    private readonly room: ChatRoom,
+    private readonly conn: Connection,
+  ) {
+    this.maxLineLength = room.options.maxLineLength;
+    this.disconnectOverlong = room.options.onOverlong === 'disconnect';
+  }
+
+  /** The nickname this connection has now. */
+  get nick(): string {
+    return this.member.nick;
+  }
+
+  @OnConnect()
+  joined(): void {
+    this.member = this.room.join(this.conn);
+  }
+
+  @OnData()
+  received(line: string): string | undefined {
+    // Only a line that might be too long is measured (UTF-8 is at most 3 bytes per UTF-16 unit).
+    if (line.length * 3 > this.maxLineLength && Buffer.byteLength(line, 'utf8') > this.maxLineLength) return this.overlong();
+    if (line.charCodeAt(0) === 0x2f /* '/' */) return this.command(line);
+    if (line.trim() === '') return undefined;
+    this.room.say(this.member, line);
+    return undefined;
+  }
+
+  /**
+   * 'warn' (`failFast: false`): the codec dropped an overlong line and reports it here, in the
+   * line's place, and the connection goes on. 'disconnect' (`failFast: true`): the codec failed
+   * the connection; this reply is written before torsion closes it. Anything else is a bug here.
+   */
+  @OnError()
+  failed(error: Error): string | undefined {
+    if (error instanceof FrameTooLargeError) return this.overlong();
+    return '! internal error, sorry';
+  }
+
+  @OnDrain()
+  drained(): void {
+    this.room.caughtUp(this.member);
+  }
+
+  @OnClose()
+  gone(): void {
+    if (this.member !== undefined) this.room.leave(this.member);
+  }
+
+  private command(line: string): string | undefined {
+    const space = line.indexOf(' ');
+    const name = (space === -1 ? line : line.slice(0, space)).toLowerCase();
+    const arg = space === -1 ? '' : line.slice(space + 1).trim();
+    switch (name) {
+      case '/nick':
+        return arg === '' ? '! usage: /nick NAME' : this.room.rename(this.member, arg);
+      case '/who':
+        for (const whoLine of this.room.who()) this.conn.send(whoLine);
+        return undefined;
+      case '/quit':
+        this.conn.send('* bye');
+        this.conn.end();
+        return undefined;
+      default:
+        return `! unknown command ${name.length > 20 ? `${name.slice(0, 20)}...` : name}; try /nick NAME, /who or /quit`;
+    }
+  }
+
+  private overlong(): string | undefined {
+    const message = `! line too long (at most ${this.maxLineLength} bytes)`;
+    if (!this.disconnectOverlong) return message;
+    this.conn.send(message);
+    this.conn.send('* bye');
+    this.conn.end();
+    return undefined;
+  }
+}
+
+/** What `createChat` builds: the module to bootstrap and its protocol class (for `t.connect`). */
+export interface ChatApp {
+  readonly module: new () => unknown;
+  readonly protocol: typeof ChatSession;
+}
+
+/**
+ * Builds a chat application for `options` (NestJS's `forRoot` idea). The codec is part of the
+ * protocol's metadata, so each configuration gets its own protocol class:
+ *
+ * - 'warn' uses `lines({ failFast: false })`: an overlong line is dropped as it arrives
+ *   (nothing retained) and reported to `@OnError` in its place; the member stays.
+ * - 'disconnect' uses `failFast: true`: the connection fails as soon as the line is known to
+ *   be too long, even if it never ends; `@OnError` answers, torsion closes.
+ *
+ * A lines codec has one `maxLength` for what it reads and what it writes, and what the room
+ * writes is a message plus its `<nick> ` envelope, so the codec allows that envelope on top of
+ * `maxLineLength`; the handler holds messages themselves to `maxLineLength`.
+ *
+ * `CHAT_OPTIONS` is provided with the options; change them here, not by overriding the token
+ * (an override would not change the codec). Each call declares a new `@Listen(8001)` class, so
+ * a process that builds several (tests) bootstraps with `{ unlistedListen: 'ignore' }`.
+ */
+export function createChat(options: Partial<ChatOptions> = {}): ChatApp {
+  const config: ChatOptions = { ...DEFAULT_CHAT_OPTIONS, ...options };
+  if (!Number.isInteger(config.maxLineLength) || config.maxLineLength < 64) {
+    throw new OptionError(`chat: maxLineLength must be an integer >= 64, got ${config.maxLineLength}`);
+  }
+  if (config.onOverlong !== 'warn' && config.onOverlong !== 'disconnect') {
+    throw new OptionError(`chat: onOverlong must be 'warn' or 'disconnect', got ${String(config.onOverlong)}`);
+  }
+  const envelope = MAX_NICK_LENGTH + 3; // "<" nick "> "
+
+  @Listen(8001)
+  @Protocol({ codec: lines({ maxLength: config.maxLineLength + envelope, failFast: config.onOverlong === 'disconnect' }) })
+  class ChatServer extends ChatSession {}
+
+  @Module({ protocols: [ChatServer], providers: [ChatRoom, { provide: CHAT_OPTIONS, useValue: Object.freeze(config) }] })
+  class ChatModule {}
+
+  return { module: ChatModule, protocol: ChatServer };
+}
+
+/** The chat with the default options ('warn', 1024-byte lines): what `npm run example -- chat` runs. */
+export const { module: ChatModule, protocol: ChatServer } = createChat();

@@ -1,0 +1,4 @@
+import { runExample } from '../run';
+import { ChatModule } from './app';
+
+void runExample(ChatModule);

@@ -1,0 +1,4 @@
+import { runExample } from '../run';
+import { LineEchoModule } from './app';
+
+void runExample(LineEchoModule);

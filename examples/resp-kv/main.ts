@@ -1,0 +1,4 @@
+import { runExample } from '../run';
+import { RespKvModule } from './app';
+
+void runExample(RespKvModule);
