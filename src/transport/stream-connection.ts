@@ -28,7 +28,6 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   closeReason: CloseReason | undefined = undefined;
   droppedWrites = 0;
   writeBlocked = false;
-  readonly finished: Promise<void>;
   private dispatcher: Dispatcher | undefined;
   private readonly out: OutputChunks = [];
   /** Characters/bytes gathered in `out` (string length approximates bytes; close enough for a bound). */
@@ -41,7 +40,10 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   private transportDone = false;
   private closeTimer: DelayedCall | undefined;
   private logger: Logger | undefined;
-  private resolveFinished!: () => void;
+  // Made on demand: most connections close without anyone awaiting them.
+  private finishedPromise: Promise<void> | undefined;
+  private resolveFinished: (() => void) | undefined;
+  private isFinished = false;
   /** Set by whoever opened the connection; runs once when it has closed. */
   onRelease: (() => void) | undefined;
 
@@ -51,8 +53,18 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     protected readonly writeHighWaterMark: number,
   ) {
     super();
-    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     reactor.connections.add(this);
+  }
+
+  /** Resolves once closed and its `@OnClose` handler has settled. */
+  get finished(): Promise<void> {
+    this.finishedPromise ??= this.isFinished ? Promise.resolve() : new Promise((resolve) => (this.resolveFinished = resolve));
+    return this.finishedPromise;
+  }
+
+  private finish(): void {
+    this.isFinished = true;
+    this.resolveFinished?.();
   }
 
   /** A logger bound to this connection's id and peer (created on first use). */
@@ -226,8 +238,8 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     this.dispatcher?.closed(this.closeReason);
     this.released();
     const handler = this.dispatcher?.closeHandler;
-    if (handler === undefined) this.resolveFinished();
-    else void handler.then(this.resolveFinished);
+    if (handler === undefined) this.finish();
+    else void handler.then(() => this.finish());
   }
 
   /** Called once closed: releases per-connection resources (the DI scope). */
