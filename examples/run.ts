@@ -4,17 +4,22 @@ import type { ListenOptions } from 'torsion';
 
 /**
  * The convention every example follows: `PORT` overrides its port (with several listeners,
- * listener i gets PORT + i; PORT=0 gives each a free port), one line
+ * listener i gets PORT + i; PORT=0 gives each a free port), `HOST` its interface, one line
  * `listening <transport> <host>:<port>` per listener on stdout once bound, and SIGINT/SIGTERM
  * close the application gracefully.
  */
 export async function runExample(rootModule: new (...args: never[]) => unknown, options: BootstrapOptions = {}): Promise<Application> {
   const port = process.env.PORT === undefined || process.env.PORT === '' ? undefined : Number(process.env.PORT);
+  const host = process.env.HOST === '' ? undefined : process.env.HOST;
   let next = 0;
   const listen =
-    port === undefined
+    port === undefined && host === undefined
       ? options.listen
-      : (_cls: unknown, opts: ListenOptions): ListenOptions => (opts.path !== undefined ? opts : { ...opts, port: port === 0 ? 0 : port + next++ });
+      : (_cls: unknown, opts: ListenOptions): ListenOptions => {
+          if (opts.path !== undefined) return opts;
+          const chosen = port === undefined ? opts.port : port === 0 ? 0 : port + next++;
+          return { ...opts, port: chosen, host: host ?? opts.host };
+        };
   const app = await bootstrap(rootModule, { logger: new ConsoleLogger({ level: (process.env.TORSION_LOG_LEVEL as never) ?? 'warn' }), ...options, listen });
   for (const address of app.addresses) process.stdout.write(`listening ${address.transport} ${formatAddress(address)}\n`);
   const stop = (): void => {

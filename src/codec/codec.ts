@@ -29,12 +29,20 @@ export interface Decoder<F> {
   readonly bufferedBytes: number;
 }
 
-/** What `encode` appends to: pieces are written in order, gathered into one socket write. */
+/**
+ * What `encode` appends to: pieces are written in order, gathered into one socket write.
+ * Strings are written in the codec's `stringEncoding` (UTF-8 unless it says otherwise).
+ */
 export type OutputChunks = Array<Buffer | string>;
 
 export interface Codec<F = unknown, R = unknown> {
   /** Short name for logs and errors, e.g. "lines". */
   readonly name: string;
+  /**
+   * How the strings this codec appends to `out` become bytes: 'utf8' (the default) or 'latin1'
+   * (byte strings, one character per byte, as a binary-safe codec produces them).
+   */
+  readonly stringEncoding?: 'utf8' | 'latin1';
   /** A fresh decoder for one connection (decoders hold per-connection state). */
   createDecoder(): Decoder<F>;
   /**

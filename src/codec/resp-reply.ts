@@ -44,10 +44,14 @@ export function respError(message: string): RespError {
   return new RespError(message);
 }
 
-export function encodeReply(value: RespReply, out: OutputChunks, depth = 0): void {
+/**
+ * Appends the RESP encoding of `value`. With `byteStrings`, strings are latin1 byte strings
+ * (their length is their byte count, and the connection writes them as latin1).
+ */
+export function encodeReply(value: RespReply, out: OutputChunks, byteStrings = false, depth = 0): void {
   if (typeof value === 'string') {
-    // One string: V8 joins it lazily (a rope), and it is written as UTF-8.
-    out.push(`$${Buffer.byteLength(value, 'utf8')}\r\n${value}\r\n`);
+    // One string: V8 joins it lazily (a rope), and it is written in the codec's string encoding.
+    out.push(`$${byteStrings ? value.length : Buffer.byteLength(value, 'utf8')}\r\n${value}\r\n`);
   } else if (value instanceof Uint8Array) {
     out.push(`$${value.byteLength}\r\n`, Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength), '\r\n');
   } else if (value === null) {
@@ -71,7 +75,7 @@ export function encodeReply(value: RespReply, out: OutputChunks, depth = 0): voi
       throw new TorsionError('TORSION_ERR_ENCODE', `RESP reply arrays nest deeper than ${MAX_DEPTH} levels; is the array cyclic?`);
     }
     out.push(`*${value.length}\r\n`);
-    for (const item of value as readonly RespReply[]) encodeReply(item, out, depth + 1);
+    for (const item of value as readonly RespReply[]) encodeReply(item, out, byteStrings, depth + 1);
   } else {
     const kind = value === undefined ? 'undefined' : typeof value === 'object' ? 'an object' : typeof value;
     throw new TorsionError('TORSION_ERR_ENCODE', `resp cannot encode ${kind}; reply with a string, Buffer, integer, null, array, respSimple() or respError()`);

@@ -15,9 +15,15 @@ export interface RespOptions {
   maxInlineLength?: number;
   /** Maximum bytes of one whole request on the wire, headers included. Default 32 MiB. */
   maxLength?: number;
-  /** 'buffer' (default): each command is a Buffer[]; 'string': a string[] (UTF-8). */
-  output?: FrameOutput;
+  /**
+   * 'buffer' (default): each command is a Buffer[]; 'string': a string[] (UTF-8);
+   * 'latin1': a string[] of byte strings (one character per byte, binary-safe like Buffers and
+   * cheaper; string replies are then byte strings too, written as latin1).
+   */
+  output?: RespOutput;
 }
+
+export type RespOutput = FrameOutput | 'latin1';
 
 const KNOWN = ['maxBulkLength', 'maxArgs', 'maxInlineLength', 'maxLength', 'output'] as const;
 const CR = 0x0d;
@@ -53,8 +59,11 @@ interface RespLimits {
   readonly maxArgs: number;
   readonly maxInlineLength: number;
   readonly maxLength: number;
-  readonly strings: boolean;
+  readonly output: RespOutput;
 }
+
+/** Buffer#latin1Slice: the byte-string view Node has no public typing for. */
+type Latin1Slicer = Buffer & { latin1Slice(start: number, end: number): string };
 
 /**
  * RESP2 requests, as a Redis server reads them: a multibulk array of bulk strings
@@ -139,7 +148,12 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
     const { starts, ends } = this;
     const count = starts.length;
     let args: Buffer[] | string[];
-    if (this.limits.strings) {
+    const output = this.limits.output;
+    if (output === 'latin1') {
+      const strings = new Array<string>(count);
+      for (let i = 0; i < count; i++) strings[i] = (buf as Latin1Slicer).latin1Slice(start + starts[i], start + ends[i]);
+      args = strings;
+    } else if (output === 'string') {
       const strings = new Array<string>(count);
       for (let i = 0; i < count; i++) strings[i] = buf.toString(undefined, start + starts[i], start + ends[i]); // UTF-8 fast path
       args = strings;
@@ -171,7 +185,8 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
     const args = splitInlineArgs(buf, start, lineEnd);
     if (args === null) throw new ProtocolError('Protocol error: unbalanced quotes in request');
     if (args.length > this.limits.maxArgs) throw new FrameTooLargeError(args.length, this.limits.maxArgs, 'inline argument count');
-    if (args.length > 0) sink.frame(this.limits.strings ? args.map(String) : args);
+    const output = this.limits.output;
+    if (args.length > 0) sink.frame(output === 'buffer' ? args : args.map((a) => a.toString(output === 'latin1' ? 'latin1' : 'utf8')));
     return lf + 1 - start;
   }
 }
@@ -185,6 +200,7 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
 export class RespCodec<F extends Buffer[] | string[] = Buffer[]> implements Codec<F, RespReply> {
   readonly name = 'resp';
   readonly limits: RespLimits;
+  readonly stringEncoding: 'utf8' | 'latin1';
 
   constructor(options: RespOptions = {}) {
     checkKnownOptions('resp', options, KNOWN);
@@ -193,8 +209,9 @@ export class RespCodec<F extends Buffer[] | string[] = Buffer[]> implements Code
       maxArgs: integerOption('resp', 'maxArgs', options.maxArgs, 64 * 1024),
       maxInlineLength: integerOption('resp', 'maxInlineLength', options.maxInlineLength, 64 * 1024),
       maxLength: integerOption('resp', 'maxLength', options.maxLength, 32 * 1024 * 1024),
-      strings: choiceOption<FrameOutput>('resp', 'output', options.output, 'buffer', ['buffer', 'string']) === 'string',
+      output: choiceOption<RespOutput>('resp', 'output', options.output, 'buffer', ['buffer', 'string', 'latin1']),
     };
+    this.stringEncoding = this.limits.output === 'latin1' ? 'latin1' : 'utf8';
   }
 
   get maxLength(): number {
@@ -206,13 +223,13 @@ export class RespCodec<F extends Buffer[] | string[] = Buffer[]> implements Code
   }
 
   encode(value: RespReply, out: OutputChunks): void {
-    encodeReply(value, out);
+    encodeReply(value, out, this.stringEncoding === 'latin1');
   }
 }
 
 /** RESP2 (Redis) requests and replies; see `RespOptions` for the defaults. */
 export function resp(options?: RespOptions & { output?: 'buffer' }): RespCodec<Buffer[]>;
-export function resp(options: RespOptions & { output: 'string' }): RespCodec<string[]>;
+export function resp(options: RespOptions & { output: 'string' | 'latin1' }): RespCodec<string[]>;
 export function resp(options?: RespOptions): RespCodec<Buffer[]> | RespCodec<string[]>;
 export function resp(options?: RespOptions): RespCodec<Buffer[]> | RespCodec<string[]> {
   return new RespCodec(options);

@@ -217,9 +217,9 @@ export class MemoryConnection extends StreamConnection implements DeferredWork {
 
   // --- transport half of StreamConnection --------------------------------------------------
 
-  protected transportWrite(data: Buffer | string): boolean {
+  protected transportWrite(data: Buffer | string, encoding: 'utf8' | 'latin1'): boolean {
     if (data.length > 0) {
-      const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      const chunk = typeof data === 'string' ? Buffer.from(data, encoding) : data;
       this.written.push(chunk);
       this.outbox.push(chunk);
     }

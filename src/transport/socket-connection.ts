@@ -49,8 +49,8 @@ export class SocketConnection extends StreamConnection {
     return this.tlsInfo;
   }
 
-  protected transportWrite(data: Buffer | string): boolean {
-    return this.socket.write(data);
+  protected transportWrite(data: Buffer | string, encoding: 'utf8' | 'latin1'): boolean {
+    return typeof data === 'string' ? this.socket.write(data, encoding) : this.socket.write(data);
   }
 
   protected transportEnd(): void {

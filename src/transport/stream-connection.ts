@@ -47,12 +47,16 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   /** Set by whoever opened the connection; runs once when it has closed. */
   onRelease: (() => void) | undefined;
 
+  /** How string pieces are written: the codec's `stringEncoding`. */
+  private readonly encoding: 'utf8' | 'latin1';
+
   constructor(
     protected readonly reactor: Reactor,
     readonly codec: Codec<unknown, unknown>,
     protected readonly writeHighWaterMark: number,
   ) {
     super();
+    this.encoding = codec.stringEncoding ?? 'utf8';
     reactor.connections.add(this);
   }
 
@@ -109,12 +113,13 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     }
     const bytes = typeof data === 'string' || Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (this.batchDepth > 0) {
-      this.out.push(bytes);
+      this.out.push(this.encoding === 'utf8' || typeof bytes !== 'string' ? bytes : Buffer.from(bytes, 'utf8'));
       this.outSize += bytes.length;
       if (this.outSize >= this.writeHighWaterMark) this.flush();
       return !this.writeBlocked;
     }
-    if (!this.transportWrite(bytes)) this.blockWrites();
+    // Raw writes are UTF-8, whatever the codec writes its own strings in.
+    if (!this.transportWrite(bytes, 'utf8')) this.blockWrites();
     return !this.writeBlocked;
   }
 
@@ -249,7 +254,8 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     release?.();
   }
 
-  protected abstract transportWrite(data: Buffer | string): boolean;
+  /** Writes bytes, or a string in `encoding`; false when the buffer is over its high-water mark. */
+  protected abstract transportWrite(data: Buffer | string, encoding: 'utf8' | 'latin1'): boolean;
   /** Flush, then close (FIN). */
   protected abstract transportEnd(): void;
   protected abstract transportDestroy(error?: Error): void;
@@ -273,14 +279,14 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     const out = this.out;
     const n = out.length;
     if (n === 0) return;
-    const data = n === 1 ? out[0] : gather(out);
+    const data = n === 1 ? out[0] : gather(out, this.encoding);
     out.length = 0;
     this.outSize = 0;
     if (this.transportDone) {
       this.droppedWrites++;
       return;
     }
-    if (!this.transportWrite(data)) this.blockWrites();
+    if (!this.transportWrite(data, this.encoding)) this.blockWrites();
   }
 
   private blockWrites(): void {
@@ -297,7 +303,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
 }
 
 /** One write for many pieces: strings joined as strings, anything else as one Buffer. */
-function gather(out: OutputChunks): Buffer | string {
+function gather(out: OutputChunks, encoding: 'utf8' | 'latin1'): Buffer | string {
   let strings = true;
   for (let i = 0; i < out.length; i++) {
     if (typeof out[i] !== 'string') {
@@ -310,7 +316,7 @@ function gather(out: OutputChunks): Buffer | string {
   let total = 0;
   for (let i = 0; i < out.length; i++) {
     const piece = out[i];
-    buffers[i] = typeof piece === 'string' ? Buffer.from(piece) : piece;
+    buffers[i] = typeof piece === 'string' ? Buffer.from(piece, encoding) : piece;
     total += buffers[i].length;
   }
   return Buffer.concat(buffers, total);

@@ -170,7 +170,20 @@ describe('resp', () => {
     expect(() => resp(options as never)).toThrow(message);
   });
 
+  test("output: 'latin1' gives binary-safe byte strings and writes string replies as latin1", () => {
+    const codec = resp({ output: 'latin1' });
+    const frames: string[][] = [];
+    const sink = { frame: (f: string[]) => frames.push(f), frameError: (e: Error) => { throw e; } };
+    const bytes = Buffer.from([0xff, 0x00, 0xe9]);
+    codec.createDecoder().decode(Buffer.concat([Buffer.from('*2\r\n$3\r\nSET\r\n$3\r\n'), bytes, Buffer.from('\r\nPING\r\n')]), sink);
+    expect(frames).toEqual([['SET', '\xff\x00\xe9'], ['PING']]);
+    expect(codec.stringEncoding).toBe('latin1');
+    const out: Array<string | Buffer> = [];
+    codec.encode(frames[0][1], out);
+    expect(Buffer.from(out.join(''), 'latin1')).toEqual(Buffer.concat([Buffer.from('$3\r\n'), bytes, Buffer.from('\r\n')]));
+  });
+
   test('has documented defaults', () => {
-    expect(resp().limits).toEqual({ maxBulkLength: 8 * 1024 * 1024, maxArgs: 65536, maxInlineLength: 65536, maxLength: 32 * 1024 * 1024, strings: false });
+    expect(resp().limits).toEqual({ maxBulkLength: 8 * 1024 * 1024, maxArgs: 65536, maxInlineLength: 65536, maxLength: 32 * 1024 * 1024, output: 'buffer' });
   });
 });
