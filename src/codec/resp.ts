@@ -95,6 +95,8 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
   protected decodeFrame(buf: Buffer, start: number, sink: FrameSink<Buffer[] | string[]>): number {
     if (this.argc === 0) {
       if (buf[start] !== STAR) return this.inline(buf, start, sink);
+      const whole = this.wholeRequest(buf, start, sink);
+      if (whole !== 0) return whole;
       const cr = this.countLine(buf, start + 1, 'mbulk');
       if (cr === -1) return 0;
       const argc = parseInteger(buf, start + 1, cr);
@@ -132,6 +134,45 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
     const consumed = this.next;
     sink.frame(this.takeArgs(buf, start));
     return consumed;
+  }
+
+  /**
+   * The common case, a small request already whole in the buffer (pipelined commands): parsed
+   * in one pass, each argument sliced as it is found. Anything else — a partial request, a large
+   * one, or any irregularity — returns 0 having emitted nothing, and the incremental parser below
+   * takes over (and words the errors).
+   */
+  private wholeRequest(buf: Buffer, start: number, sink: FrameSink<Buffer[] | string[]>): number {
+    const end = buf.length;
+    let p = start + 1;
+    let argc = 0;
+    for (let digits = 0; p < end && buf[p] >= 0x30 && buf[p] <= 0x39; p++, digits++) {
+      if (digits === 2 || (digits === 1 && argc === 0)) return 0; // over 99, or a leading zero
+      argc = argc * 10 + buf[p] - 0x30;
+    }
+    if (argc === 0 || argc > this.limits.maxArgs || p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return 0;
+    p += 2;
+    const output = this.limits.output;
+    const args: Array<Buffer | string> = new Array(argc);
+    for (let i = 0; i < argc; i++) {
+      if (p >= end || buf[p] !== DOLLAR) return 0;
+      p++;
+      let length = 0;
+      let digits = 0;
+      for (; p < end && buf[p] >= 0x30 && buf[p] <= 0x39; p++, digits++) {
+        if (digits === 9 || (digits === 1 && length === 0)) return 0;
+        length = length * 10 + buf[p] - 0x30;
+      }
+      if (digits === 0 || length > this.limits.maxBulkLength || p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return 0;
+      p += 2;
+      const dataEnd = p + length;
+      if (dataEnd + 2 > end || buf[dataEnd] !== CR || buf[dataEnd + 1] !== LF) return 0;
+      args[i] = output === 'latin1' ? (buf as Latin1Slicer).latin1Slice(p, dataEnd) : output === 'string' ? buf.toString(undefined, p, dataEnd) : buf.subarray(p, dataEnd);
+      p = dataEnd + 2;
+    }
+    if (p - start > this.limits.maxLength) return 0;
+    sink.frame(args as Buffer[] | string[]);
+    return p - start;
   }
 
   /** The index of the '\r' ending a `*N`/`$N` line starting at `from`, or -1 for "not yet". */
