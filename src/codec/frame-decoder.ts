@@ -5,26 +5,6 @@ import { TorsionError } from '../errors';
 const MIN_CAPACITY = 256;
 
 /**
- * Forwards to the sink of the current `decode` call and counts what it forwards, so the loop
- * can tell "a frame without consuming bytes" apart from "not yet". One per decoder, reused
- * for every frame (no per-frame allocation).
- */
-class CountingSink<F> implements FrameSink<F> {
-  target: FrameSink<F> | null = null;
-  emitted = 0;
-
-  frame(frame: F): void {
-    this.emitted++;
-    (this.target as FrameSink<F>).frame(frame);
-  }
-
-  frameError(error: Error): void {
-    this.emitted++;
-    (this.target as FrameSink<F>).frameError(error);
-  }
-}
-
-/**
  * The base of every framing decoder (Netty's ByteToMessageDecoder): it owns the unfinished
  * tail of the stream, the decode loop and its guards; a subclass only implements
  * `decodeFrame`, which either emits one frame (or one `frameError`) and says how many bytes
@@ -46,8 +26,14 @@ class CountingSink<F> implements FrameSink<F> {
  * the guard's `TorsionError`, or one thrown by the sink) leaves the decoder failed: its
  * buffer is released and every later `decode` call rethrows that same error.
  */
-export abstract class FrameDecoder<F> implements Decoder<F> {
-  private readonly sink = new CountingSink<F>();
+export abstract class FrameDecoder<F> implements Decoder<F>, FrameSink<F> {
+  /**
+   * The decoder is itself the sink handed to `decodeFrame`: it forwards to the sink of the
+   * current `decode` call and counts what it forwards, so the loop can tell "a frame without
+   * consuming bytes" apart from "not yet" (no extra object per connection, none per frame).
+   */
+  private target: FrameSink<F> | null = null;
+  private emitted = 0;
   /** Holds the unfinished tail in `[0, tailLength)`; the rest is spare capacity. */
   private acc: Buffer | null = null;
   private tailLength = 0;
@@ -90,7 +76,7 @@ export abstract class FrameDecoder<F> implements Decoder<F> {
       throw new TorsionError('TORSION_ERR_DECODER', `${this.codecName}: decode() was called again from inside a frame handler; feed chunks one at a time`);
     }
     this.decoding = true;
-    this.sink.target = sink;
+    this.target = sink;
     try {
       if (this.tailLength === 0) {
         const pos = this.run(chunk, 0);
@@ -112,19 +98,30 @@ export abstract class FrameDecoder<F> implements Decoder<F> {
       throw error;
     } finally {
       this.decoding = false;
-      this.sink.target = null;
+      this.target = null;
     }
   }
 
+  /** @internal the counting sink of `decodeFrame` */
+  frame(frame: F): void {
+    this.emitted++;
+    (this.target as FrameSink<F>).frame(frame);
+  }
+
+  /** @internal the counting sink of `decodeFrame` */
+  frameError(error: Error): void {
+    this.emitted++;
+    (this.target as FrameSink<F>).frameError(error);
+  }
+
   private run(buf: Buffer, start: number): number {
-    const sink = this.sink;
     const end = buf.length;
     let pos = start;
     while (pos < end) {
-      const before = sink.emitted;
-      const consumed = this.decodeFrame(buf, pos, sink);
+      const before = this.emitted;
+      const consumed = this.decodeFrame(buf, pos, this);
       if (consumed === 0) {
-        if (sink.emitted !== before) {
+        if (this.emitted !== before) {
           throw new TorsionError('TORSION_ERR_DECODER', `${this.codecName}: decodeFrame emitted a frame without consuming any bytes (it would loop forever)`);
         }
         break;
@@ -132,8 +129,8 @@ export abstract class FrameDecoder<F> implements Decoder<F> {
       if (!Number.isInteger(consumed) || consumed < 0 || consumed > end - pos) {
         throw new TorsionError('TORSION_ERR_DECODER', `${this.codecName}: decodeFrame reported ${consumed} bytes consumed, but ${end - pos} were available`);
       }
-      if (sink.emitted - before > 1) {
-        throw new TorsionError('TORSION_ERR_DECODER', `${this.codecName}: decodeFrame emitted ${sink.emitted - before} frames in one call; emit one and return`);
+      if (this.emitted - before > 1) {
+        throw new TorsionError('TORSION_ERR_DECODER', `${this.codecName}: decodeFrame emitted ${this.emitted - before} frames in one call; emit one and return`);
       }
       pos += consumed;
     }

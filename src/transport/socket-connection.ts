@@ -16,9 +16,9 @@ type OwnedSocket = Socket & { [kConnection]: SocketConnection };
 export class SocketConnection extends StreamConnection {
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly localAddress: string;
-  readonly localPort: number;
+  private local: { address: string; port: number } | undefined;
   private lastError: Error | undefined;
+  private awaitingDrain = false;
   private readonly tlsInfo: TlsInfo | undefined;
 
   constructor(
@@ -29,11 +29,9 @@ export class SocketConnection extends StreamConnection {
     readonly transport: string,
   ) {
     super(reactor, codec, writeHighWaterMark);
-    // Read once: node:net clears these when the socket closes, and logs need them after.
+    // Read now: node:net cannot tell the peer once the socket has closed, and logs need it then.
     this.remoteAddress = socket.remoteAddress ?? socket.remoteFamily ?? '';
     this.remotePort = socket.remotePort ?? 0;
-    this.localAddress = socket.localAddress ?? '';
-    this.localPort = socket.localPort ?? 0;
     // Connections are opened after the handshake, so what TLS negotiated is known (and fixed) here.
     this.tlsInfo = readTlsInfo(socket);
     (socket as OwnedSocket)[kConnection] = this;
@@ -42,15 +40,36 @@ export class SocketConnection extends StreamConnection {
     socket.on('end', onEnd);
     socket.on('error', onError);
     socket.on('close', onClose);
-    socket.on('drain', onDrain);
+    // 'drain' is listened for only while the buffer is full (see transportWrite).
   }
 
   override get tls(): TlsInfo | undefined {
     return this.tlsInfo;
   }
 
+  /** Our own address is rarely asked for: read on first use (a getsockname less per accept). */
+  get localAddress(): string {
+    return this.localEnd().address;
+  }
+
+  get localPort(): number {
+    return this.localEnd().port;
+  }
+
+  private localEnd(): { address: string; port: number } {
+    this.local ??= { address: this.socket.localAddress ?? '', port: this.socket.localPort ?? 0 };
+    return this.local;
+  }
+
   protected transportWrite(data: Buffer | string, encoding: 'utf8' | 'latin1'): boolean {
-    return typeof data === 'string' ? this.socket.write(data, encoding) : this.socket.write(data);
+    const socket = this.socket;
+    const ok = typeof data === 'string' ? socket.write(data, encoding) : socket.write(data);
+    // Listening for 'drain' only when it matters keeps an idle connection one listener lighter.
+    if (!ok && !this.awaitingDrain) {
+      this.awaitingDrain = true;
+      socket.on('drain', onDrain);
+    }
+    return ok;
   }
 
   protected transportEnd(): void {
@@ -88,7 +107,10 @@ export class SocketConnection extends StreamConnection {
   }
 
   static drainFrom(socket: Socket): void {
-    (socket as OwnedSocket)[kConnection].drained();
+    const conn = (socket as OwnedSocket)[kConnection];
+    conn.awaitingDrain = false;
+    socket.removeListener('drain', onDrain);
+    conn.drained();
   }
 }
 
