@@ -30,5 +30,13 @@ export function directConstructor(protocol: ConcreteConstructor<object>, graph: 
     }
   }
   if (!args.includes(CONNECTION) && !args.includes(LOGGER)) return () => new protocol(...args);
-  return (connection, logger) => new protocol(...args.map((a) => (a === CONNECTION ? connection : a === LOGGER ? logger() : a)));
+  if (args.length === 1 && args[0] === CONNECTION) return (connection) => new protocol(connection);
+  return (connection) => {
+    const actual = args.slice();
+    for (let i = 0; i < actual.length; i++) {
+      if (actual[i] === CONNECTION) actual[i] = connection;
+      else if (actual[i] === LOGGER) actual[i] = connection.log;
+    }
+    return new protocol(...actual);
+  };
 }

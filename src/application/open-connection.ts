@@ -18,7 +18,7 @@ export function openConnection(root: DependencyContainer, reactor: Reactor, tabl
   let instance: object;
   if (table.direct !== undefined) {
     try {
-      instance = table.direct(conn, () => conn.log);
+      instance = table.direct(conn);
     } catch (error) {
       return failed(table, conn, error);
     }

@@ -20,6 +20,9 @@ export interface DispatchTarget {
   readonly log: { error(obj: unknown, msg?: string): void; warn(obj: unknown, msg?: string): void };
 }
 
+/** The shared empty queue of connections that never queued a frame (never written to). */
+const NO_QUEUE: unknown[] = [];
+
 /** A frame the codec could not decode, queued in its place so replies keep stream order. */
 class FailedFrame {
   constructor(readonly error: Error) {}
@@ -44,7 +47,8 @@ const enum Phase {
  * resumes at `resumeQueuedFrames`; while the outgoing buffer is full nothing is dispatched.
  */
 export class Dispatcher implements FrameSink<unknown> {
-  private readonly queue: unknown[] = [];
+  /** Frames waiting their turn; created on the first one (most connections never queue). */
+  private queue: unknown[] = NO_QUEUE;
   private head = 0;
   private phase = Phase.Open;
   private inputEnded = false;
@@ -186,6 +190,7 @@ export class Dispatcher implements FrameSink<unknown> {
   }
 
   private enqueue(item: unknown): void {
+    if (this.queue === NO_QUEUE) this.queue = [];
     this.queue.push(item);
     if (this.queue.length - this.head >= this.table.maxQueuedFrames) this.conn.setQueueFull(true);
   }

@@ -34,7 +34,7 @@ export interface HandlerTable {
 }
 
 /** Builds a protocol instance for one connection from dependencies resolved at bootstrap. */
-export type DirectConstructor = (connection: unknown, logger: () => unknown) => object;
+export type DirectConstructor = (connection: { readonly log: unknown }) => object;
 
 const DEFAULT_MAX_QUEUED_FRAMES = 1024;
 const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;

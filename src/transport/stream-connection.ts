@@ -11,6 +11,14 @@ const PAUSED_BY_WRITES = 2;
 const PAUSED_BY_QUEUE = 4;
 const PAUSED_BY_CLOSE = 8;
 
+// flags
+/** `end()` was asked for; the transport ends once no handler is in flight. */
+const ENDING = 1;
+/** The transport was told to end or was destroyed: later writes are dropped. */
+const TRANSPORT_DONE = 2;
+/** Closed, and `@OnClose` has settled. */
+const FINISHED = 4;
+
 let nextId = 1;
 
 /** How long an ending connection may take to flush before it is destroyed. */
@@ -35,20 +43,16 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   private batchDepth = 0;
   private pausedBy = 0;
   /** `end()` was asked for; the transport ends once no handler is in flight. */
-  private ending = false;
-  /** The transport was told to end or was destroyed: later writes are dropped. */
-  private transportDone = false;
+  /** ENDING | TRANSPORT_DONE | FINISHED, packed: an idle connection is a few fields lighter. */
+  private flags = 0;
   private closeTimer: DelayedCall | undefined;
   private logger: Logger | undefined;
   // Made on demand: most connections close without anyone awaiting them.
   private finishedPromise: Promise<void> | undefined;
   private resolveFinished: (() => void) | undefined;
-  private isFinished = false;
   /** Set by whoever opened the connection; runs once when it has closed. */
   onRelease: (() => void) | undefined;
 
-  /** How string pieces are written: the codec's `stringEncoding`. */
-  private readonly encoding: 'utf8' | 'latin1';
 
   constructor(
     protected readonly reactor: Reactor,
@@ -56,18 +60,17 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     protected readonly writeHighWaterMark: number,
   ) {
     super();
-    this.encoding = codec.stringEncoding ?? 'utf8';
     reactor.connections.add(this);
   }
 
   /** Resolves once closed and its `@OnClose` handler has settled. */
   get finished(): Promise<void> {
-    this.finishedPromise ??= this.isFinished ? Promise.resolve() : new Promise((resolve) => (this.resolveFinished = resolve));
+    this.finishedPromise ??= (this.flags & FINISHED) !== 0 ? Promise.resolve() : new Promise((resolve) => (this.resolveFinished = resolve));
     return this.finishedPromise;
   }
 
   private finish(): void {
-    this.isFinished = true;
+    this.flags |= FINISHED;
     this.resolveFinished?.();
   }
 
@@ -107,13 +110,13 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   // --- the Connection API -------------------------------------------------------------
 
   write(data: Buffer | Uint8Array | string): boolean {
-    if (this.transportDone) {
+    if (this.transportDone()) {
       this.droppedWrites++;
       return false;
     }
     const bytes = typeof data === 'string' || Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (this.batchDepth > 0) {
-      this.out.push(this.encoding === 'utf8' || typeof bytes !== 'string' ? bytes : Buffer.from(bytes, 'utf8'));
+      this.out.push(this.stringEncoding() === 'utf8' || typeof bytes !== 'string' ? bytes : Buffer.from(bytes, 'utf8'));
       this.outSize += bytes.length;
       if (this.outSize >= this.writeHighWaterMark) this.flush();
       return !this.writeBlocked;
@@ -124,7 +127,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   }
 
   send(value: unknown): boolean {
-    if (this.transportDone) {
+    if (this.transportDone()) {
       this.droppedWrites++;
       return false;
     }
@@ -139,18 +142,18 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   end(): void {
     if (this.state !== 'open') return;
     this.state = 'closing';
-    this.ending = true;
+    this.flags |= ENDING;
     this.setPaused(PAUSED_BY_CLOSE, true);
     this.dispatcher?.stop();
     this.maybeFinishEnd();
   }
 
   destroy(error?: Error): void {
-    if (this.transportDone && this.state === 'closed') return;
+    if (this.transportDone() && this.state === 'closed') return;
     this.closeReason ??= { kind: 'aborted', error };
     this.state = this.state === 'closed' ? 'closed' : 'closing';
     this.dispatcher?.stop();
-    this.transportDone = true;
+    this.flags |= TRANSPORT_DONE;
     this.out.length = 0;
     this.outSize = 0;
     this.transportDestroy(error);
@@ -173,7 +176,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   endBatch(): void {
     if (--this.batchDepth > 0) return;
     this.flush();
-    if (this.ending) this.maybeFinishEnd();
+    if ((this.flags & ENDING) !== 0) this.maybeFinishEnd();
   }
 
   setQueueFull(full: boolean): void {
@@ -182,7 +185,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
 
   dispatchIdle(): void {
     const d = this.dispatcher;
-    if (this.ending) this.maybeFinishEnd();
+    if ((this.flags & ENDING) !== 0) this.maybeFinishEnd();
     else if (d !== undefined && d.inputDone && this.state === 'open') this.end();
   }
 
@@ -198,7 +201,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     if (this.state === 'closed') return;
     this.closeReason ??= { kind: 'error', error };
     this.state = 'closing';
-    this.ending = true;
+    this.flags |= ENDING;
     this.setPaused(PAUSED_BY_CLOSE, true);
     this.dispatcher?.stop();
     this.maybeFinishEnd();
@@ -236,7 +239,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   protected transportClosed(kind: 'done' | 'lost', error?: Error): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.transportDone = true;
+    this.flags |= TRANSPORT_DONE;
     this.closeReason ??= { kind, error };
     this.closeTimer?.cancel();
     this.reactor.connections.delete(this);
@@ -263,11 +266,21 @@ export abstract class StreamConnection extends Connection implements DispatchTar
 
   // --- internals ------------------------------------------------------------------------
 
+  /** The transport was told to end or was destroyed: later writes are dropped. */
+  private transportDone(): boolean {
+    return (this.flags & TRANSPORT_DONE) !== 0;
+  }
+
+  /** How string pieces are written: the codec's `stringEncoding`. */
+  private stringEncoding(): 'utf8' | 'latin1' {
+    return this.codec.stringEncoding ?? 'utf8';
+  }
+
   private maybeFinishEnd(): void {
-    if (this.transportDone || this.batchDepth > 0 || this.dispatcher?.busy) return;
+    if (this.transportDone() || this.batchDepth > 0 || this.dispatcher?.busy) return;
     this.closeReason ??= { kind: 'done' };
     this.flush();
-    this.transportDone = true;
+    this.flags |= TRANSPORT_DONE;
     this.transportEnd();
     if (this.state !== 'closed') {
       // A peer that never reads could hold a flushing socket open forever.
@@ -279,14 +292,14 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     const out = this.out;
     const n = out.length;
     if (n === 0) return;
-    const data = n === 1 ? out[0] : gather(out, this.encoding);
+    const data = n === 1 ? out[0] : gather(out, this.stringEncoding());
     out.length = 0;
     this.outSize = 0;
-    if (this.transportDone) {
+    if (this.transportDone()) {
       this.droppedWrites++;
       return;
     }
-    if (!this.transportWrite(data, this.encoding)) this.blockWrites();
+    if (!this.transportWrite(data, this.stringEncoding())) this.blockWrites();
   }
 
   private blockWrites(): void {
@@ -298,7 +311,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   private setPaused(reason: number, on: boolean): void {
     const before = this.pausedBy;
     this.pausedBy = on ? before | reason : before & ~reason;
-    if ((before === 0) !== (this.pausedBy === 0) && !this.transportDone) this.transportSetReading(this.pausedBy === 0);
+    if ((before === 0) !== (this.pausedBy === 0) && !this.transportDone()) this.transportSetReading(this.pausedBy === 0);
   }
 }
 
