@@ -25,7 +25,10 @@ export interface ClientConnection<T> {
 
 export interface ApplicationMetrics {
   readonly connections: number;
-  /** Per-connection DI scopes not yet released (equals `connections` when nothing leaks). */
+  /**
+   * Per-connection DI scopes (child containers) not yet released. Only protocols that inject
+   * something connection-scoped get one; the others are built directly, without a scope.
+   */
   readonly liveScopes: number;
   readonly listeners: number;
   readonly pendingTimers: number;

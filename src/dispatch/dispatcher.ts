@@ -54,6 +54,8 @@ export class Dispatcher implements FrameSink<unknown> {
   private inputEnded = false;
   private closeHandled = false;
   private failed = false;
+  /** A failure met while a handler was in flight: handled once that handler settles. */
+  private deferredFailure: { readonly cause: unknown; readonly handlerName: string | undefined } | undefined;
   /** Name of the handler whose promise is in flight; undefined when none is. */
   private pending: string | undefined = undefined;
   // Created on the first async handler only: a sync-only protocol allocates no closures.
@@ -245,13 +247,23 @@ export class Dispatcher implements FrameSink<unknown> {
     if (this.phase === Phase.Stopped && this.closeHandled) return; // closed meanwhile: nothing to write to
     this.conn.beginBatch();
     if (value !== undefined) this.reply(value, name);
-    this.pump();
+    const deferred = this.deferredFailure;
+    if (deferred !== undefined) {
+      // The failure came after this handler's frame: its reply is out first, now the failure.
+      this.deferredFailure = undefined;
+      this.fail(deferred.cause, deferred.handlerName);
+    } else {
+      this.pump();
+    }
     this.conn.endBatch();
   }
 
   private rejected(error: unknown): void {
     const name = this.pending as string;
     this.pending = undefined;
+    const deferred = this.deferredFailure;
+    this.deferredFailure = undefined;
+    if (deferred !== undefined) this.conn.log.warn({ err: deferred.cause }, 'a later failure is superseded by the in-flight handler failing');
     this.conn.beginBatch();
     this.fail(error, name);
     this.conn.endBatch();
@@ -272,7 +284,17 @@ export class Dispatcher implements FrameSink<unknown> {
    * connection closes with reason "error". No frame is dispatched after this.
    */
   private fail(cause: unknown, handlerName: string | undefined): void {
-    if (this.failed || this.closeHandled) return;
+    if (this.failed || this.closeHandled) {
+      // Too late to answer (closed, or already failing), but never lose an error silently.
+      this.conn.log.warn({ err: cause }, `${handlerName === undefined ? 'codec' : `${this.table.name}.${handlerName}`} failed after the connection began closing`);
+      return;
+    }
+    if (this.pending !== undefined) {
+      // A handler is in flight (its frame came first): let it finish and reply, then fail.
+      this.stop();
+      this.deferredFailure ??= { cause, handlerName };
+      return;
+    }
     this.failed = true;
     this.stop();
     const error = handlerName === undefined ? asError(cause) : new HandlerError(this.table.name, handlerName, cause);

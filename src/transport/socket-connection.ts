@@ -73,7 +73,14 @@ export class SocketConnection extends StreamConnection {
   }
 
   protected transportEnd(): void {
-    this.socket.end();
+    const socket = this.socket;
+    socket.end();
+    // Keep reading meanwhile (what arrives is discarded; nothing is dispatched after end), and
+    // once our bytes and FIN are out close the socket, as Twisted's loseConnection and Netty's
+    // close() do, rather than wait for a peer that may never send its own FIN.
+    socket.resume();
+    if (socket.writableFinished) socket.destroy();
+    else socket.once('finish', destroyAfterFlush);
   }
 
   protected transportDestroy(error?: Error): void {
@@ -114,6 +121,9 @@ export class SocketConnection extends StreamConnection {
   }
 }
 
+function destroyAfterFlush(this: Socket): void {
+  this.destroy();
+}
 function onData(this: Socket, chunk: Buffer): void {
   SocketConnection.dataFrom(this, chunk);
 }

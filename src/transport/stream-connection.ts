@@ -211,9 +211,11 @@ export abstract class StreamConnection extends Connection implements DispatchTar
 
   /** Bytes from the peer. Everything written while handling them leaves in one write. */
   protected received(chunk: Buffer): void {
+    const dispatcher = this.dispatcher;
+    if (dispatcher === undefined) return; // the protocol could not be built; the connection is ending
     this.batchDepth++;
     try {
-      (this.dispatcher as Dispatcher).onChunk(chunk);
+      dispatcher.onChunk(chunk);
     } finally {
       this.endBatch();
     }

@@ -16,7 +16,7 @@ import {
   type CloseReason,
 } from '../../src';
 import { eventually } from '../support/peer';
-import { ManualClock } from './support/manual-clock';
+import { VirtualClock } from '../../src/testing';
 
 const opts = { logger: silentLogger, unlistedListen: 'ignore' as const };
 
@@ -73,7 +73,7 @@ describe('app.connect', () => {
   it('rejects with TORSION_ERR_CONNECT_TIMEOUT on the reactor clock when the handshake never completes', async () => {
     const silent = net.createServer(() => undefined); // accepts, never speaks TLS
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const clock = new ManualClock();
+    const clock = new VirtualClock();
     const app = await bootstrap(M, { ...opts, clock });
     try {
       const pending = app.connect(Plain, { transport: 'tls', port: (silent.address() as net.AddressInfo).port, timeoutMs: 2000 }).catch((e: unknown) => e);
@@ -118,7 +118,7 @@ describe('@Connect', () => {
     @Module({ protocols: [Upstream] })
     class ClientModule {}
 
-    const clock = new ManualClock();
+    const clock = new VirtualClock();
     const app = await bootstrap(ClientModule, { ...opts, clock });
     let second: Application | undefined;
     try {
@@ -172,7 +172,7 @@ describe('@Connect', () => {
     }
     @Module({ protocols: [Doomed] })
     class ClientModule {}
-    const clock = new ManualClock();
+    const clock = new VirtualClock();
     const app = await bootstrap(ClientModule, { ...opts, clock });
     try {
       const client = app.client(Doomed);
@@ -220,7 +220,7 @@ describe('@Connect', () => {
     }
     @Module({ protocols: [Waiting] })
     class ClientModule {}
-    const clock = new ManualClock();
+    const clock = new VirtualClock();
     const app = await bootstrap(ClientModule, { ...opts, clock });
     await app.client(Waiting).when('waiting');
     expect(clock.pending).toBe(1);

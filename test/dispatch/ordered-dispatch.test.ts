@@ -108,3 +108,32 @@ describe('ordered dispatch', () => {
     void t.close();
   });
 });
+
+describe('failures while a handler is in flight', () => {
+  it('writes the in-flight reply first, then @OnError answers a codec error that came after it', async () => {
+    let release: (() => void) | undefined;
+    @Protocol({ codec: lines({ maxLength: 16 }) })
+    class Pending {
+      @OnData() async d(line: string): Promise<string> {
+        await new Promise<void>((resolve) => (release = resolve));
+        return `ok ${line}`;
+      }
+      @OnError() async bad(error: Error): Promise<string> {
+        return `ERR ${error.name}`;
+      }
+    }
+    @Module({ protocols: [Pending] })
+    class P {}
+    const t = createTestingApp(P);
+    const c = t.connect(Pending);
+    c.send(`slow\n${'z'.repeat(40)}\n`);
+    await c.settle().catch(() => undefined); // held by the pending handler
+    expect(c.closed).toBe(false);
+    release?.();
+    await c.settle();
+    expect(c.frames(lines())).toEqual(['ok slow', 'ERR FrameTooLargeError']);
+    expect(c.closeReason?.kind).toBe('error');
+    expect(c.connection.droppedWrites).toBe(0);
+    await t.close();
+  });
+});

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { Connection, Listen, Module, OnData, Protocol, bootstrap, silentLogger } from '../../src';
+import { Connection, Listen, Module, OnClose, OnData, Protocol, bootstrap, silentLogger } from '../../src';
 import { Peer, eventually } from '../support/peer';
 
 // Lets the test force a collection, to prove closed connections' scopes are unreachable.
@@ -108,3 +108,57 @@ function handlesOn(port: number): string[] {
   }
   return found;
 }
+
+describe('closing', () => {
+  it('closes promptly after our end() even when the peer sends more before its FIN', async () => {
+    const closedAt: number[] = [];
+    @Listen({ port: 0, host: '127.0.0.1' })
+    @Protocol()
+    class Quitter {
+      constructor(private readonly conn: Connection) {}
+      @OnData() d(data: Buffer): string | undefined {
+        if (data.toString().startsWith('QUIT')) {
+          this.conn.end();
+          return 'bye';
+        }
+        return undefined;
+      }
+      @OnClose() gone(): void {
+        closedAt.push(Date.now());
+      }
+    }
+    @Module({ protocols: [Quitter] })
+    class M {}
+    const app = await bootstrap(M, { logger: silentLogger });
+    const socket = net.connect({ port: app.address(Quitter).port, host: '127.0.0.1', allowHalfOpen: true });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('QUIT');
+    await new Promise((resolve) => socket.once('data', resolve));
+    const sentAt = Date.now();
+    socket.write('PING after quit'); // unread input must not hold the server's close
+    socket.end();
+    await eventually(() => closedAt.length === 1, 5000, '@OnClose');
+    expect(closedAt[0] - sentAt).toBeLessThan(5000);
+    socket.destroy();
+    await app.close();
+  });
+
+  it('app.close() finishes even when an @OnClose never settles', async () => {
+    @Listen({ port: 0, host: '127.0.0.1' })
+    @Protocol()
+    class Stuck {
+      @OnData() d(): void {}
+      @OnClose() gone(): Promise<void> {
+        return new Promise(() => undefined);
+      }
+    }
+    @Module({ protocols: [Stuck] })
+    class M {}
+    const app = await bootstrap(M, { logger: silentLogger });
+    const peer = await Peer.connect(app.address(Stuck).port, '127.0.0.1', { allowHalfOpen: true });
+    await eventually(() => app.metrics().connections === 1);
+    await app.close({ timeoutMs: 100 });
+    expect(app.metrics().connections).toBe(0);
+    peer.close();
+  });
+});
