@@ -23,7 +23,7 @@ export { ReconnectingClient } from './client/reconnecting-client';
 export type { ClientState } from './client/reconnecting-client';
 
 export { Connection } from './transport/connection';
-export type { CloseReason, ConnectionState } from './transport/connection';
+export type { CloseReason, ConnectionState, StartTlsOptions } from './transport/connection';
 export type { BoundAddress } from './transport/tcp';
 export type { TlsInfo } from './transport/tls-info';
 export { TLS_MATERIAL } from './transport/tls';

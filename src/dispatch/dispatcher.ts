@@ -70,8 +70,25 @@ export class Dispatcher implements FrameSink<unknown> {
     private readonly table: HandlerTable,
     readonly instance: object,
     private readonly conn: DispatchTarget,
-    private readonly decoder: Decoder<unknown>,
+    private decoder: Decoder<unknown>,
   ) {}
+
+  /** Input read so far in this chunk, discarded (STARTTLS): set until the next chunk. */
+  private discardingChunk = false;
+
+  /**
+   * The byte stream starts over (STARTTLS): frames still queued, the rest of the current read
+   * and the decoder's unfinished tail are plaintext sent after the upgrade command, and are
+   * dropped (reading them as commands is the STARTTLS injection attack); a fresh decoder reads
+   * what the new stream carries.
+   */
+  resetInput(): void {
+    this.discardedFrames += this.queued;
+    this.queue.length = 0;
+    this.head = 0;
+    this.discardingChunk = true;
+    this.decoder = this.table.codec.createDecoder();
+  }
 
   get busy(): boolean {
     return this.pending !== undefined;
@@ -94,6 +111,7 @@ export class Dispatcher implements FrameSink<unknown> {
 
   /** One chunk from the transport; a fatal codec error fails the connection. */
   onChunk(chunk: Buffer): void {
+    this.discardingChunk = false;
     if (this.phase !== Phase.Open) {
       this.discardedFrames++;
       return;
@@ -106,7 +124,7 @@ export class Dispatcher implements FrameSink<unknown> {
   }
 
   frame(frame: unknown): void {
-    if (this.phase === Phase.Stopped) {
+    if (this.phase === Phase.Stopped || this.discardingChunk) {
       this.discardedFrames++;
       return;
     }
@@ -118,7 +136,7 @@ export class Dispatcher implements FrameSink<unknown> {
   }
 
   frameError(error: Error): void {
-    if (this.phase === Phase.Stopped) return;
+    if (this.phase === Phase.Stopped || this.discardingChunk) return;
     if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {
       this.enqueue(new FailedFrame(error));
       return;

@@ -1,4 +1,13 @@
+import type { ConnectionOptions, TlsOptions } from 'node:tls';
+import { TorsionError } from '../errors';
 import type { TlsInfo } from './tls-info';
+
+/**
+ * Options of `Connection.startTls`: Node's TLS options (key, cert, ca, servername,
+ * rejectUnauthorized, requestCert, ALPNProtocols, minVersion...). `role` defaults to the side
+ * that accepted ('server') or opened ('client') the connection; `minVersion` to TLSv1.2.
+ */
+export type StartTlsOptions = TlsOptions & ConnectionOptions & { role?: 'server' | 'client' };
 
 /**
  * What a protocol talks to (Twisted's ITransport, Netty's Channel). Inject it by type:
@@ -27,6 +36,18 @@ export abstract class Connection {
   /** What TLS negotiated (protocol, cipher, peer certificate, ALPN, SNI); undefined on plain transports. */
   get tls(): TlsInfo | undefined {
     return undefined;
+  }
+
+  /**
+   * STARTTLS: upgrades this plain connection to TLS in place; the protocol instance and its
+   * state stay. What was written before is flushed in plaintext first (e.g. `220 ready`); plaintext
+   * received after the command that triggered the upgrade (same read, or queued) is discarded,
+   * never read as TLS, and nothing after the upgrade is read as plaintext. Resolves with what TLS
+   * negotiated; a failed handshake rejects and closes the connection with reason "error".
+   */
+  startTls(options: StartTlsOptions = {}): Promise<TlsInfo> {
+    void options;
+    return Promise.reject(new TorsionError('TORSION_ERR_TLS', `the ${this.transport} transport cannot start TLS`));
   }
 
   /** Writes raw bytes, bypassing the codec. Returns false when the buffer is full. */

@@ -1,8 +1,14 @@
 import type { Socket } from 'node:net';
+import * as tls from 'node:tls';
+import { ClosedError, TorsionError, describe } from '../errors';
+import type { StartTlsOptions } from './connection';
 import type { Codec } from '../codec/codec';
 import type { Reactor } from '../reactor/reactor';
 import { StreamConnection } from './stream-connection';
 import { readTlsInfo, type TlsInfo } from './tls-info';
+
+/** How long a STARTTLS handshake may take. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Lets module-level listeners find their connection without a closure per socket (as ws does). */
 const kConnection = Symbol('torsion:connection');
@@ -19,14 +25,18 @@ export class SocketConnection extends StreamConnection {
   private local: { address: string; port: number } | undefined;
   private lastError: Error | undefined;
   private awaitingDrain = false;
-  private readonly tlsInfo: TlsInfo | undefined;
+  private tlsInfo: TlsInfo | undefined;
+  private upgrading = false;
 
   constructor(
-    readonly socket: Socket,
+    /** The socket bytes move on; replaced by a TLS socket over it after `startTls`. */
+    public socket: Socket,
     reactor: Reactor,
     codec: Codec<unknown, unknown>,
     writeHighWaterMark: number,
     readonly transport: string,
+    /** Which side of the connection we are: 'server' when a listener accepted it. */
+    readonly role: 'server' | 'client' = 'server',
   ) {
     super(reactor, codec, writeHighWaterMark);
     // Read now: node:net cannot tell the peer once the socket has closed, and logs need it then.
@@ -34,13 +44,73 @@ export class SocketConnection extends StreamConnection {
     this.remotePort = socket.remotePort ?? 0;
     // Connections are opened after the handshake, so what TLS negotiated is known (and fixed) here.
     this.tlsInfo = readTlsInfo(socket);
-    (socket as OwnedSocket)[kConnection] = this;
     socket.setNoDelay(true);
+    this.listen(socket);
+  }
+
+  private listen(socket: Socket): void {
+    (socket as OwnedSocket)[kConnection] = this;
     socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('error', onError);
     socket.on('close', onClose);
     // 'drain' is listened for only while the buffer is full (see transportWrite).
+  }
+
+  private unlisten(socket: Socket): void {
+    socket.removeListener('data', onData);
+    socket.removeListener('end', onEnd);
+    socket.removeListener('error', onError);
+    socket.removeListener('close', onClose);
+    socket.removeListener('drain', onDrain);
+  }
+
+  override startTls(options: StartTlsOptions = {}): Promise<TlsInfo> {
+    if (this.state !== 'open') return Promise.reject(new ClosedError(`connection ${this.id} is ${this.state}: cannot start TLS`));
+    if (this.tlsInfo !== undefined || this.upgrading) return Promise.reject(new TorsionError('TORSION_ERR_TLS', `connection ${this.id} is already ${this.upgrading ? 'starting' : 'using'} TLS`));
+    const { role = this.role, ...rest } = options;
+    const tlsOptions = { minVersion: 'TLSv1.2' as const, ...rest };
+    let secure: tls.TLSSocket;
+    const plain = this.socket;
+    try {
+      const context = role === 'server' ? tls.createSecureContext(tlsOptions) : undefined;
+      // The reply that announced the upgrade leaves in plaintext; unread plaintext is dropped.
+      this.restartInput();
+      this.unlisten(plain);
+      secure =
+        role === 'server'
+          ? new tls.TLSSocket(plain, { ...tlsOptions, isServer: true, secureContext: context })
+          : tls.connect({ ...tlsOptions, socket: plain });
+    } catch (error) {
+      return Promise.reject(new TorsionError('TORSION_ERR_TLS', `starting TLS failed: ${describe(error)}`, { cause: error }));
+    }
+    this.upgrading = true;
+    this.awaitingDrain = false;
+    this.socket = secure;
+    this.listen(secure);
+    if (this.readingPaused) secure.pause();
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        secure.removeListener('error', failed);
+        timer.cancel();
+        this.upgrading = false;
+        this.tlsInfo = readTlsInfo(secure);
+        resolve(this.tlsInfo as TlsInfo);
+      };
+      const failed = (error: Error): void => {
+        secure.removeListener(role === 'server' ? 'secure' : 'secureConnect', done);
+        timer.cancel();
+        this.upgrading = false;
+        const reason = new TorsionError('TORSION_ERR_TLS', `TLS handshake with ${this.remoteAddress}:${this.remotePort} failed: ${error.message}`, { cause: error });
+        this.log.warn({ err: reason }, 'STARTTLS failed');
+        this.closeWithError(reason);
+        this.destroy(reason);
+        reject(reason);
+      };
+      const timer = this.reactor.callLater(HANDSHAKE_TIMEOUT_MS, () => failed(new Error(`no handshake within ${HANDSHAKE_TIMEOUT_MS} ms`)));
+      secure.once(role === 'server' ? 'secure' : 'secureConnect', done);
+      secure.once('error', failed);
+    });
   }
 
   override get tls(): TlsInfo | undefined {

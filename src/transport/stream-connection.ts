@@ -209,6 +209,20 @@ export abstract class StreamConnection extends Connection implements DispatchTar
 
   // --- for subclasses: transport events -------------------------------------------------
 
+  /**
+   * The byte stream is about to change hands (STARTTLS): what was written so far leaves now, in
+   * the old stream, and input not yet dispatched is dropped (see Dispatcher.resetInput).
+   */
+  protected restartInput(): void {
+    this.flush();
+    this.dispatcher?.resetInput();
+  }
+
+  /** True while something (user, full buffer, queue, close) holds reading paused. */
+  protected get readingPaused(): boolean {
+    return this.pausedBy !== 0;
+  }
+
   /** Bytes from the peer. Everything written while handling them leaves in one write. */
   protected received(chunk: Buffer): void {
     const dispatcher = this.dispatcher;
