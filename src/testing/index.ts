@@ -13,6 +13,8 @@
  * await t.close();
  */
 export { createTestingApp, TestingApp, TestPair } from './testing-app';
+export type { TestDatagramSocket } from './testing-app';
+export { MemoryDatagramWire } from './memory-datagram-wire';
 export type { TestingAppOptions, TestConnectOptions, ConnectPairOptions, PeerAddress } from './testing-app';
 export { TestConnection, settleAll } from './test-connection';
 export type { SendOptions, SettleOptions } from './test-connection';

@@ -14,6 +14,26 @@ import { pump, pumpOnce, type PumpOptions, type PumpReport } from './pump';
 import { settleAll, TestConnection, type SettleOptions } from './test-connection';
 import { nextTurn } from './turns';
 import { VirtualClock } from './virtual-clock';
+import { openDatagramEndpoint, udpOptions } from '../transport/udp';
+import type { DatagramSocket } from '../transport/udp-socket';
+import { FakeDatagramEndpoint, type DatagramAddress } from './fake-datagram-endpoint';
+import { MemoryDatagramWire } from './memory-datagram-wire';
+
+/**
+ * A UDP protocol served in memory (`t.bindDatagram`): the production UDP endpoint — codec,
+ * `@OnData(datagram, sender)`, replies to the sender, per-datagram errors — over a fake socket.
+ * `endpoint.inject(bytes, from)` delivers a datagram; `endpoint.sent` records what was sent.
+ */
+export interface TestDatagramSocket<T> {
+  /** The protocol instance serving the socket. */
+  readonly protocol: T;
+  /** What the protocol injects as `DatagramSocket` (send, write, counters). */
+  readonly socket: DatagramSocket;
+  /** Inject datagrams here, read sent ones here. */
+  readonly endpoint: FakeDatagramEndpoint;
+  /** Socket options the protocol set (broadcast, ttl, multicast memberships). */
+  readonly wire: MemoryDatagramWire;
+}
 
 /** Options of `createTestingApp`: those of `bootstrap`, with a virtual clock. */
 export interface TestingAppOptions extends Omit<BootstrapOptions, 'clock'> {
@@ -151,6 +171,27 @@ export class TestingApp {
     this.pairs.add(pair as TestPair<unknown, unknown>);
     if (serverApp !== this) serverApp.pairs.add(pair as TestPair<unknown, unknown>);
     return pair;
+  }
+
+  /**
+   * Serves `protocol` (a `@Listen({ transport: 'udp' })` class of this app) on an in-memory
+   * datagram socket bound to `local` (default 127.0.0.1 and the declared port), with the codec
+   * and limits its `@Listen` declares. `@OnConnect` has run when this returns; `t.close()`
+   * closes it (running `@OnClose`).
+   */
+  bindDatagram<T>(protocol: Constructor<T>, options: { local?: DatagramAddress } = {}): TestDatagramSocket<T> {
+    const reactor = this.app.reactor;
+    if (!reactor.running) throw new ClosedError(`cannot bind ${protocol.name}: the testing app is closing`);
+    const table = this.app.table(protocol);
+    const declared = getListens(protocol).find((l) => l.transport === 'udp');
+    if (declared === undefined) throw new OptionError(`${protocol.name} has no @Listen({ transport: 'udp' }): use t.connect() for stream protocols`);
+    const settings = udpOptions(declared, table.name);
+    const endpoint = new FakeDatagramEndpoint({ local: options.local ?? { address: '127.0.0.1', port: declared.port ?? 0 }, maxDatagramSize: settings.codec.maxSize });
+    const wire = new MemoryDatagramWire(endpoint);
+    const { endpoint: served, close } = drive(() => openDatagramEndpoint(this.app.container, reactor, table, wire, settings));
+    endpoint.onDatagram((data, from) => served.received(data, { address: from.address, port: from.port, family: from.address.includes(':') ? 'IPv6' : 'IPv4', size: data.length }));
+    reactor.own({ close });
+    return { protocol: served.instance as T, socket: served, endpoint, wire };
   }
 
   /** Waits until every open connection of this app is idle (see `TestConnection.settle`). */

@@ -28,6 +28,23 @@ export interface UdpListenOptions {
   maxInFlight?: number;
 }
 
+/**
+ * The socket operations a UDP endpoint uses: a `dgram.Socket` in production, the testing kit's
+ * in-memory fake in tests (so a UDP protocol runs the same code either way).
+ */
+export interface DatagramWire {
+  send(bytes: Uint8Array, port: number, address: string, callback: (error: Error | null) => void): void;
+  address(): { address: string; port: number };
+  close(callback: () => void): void;
+  setBroadcast(on: boolean): void;
+  setTTL(ttl: number): void;
+  addMembership(group: string, iface?: string): void;
+  dropMembership(group: string, iface?: string): void;
+}
+
+/** A sender's address as the endpoint receives it. */
+export type DatagramSender = { address: string; port: number; family?: string; size?: number };
+
 const DEFAULT_MAX_IN_FLIGHT = 1024;
 /** How long close() waits for in-flight handlers before closing the socket anyway. */
 const CLOSE_GRACE_MS = 2000;
@@ -41,7 +58,7 @@ type Handler = (this: object, ...args: unknown[]) => unknown;
  * datagram only: `@OnError(error, sender)` gets it (its return value goes to the sender), and
  * the socket goes on. `@OnConnect` runs once bound, `@OnClose` once closed.
  */
-class UdpEndpoint extends DatagramSocket {
+export class UdpEndpoint extends DatagramSocket {
   readonly transport = 'udp' as const;
   state: 'open' | 'closing' | 'closed' = 'open';
   receivedDatagrams = 0;
@@ -59,7 +76,7 @@ class UdpEndpoint extends DatagramSocket {
   };
 
   constructor(
-    readonly socket: dgram.Socket,
+    readonly socket: DatagramWire,
     readonly type: 'udp4' | 'udp6',
     private readonly codec: DatagramCodec,
     private readonly table: HandlerTable,
@@ -93,7 +110,7 @@ class UdpEndpoint extends DatagramSocket {
   }
 
   /** One datagram from the socket. */
-  received(datagram: Buffer, sender: dgram.RemoteInfo): void {
+  received(datagram: Buffer, sender: DatagramSender): void {
     this.receivedDatagrams++;
     if (this.state !== 'open' || this.inFlight >= this.maxInFlight) {
       this.droppedDatagrams++;
@@ -149,7 +166,7 @@ class UdpEndpoint extends DatagramSocket {
     return true;
   }
 
-  private run(handler: Handler, arg: unknown, sender: dgram.RemoteInfo, name: string): void {
+  private run(handler: Handler, arg: unknown, sender: DatagramSender, name: string): void {
     let result: unknown;
     try {
       result = handler.call(this.instance as object, arg, sender);
@@ -179,7 +196,7 @@ class UdpEndpoint extends DatagramSocket {
     if (--this.inFlight === 0 && this.idle !== undefined) this.idle();
   }
 
-  private reply(value: unknown, sender: dgram.RemoteInfo, name: string): void {
+  private reply(value: unknown, sender: DatagramSender, name: string): void {
     try {
       this.send(value, sender);
     } catch (error) {
@@ -188,7 +205,7 @@ class UdpEndpoint extends DatagramSocket {
   }
 
   /** An error for one datagram: `@OnError(error, sender)` answers it, or it is logged. */
-  private failed(cause: unknown, sender: dgram.RemoteInfo, handlerName: string | undefined): void {
+  private failed(cause: unknown, sender: DatagramSender, handlerName: string | undefined): void {
     const { onError } = this.table;
     const logged = handlerName === undefined ? cause : new HandlerError(this.table.name, handlerName, cause);
     if (onError === undefined || handlerName === this.table.names.error) {
@@ -203,7 +220,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
-function udpOptions(options: Record<string, unknown>, name: string): { type: 'udp4' | 'udp6'; codec: DatagramCodec; maxInFlight: number } {
+export function udpOptions(options: Record<string, unknown>, name: string): { type: 'udp4' | 'udp6'; codec: DatagramCodec; maxInFlight: number } {
   const where = `@Listen on ${name} (udp)`;
   const host = options.host as string | undefined;
   const type = (options.type ?? (host?.includes(':') ? 'udp6' : 'udp4')) as 'udp4' | 'udp6';
@@ -244,37 +261,54 @@ export const bindUdp: Binder = async (plan, _accept, context: BindContext) => {
   }
   const address = socket.address();
   const bound: BoundAddress = { protocol: table.name, transport: 'udp', host: address.address, port: address.port };
-  const log = context.reactor.logger.child({ protocol: table.name, udp: `${address.address}:${address.port}` });
-  const endpoint = new UdpEndpoint(socket, type, codec, table, maxInFlight, log);
-  const release = openEndpoint(context.container, context.reactor, table, endpoint, socket);
+  const { endpoint, close } = openDatagramEndpoint(context.container, context.reactor, table, socket, { type, codec, maxInFlight });
   socket.on('message', (datagram: Buffer, sender: dgram.RemoteInfo) => endpoint.received(datagram, sender));
   // An ICMP error on a sent datagram surfaces here on some platforms; it concerns one send only.
-  socket.on('error', (error) => log.warn({ err: error }, 'udp socket error'));
+  socket.on('error', (error) => endpoint.log.warn({ err: error }, 'udp socket error'));
+  return { address: bound, close };
+};
+
+/**
+ * Serves a bound datagram wire with one protocol instance (built in its own DI scope) and runs
+ * `@OnConnect`. The caller feeds `endpoint.received(datagram, sender)`. Shared by the UDP
+ * listener and the testing kit's in-memory datagram sockets.
+ */
+export function openDatagramEndpoint(
+  container: DependencyContainer,
+  reactor: Reactor,
+  table: HandlerTable,
+  wire: DatagramWire,
+  settings: { type: 'udp4' | 'udp6'; codec: DatagramCodec; maxInFlight: number },
+): { endpoint: UdpEndpoint; close(): Promise<void> } {
+  const address = wire.address();
+  const log = reactor.logger.child({ protocol: table.name, udp: `${address.address}:${address.port}` });
+  const endpoint = new UdpEndpoint(wire, settings.type, settings.codec, table, settings.maxInFlight, log);
+  const release = openEndpoint(container, reactor, table, endpoint, wire);
   try {
     endpoint.opened();
   } catch (error) {
-    socket.close();
+    wire.close(() => undefined);
     release();
     throw error;
   }
   return {
-    address: bound,
+    endpoint,
     close: async () => {
       await endpoint.close();
       release();
     },
   };
-};
+}
 
 /** Builds the socket's protocol instance in its own DI scope (holding `DatagramSocket` and a bound Logger). */
-function openEndpoint(root: DependencyContainer, reactor: Reactor, table: HandlerTable, endpoint: UdpEndpoint, socket: dgram.Socket): () => void {
+function openEndpoint(root: DependencyContainer, reactor: Reactor, table: HandlerTable, endpoint: UdpEndpoint, socket: DatagramWire): () => void {
   const scope = root.createChildContainer();
   scope.register(classToken(DatagramSocket), { useValue: endpoint });
   scope.register(classToken(Logger), { useValue: endpoint.log });
   try {
     endpoint.instance = scope.resolve(table.protocol as never);
   } catch (error) {
-    socket.close();
+    socket.close(() => undefined);
     throw error;
   }
   // Not counted in reactor.liveScopes, which tracks per-connection scopes only.
