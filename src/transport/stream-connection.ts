@@ -11,7 +11,7 @@ const PAUSED_BY_WRITES = 2;
 const PAUSED_BY_QUEUE = 4;
 const PAUSED_BY_CLOSE = 8;
 
-// flags
+// State flags, packed in one field.
 /** `end()` was asked for; the transport ends once no handler is in flight. */
 const ENDING = 1;
 /** The transport was told to end or was destroyed: later writes are dropped. */
@@ -42,7 +42,6 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   private outSize = 0;
   private batchDepth = 0;
   private pausedBy = 0;
-  /** `end()` was asked for; the transport ends once no handler is in flight. */
   /** ENDING | TRANSPORT_DONE | FINISHED, packed: an idle connection is a few fields lighter. */
   private flags = 0;
   private closeTimer: DelayedCall | undefined;
@@ -52,7 +51,6 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   private resolveFinished: (() => void) | undefined;
   /** Set by whoever opened the connection; runs once when it has closed. */
   onRelease: (() => void) | undefined;
-
 
   constructor(
     protected readonly reactor: Reactor,

@@ -111,6 +111,25 @@ describe('providers', () => {
     expect(built).toBe(1);
   });
 
+  it('aliases a token to another with useExisting (one shared instance)', () => {
+    const COUNTER_ALIAS = Symbol('COUNTER_ALIAS');
+    @Protocol()
+    class Aliased {
+      constructor(
+        readonly counter: Counter,
+        @inject(COUNTER_ALIAS) readonly alias: Counter,
+      ) {}
+      @OnData() d(): void {}
+    }
+    @Module({ imports: [CoreModule], protocols: [Aliased], providers: [{ provide: COUNTER_ALIAS, useExisting: Counter }] })
+    class M {}
+    const t = createTestingApp(M);
+    const a = t.connect(Aliased);
+    expect(a.protocol.alias).toBe(a.protocol.counter);
+    expect(a.protocol.alias).toBeInstanceOf(Counter);
+    void t.close();
+  });
+
   it('lets bootstrap options override a provider', () => {
     const t = createTestingApp(AppModule, { overrides: [{ provide: CONFIG, useValue: { name: 'test double' } }] });
     const a = t.connect(Service);
