@@ -38,31 +38,47 @@ export interface DelimiterRules {
  * decoder drops bytes as they arrive (retaining only a possible delimiter prefix) until the
  * next delimiter, then reports one `FrameTooLargeError` with the whole discarded length.
  */
+/** What every decoder of one codec shares, derived once (a connection's decoder holds one reference). */
+interface DelimiterPlan<F> {
+  readonly rules: DelimiterRules;
+  readonly emitter: FrameEmitter<F>;
+  readonly longest: number;
+  /** The delimiter when it is a single byte ('\n'): searching for a number is several times faster. */
+  readonly byte: number;
+}
+
+const plans = new WeakMap<DelimiterRules, WeakMap<object, DelimiterPlan<unknown>>>();
+
+function planFor<F>(rules: DelimiterRules, emitter: FrameEmitter<F>): DelimiterPlan<F> {
+  let byEmitter = plans.get(rules);
+  if (byEmitter === undefined) plans.set(rules, (byEmitter = new WeakMap()));
+  let plan = byEmitter.get(emitter) as DelimiterPlan<F> | undefined;
+  if (plan === undefined) {
+    const longest = Math.max(...rules.delimiters.map((d) => d.length));
+    const byte = rules.delimiters.length === 1 && longest === 1 ? rules.delimiters[0][0] : -1;
+    plan = { rules, emitter, longest, byte };
+    byEmitter.set(emitter, plan as DelimiterPlan<unknown>);
+  }
+  return plan;
+}
+
 export class DelimiterDecoder<F> extends FrameDecoder<F> {
   /** Bytes after the frame start already known to hold no delimiter start. */
   private scanned = 0;
-  private discarding = false;
-  /** Bytes of the oversized frame dropped so far. */
+  /** Bytes of the oversized frame dropped so far; above 0 exactly while discarding. */
   private discarded = 0;
   /** Length of the delimiter matched by the last `find`. */
   private matchLength = 0;
-  private readonly longest: number;
-  /** The delimiter when it is a single byte ('\n'): searching for a number is several times faster. */
-  private readonly byte: number;
+  private readonly plan: DelimiterPlan<F>;
 
-  constructor(
-    codecName: string,
-    private readonly rules: DelimiterRules,
-    private readonly emitter: FrameEmitter<F>,
-  ) {
-    const longest = Math.max(...rules.delimiters.map((d) => d.length));
-    super(codecName, rules.maxLength + longest + (rules.stripCR ? 1 : 0));
-    this.longest = longest;
-    this.byte = rules.delimiters.length === 1 && longest === 1 ? rules.delimiters[0][0] : -1;
+  constructor(codecName: string, rules: DelimiterRules, emitter: FrameEmitter<F>) {
+    const plan = planFor(rules, emitter);
+    super(codecName, rules.maxLength + plan.longest + (rules.stripCR ? 1 : 0));
+    this.plan = plan;
   }
 
   protected decodeFrame(buf: Buffer, start: number, sink: FrameSink<F>): number {
-    const rules = this.rules;
+    const rules = this.plan.rules;
     const index = this.find(buf, start);
     if (index === AMBIGUOUS) return 0;
     if (index === -1) return this.noDelimiter(buf, start);
@@ -70,9 +86,8 @@ export class DelimiterDecoder<F> extends FrameDecoder<F> {
     this.scanned = 0;
     const frameEnd = rules.stripCR && index > start && buf[index - 1] === CR ? index - 1 : index;
     const consumed = index + this.matchLength - start;
-    if (this.discarding) {
+    if (this.discarded > 0) {
       const length = this.discarded + (frameEnd - start);
-      this.discarding = false;
       this.discarded = 0;
       sink.frameError(new FrameTooLargeError(length, rules.maxLength, rules.detail));
       return consumed;
@@ -83,7 +98,7 @@ export class DelimiterDecoder<F> extends FrameDecoder<F> {
       sink.frameError(error);
       return consumed;
     }
-    this.emitter.emit(buf, start, rules.stripDelimiter ? frameEnd : index + this.matchLength, sink);
+    this.plan.emitter.emit(buf, start, rules.stripDelimiter ? frameEnd : index + this.matchLength, sink);
     return consumed;
   }
 
@@ -91,30 +106,30 @@ export class DelimiterDecoder<F> extends FrameDecoder<F> {
   private noDelimiter(buf: Buffer, start: number): number {
     const available = buf.length - start;
     const keep = this.undecidedSuffix(buf, start);
-    if (this.discarding) {
+    if (this.discarded > 0) {
       this.scanned = 0;
       this.discarded += available - keep;
       return available - keep;
     }
     const atLeast = available - keep;
-    if (atLeast > this.rules.maxLength) {
-      if (this.rules.failFast) throw new FrameTooLargeError(atLeast, this.rules.maxLength, this.rules.detail);
+    const rules = this.plan.rules;
+    if (atLeast > rules.maxLength) {
+      if (rules.failFast) throw new FrameTooLargeError(atLeast, rules.maxLength, rules.detail);
       this.scanned = 0;
-      this.discarding = true;
       this.discarded = atLeast;
       return atLeast;
     }
-    this.scanned = Math.max(0, available - (this.longest - 1));
+    this.scanned = Math.max(0, available - (this.plan.longest - 1));
     return 0;
   }
 
   /** Index of the winning delimiter (setting `matchLength`), -1 for none, or AMBIGUOUS. */
   private find(buf: Buffer, start: number): number {
-    const delimiters = this.rules.delimiters;
+    const delimiters = this.plan.rules.delimiters;
     const from = start + this.scanned;
     if (delimiters.length === 1) {
       this.matchLength = delimiters[0].length;
-      return this.byte >= 0 ? buf.indexOf(this.byte, from) : buf.indexOf(delimiters[0], from);
+      return this.plan.byte >= 0 ? buf.indexOf(this.plan.byte, from) : buf.indexOf(delimiters[0], from);
     }
     let best = -1;
     let bestLength = 0;
@@ -133,7 +148,7 @@ export class DelimiterDecoder<F> extends FrameDecoder<F> {
   /** Whether a delimiter cut off by the end of the bytes could start before (or, longer, at) `best`. */
   private couldStillWin(buf: Buffer, start: number, best: number, bestLength: number): boolean {
     const end = buf.length;
-    for (const delimiter of this.rules.delimiters) {
+    for (const delimiter of this.plan.rules.delimiters) {
       const last = Math.min(best, end - 1);
       for (let j = Math.max(start, end - delimiter.length + 1); j <= last; j++) {
         if (j === best && delimiter.length <= bestLength) continue;
@@ -147,8 +162,8 @@ export class DelimiterDecoder<F> extends FrameDecoder<F> {
   private undecidedSuffix(buf: Buffer, start: number): number {
     const end = buf.length;
     const available = end - start;
-    let keep = this.rules.stripCR && available > 0 && buf[end - 1] === CR ? 1 : 0;
-    for (const delimiter of this.rules.delimiters) {
+    let keep = this.plan.rules.stripCR && available > 0 && buf[end - 1] === CR ? 1 : 0;
+    for (const delimiter of this.plan.rules.delimiters) {
       for (let k = Math.min(delimiter.length - 1, available); k > keep; k--) {
         if (buf.compare(delimiter, 0, k, end - k, end) === 0) {
           keep = k;

@@ -28,6 +28,20 @@ class FailedFrame {
   constructor(readonly error: Error) {}
 }
 
+// Dispatcher.bits
+const INPUT_ENDED = 1;
+const CLOSE_HANDLED = 2;
+const FAILED = 4;
+/** Input read so far in this chunk is discarded (STARTTLS): set until the next chunk. */
+const DISCARDING_CHUNK = 8;
+
+interface AsyncState {
+  readonly onSettled: (value: unknown) => void;
+  readonly onRejected: (error: unknown) => void;
+  /** A failure met while a handler was in flight: handled once that handler settles. */
+  deferredFailure: { readonly cause: unknown; readonly handlerName: string | undefined } | undefined;
+}
+
 const enum Phase {
   /** Frames are dispatched. */
   Open,
@@ -51,16 +65,12 @@ export class Dispatcher implements FrameSink<unknown> {
   private queue: unknown[] = NO_QUEUE;
   private head = 0;
   private phase = Phase.Open;
-  private inputEnded = false;
-  private closeHandled = false;
-  private failed = false;
-  /** A failure met while a handler was in flight: handled once that handler settles. */
-  private deferredFailure: { readonly cause: unknown; readonly handlerName: string | undefined } | undefined;
+  /** INPUT_ENDED | CLOSE_HANDLED | FAILED | DISCARDING_CHUNK, packed (idle connections are many). */
+  private bits = 0;
   /** Name of the handler whose promise is in flight; undefined when none is. */
   private pending: string | undefined = undefined;
-  // Created on the first async handler only: a sync-only protocol allocates no closures.
-  private onSettled: ((value: unknown) => void) | undefined;
-  private onRejected: ((error: unknown) => void) | undefined;
+  /** What async handlers need; created on the first one, so a sync-only protocol allocates none. */
+  private async: AsyncState | undefined;
   /** Frames received but never dispatched because the connection was closing. */
   discardedFrames = 0;
   /** Resolves when `@OnClose` (if any) has settled; set by `closed`. */
@@ -73,9 +83,6 @@ export class Dispatcher implements FrameSink<unknown> {
     private decoder: Decoder<unknown>,
   ) {}
 
-  /** Input read so far in this chunk, discarded (STARTTLS): set until the next chunk. */
-  private discardingChunk = false;
-
   /**
    * The byte stream starts over (STARTTLS): frames still queued, the rest of the current read
    * and the decoder's unfinished tail are plaintext sent after the upgrade command, and are
@@ -86,7 +93,7 @@ export class Dispatcher implements FrameSink<unknown> {
     this.discardedFrames += this.queued;
     this.queue.length = 0;
     this.head = 0;
-    this.discardingChunk = true;
+    this.bits |= DISCARDING_CHUNK;
     this.decoder = this.table.codec.createDecoder();
   }
 
@@ -111,7 +118,7 @@ export class Dispatcher implements FrameSink<unknown> {
 
   /** One chunk from the transport; a fatal codec error fails the connection. */
   onChunk(chunk: Buffer): void {
-    this.discardingChunk = false;
+    this.bits &= ~DISCARDING_CHUNK;
     if (this.phase !== Phase.Open) {
       this.discardedFrames++;
       return;
@@ -124,7 +131,7 @@ export class Dispatcher implements FrameSink<unknown> {
   }
 
   frame(frame: unknown): void {
-    if (this.phase === Phase.Stopped || this.discardingChunk) {
+    if (this.phase === Phase.Stopped || (this.bits & DISCARDING_CHUNK) !== 0) {
       this.discardedFrames++;
       return;
     }
@@ -136,7 +143,7 @@ export class Dispatcher implements FrameSink<unknown> {
   }
 
   frameError(error: Error): void {
-    if (this.phase === Phase.Stopped || this.discardingChunk) return;
+    if (this.phase === Phase.Stopped || (this.bits & DISCARDING_CHUNK) !== 0) return;
     if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {
       this.enqueue(new FailedFrame(error));
       return;
@@ -146,7 +153,7 @@ export class Dispatcher implements FrameSink<unknown> {
 
   /** The peer sent FIN: once everything received is handled, the connection ends. */
   onInputEnd(): void {
-    this.inputEnded = true;
+    this.bits |= INPUT_ENDED;
     if (this.idle) this.conn.dispatchIdle();
   }
 
@@ -186,14 +193,14 @@ export class Dispatcher implements FrameSink<unknown> {
 
   /** True when the peer has finished sending or a drain was requested. */
   get inputDone(): boolean {
-    return this.inputEnded || this.phase === Phase.Draining;
+    return (this.bits & INPUT_ENDED) !== 0 || this.phase === Phase.Draining;
   }
 
   /** The connection has closed: run `@OnClose` once. */
   closed(reason: CloseReason): void {
     this.stop();
-    if (this.closeHandled) return;
-    this.closeHandled = true;
+    if ((this.bits & CLOSE_HANDLED) !== 0) return;
+    this.bits |= CLOSE_HANDLED;
     const { onClose } = this.table;
     if (onClose === undefined) return;
     try {
@@ -243,9 +250,8 @@ export class Dispatcher implements FrameSink<unknown> {
     if (result === undefined) return;
     if (isThenable(result)) {
       this.pending = name;
-      this.onSettled ??= (value) => this.settled(value);
-      this.onRejected ??= (error) => this.rejected(error);
-      result.then(this.onSettled, this.onRejected);
+      const async = (this.async ??= { onSettled: (value) => this.settled(value), onRejected: (error) => this.rejected(error), deferredFailure: undefined });
+      result.then(async.onSettled, async.onRejected);
       return;
     }
     this.reply(result, name);
@@ -262,13 +268,13 @@ export class Dispatcher implements FrameSink<unknown> {
   private settled(value: unknown): void {
     const name = this.pending as string;
     this.pending = undefined;
-    if (this.phase === Phase.Stopped && this.closeHandled) return; // closed meanwhile: nothing to write to
+    if (this.phase === Phase.Stopped && (this.bits & CLOSE_HANDLED) !== 0) return; // closed meanwhile: nothing to write to
     this.conn.beginBatch();
     if (value !== undefined) this.reply(value, name);
-    const deferred = this.deferredFailure;
+    const deferred = this.async?.deferredFailure;
     if (deferred !== undefined) {
       // The failure came after this handler's frame: its reply is out first, now the failure.
-      this.deferredFailure = undefined;
+      (this.async as AsyncState).deferredFailure = undefined;
       this.fail(deferred.cause, deferred.handlerName);
     } else {
       this.pump();
@@ -279,8 +285,8 @@ export class Dispatcher implements FrameSink<unknown> {
   private rejected(error: unknown): void {
     const name = this.pending as string;
     this.pending = undefined;
-    const deferred = this.deferredFailure;
-    this.deferredFailure = undefined;
+    const deferred = this.async?.deferredFailure;
+    if (this.async !== undefined) this.async.deferredFailure = undefined;
     if (deferred !== undefined) this.conn.log.warn({ err: deferred.cause }, 'a later failure is superseded by the in-flight handler failing');
     this.conn.beginBatch();
     this.fail(error, name);
@@ -302,7 +308,7 @@ export class Dispatcher implements FrameSink<unknown> {
    * connection closes with reason "error". No frame is dispatched after this.
    */
   private fail(cause: unknown, handlerName: string | undefined): void {
-    if (this.failed || this.closeHandled) {
+    if ((this.bits & (FAILED | CLOSE_HANDLED)) !== 0) {
       // Too late to answer (closed, or already failing), but never lose an error silently.
       this.conn.log.warn({ err: cause }, `${handlerName === undefined ? 'codec' : `${this.table.name}.${handlerName}`} failed after the connection began closing`);
       return;
@@ -310,10 +316,11 @@ export class Dispatcher implements FrameSink<unknown> {
     if (this.pending !== undefined) {
       // A handler is in flight (its frame came first): let it finish and reply, then fail.
       this.stop();
-      this.deferredFailure ??= { cause, handlerName };
+      // pending is only set by an async handler, so the async state exists.
+      (this.async as AsyncState).deferredFailure ??= { cause, handlerName };
       return;
     }
-    this.failed = true;
+    this.bits |= FAILED;
     this.stop();
     const error = handlerName === undefined ? asError(cause) : new HandlerError(this.table.name, handlerName, cause);
     this.conn.log.error({ err: error }, handlerName === undefined ? 'codec error, closing' : 'handler failed, closing');
