@@ -2,7 +2,7 @@
 // connection, before and after a full GC, for torsion's line-echo or a bare node:net echo.
 //   node --expose-gc bench/tools/rss-held.js torsion|ref > port &   (after npm run build)
 //   bench/build/loadgen -m idle -n 10000 -H 4 -p $(cat port) -h 127.0.0.1
-// It prints on stderr 3.5 s after start, while loadgen still holds the connections.
+// It prints on stderr 4.5 s after start, while loadgen (started within a second) still holds them.
 require('reflect-metadata');
 const which = process.argv[2];
 const report = (tag, m0) => { const m = process.memoryUsage(); const d = (k) => ((m[k] - m0[k]) / 10000).toFixed(0); process.stderr.write(`${tag} per-conn: rss ${d('rss')} heapUsed ${d('heapUsed')} heapTotal ${d('heapTotal')} external ${d('external')} arrayBuffers ${d('arrayBuffers')}\n`); };
