@@ -338,7 +338,12 @@ function gather(out: OutputChunks, encoding: 'utf8' | 'latin1'): Buffer | string
       break;
     }
   }
-  if (strings) return (out as string[]).join('');
+  if (strings) {
+    // Concatenation builds a rope that the socket write flattens once; join would copy first.
+    let joined = '';
+    for (let i = 0; i < out.length; i++) joined += out[i] as string;
+    return joined;
+  }
   const buffers: Buffer[] = new Array(out.length);
   let total = 0;
   for (let i = 0; i < out.length; i++) {
