@@ -77,6 +77,28 @@ export class DelimiterDecoder<F> extends FrameDecoder<F> {
     this.plan = plan;
   }
 
+  /**
+   * The hot path of line protocols: a single-byte delimiter, no partial frame pending. Frames
+   * are emitted straight from one indexOf to the next while they are within `maxLength`;
+   * anything else (no delimiter left, an overlong frame, discarding) is left to `decodeFrame`.
+   */
+  protected override decodeRun(buf: Buffer, start: number, sink: FrameSink<F>): number {
+    const { byte, emitter, rules } = this.plan;
+    if (byte < 0 || this.scanned !== 0 || this.discarded > 0) return start;
+    const max = rules.maxLength;
+    const stripCR = rules.stripCR;
+    const strip = rules.stripDelimiter;
+    let pos = start;
+    for (;;) {
+      const index = buf.indexOf(byte, pos);
+      if (index === -1) return pos;
+      const frameEnd = stripCR && index > pos && buf[index - 1] === CR ? index - 1 : index;
+      if (frameEnd - pos > max) return pos;
+      emitter.emit(buf, pos, strip ? frameEnd : index + 1, sink);
+      pos = index + 1;
+    }
+  }
+
   protected decodeFrame(buf: Buffer, start: number, sink: FrameSink<F>): number {
     const rules = this.plan.rules;
     const index = this.find(buf, start);

@@ -114,9 +114,18 @@ export abstract class FrameDecoder<F> implements Decoder<F>, FrameSink<F> {
     (this.target as FrameSink<F>).frameError(error);
   }
 
+  /**
+   * Where the decode loop starts: a subclass may first take a run of simple frames itself,
+   * trusted (no per-frame guard), emitting straight to `sink`, and return the position it
+   * reached; the guarded loop then goes on from there. Default: nothing taken.
+   */
+  protected decodeRun(_buf: Buffer, start: number, _sink: FrameSink<F>): number {
+    return start;
+  }
+
   private run(buf: Buffer, start: number): number {
     const end = buf.length;
-    let pos = start;
+    let pos = this.decodeRun(buf, start, this.target as FrameSink<F>);
     while (pos < end) {
       const before = this.emitted;
       const consumed = this.decodeFrame(buf, pos, this);
