@@ -198,10 +198,10 @@ export class DelimiterDecoder<F> extends FrameDecoder<F> {
 }
 
 /**
- * Writes `value` then the delimiter, as two pieces (no concatenation). Refuses a value that
- * contains a delimiter (it would reach the peer as two frames: an injection, not a reply).
- * `maxLength` limits what we accept, not what we send (as in Netty): a protocol with short
- * requests may still answer with a long line.
+ * Writes `value` then the delimiter, as two pieces (no concatenation). A value that contains the
+ * delimiter goes out as it is, so the peer reads several frames — how Twisted's `sendLine` and
+ * Netty's `LineEncoder` behave, and how a multi-line reply is written in one go; sanitise relayed
+ * input where that matters. `maxLength` limits what we accept, not what we send (as in Netty).
  */
 export class DelimiterEncoder {
   /** The delimiters as text, when every one is valid UTF-8: strings are then searched as strings. */
@@ -219,9 +219,6 @@ export class DelimiterEncoder {
 
   encode(value: unknown, out: OutputChunks): void {
     if (typeof value === 'string' && this.texts !== null) {
-      for (const text of this.texts) {
-        if (value.includes(text)) throw this.containsDelimiter(text);
-      }
       // Both pieces as strings, so a read's replies gather into one string write, no Buffer.from each.
       out.push(value, this.texts[0]);
       return;
@@ -233,13 +230,6 @@ export class DelimiterEncoder {
     else {
       throw new TorsionError('TORSION_ERR_ENCODE', `${this.codecName} writes strings or Buffers, not ${value === null ? 'null' : typeof value}; convert the reply first`);
     }
-    for (const delimiter of this.delimiters) {
-      if (bytes.includes(delimiter)) throw this.containsDelimiter(delimiter.toString('utf8'));
-    }
     out.push(bytes, this.delimiters[0]);
-  }
-
-  private containsDelimiter(text: string): TorsionError {
-    return new TorsionError('TORSION_ERR_ENCODE', `${this.codecName}: the value contains the delimiter ${JSON.stringify(text)} and would be read as several frames; split it into several writes, or escape it`);
   }
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { lines, type LinesCodec } from '../../src/codec';
-import { FrameTooLargeError, OptionError, TorsionError } from '../../src/errors';
+import { FrameTooLargeError, OptionError } from '../../src/errors';
 import { chunk, conformance, encodeAll, feed, RecordingSink } from './conformance';
 
 const MAX = 32;
@@ -130,9 +130,13 @@ describe('lines', () => {
       expect(out[2]).toBe(payload);
     });
 
-    test('refuses a value containing the delimiter', () => {
-      expect(() => lines().encode('a\nb', [])).toThrow(expect.objectContaining({ code: 'TORSION_ERR_ENCODE' }));
-      expect(() => lines().encode(Buffer.from('a\nb'), [])).toThrow(TorsionError);
+    test('writes a value containing the delimiter as it is: the peer reads several lines (as sendLine does)', () => {
+      const out: Array<Buffer | string> = [];
+      lines().encode('250-a\r\n250 b\r', out);
+      lines().encode(Buffer.from('x\ny'), out);
+      const decoded: string[] = [];
+      lines().createDecoder().decode(Buffer.concat(out.map((p) => Buffer.from(p))), { frame: (f) => decoded.push(f as string), frameError: (e) => { throw e; } });
+      expect(decoded).toEqual(['250-a', '250 b', 'x', 'y']);
     });
 
     test('writes a value longer than maxLength (the limit is for received lines)', () => {

@@ -29,7 +29,7 @@ class Smtpish {
     const verb = line.split(' ')[0].toUpperCase();
     if (verb === 'EHLO') {
       if (this.conn.tls) return '250 torsion\r';
-      this.conn.send('250-torsion\r'); // one line per send: a reply holding '\n' is refused
+      this.conn.send('250-torsion\r');
       return '250 STARTTLS\r';
     }
     if (verb === 'STARTTLS') {
