@@ -2,7 +2,7 @@ import { container as globalContainer } from 'tsyringe';
 import { BootstrapError } from '../errors';
 import { compileProtocol, type HandlerTable } from '../dispatch/handler-table';
 import { ConsoleLogger, Logger } from '../logger';
-import { allEndpointClasses, getConnect, isListedInSomeModule } from '../metadata';
+import { allEndpointClasses, getConnect, getListens, isListedInSomeModule } from '../metadata';
 import { RealClock, type Clock } from '../reactor/clock';
 import { Reactor } from '../reactor/reactor';
 import { Connection } from '../transport/connection';
@@ -11,7 +11,7 @@ import { DatagramSocket } from '../transport/udp-socket';
 import { classToken, tokenName, type ConcreteConstructor, type Constructor } from '../types';
 import type { Provider } from '../decorators/module';
 import { Application } from './application';
-import { checkDependencies } from './dependencies';
+import { checkDependencies, constructorDeps } from './dependencies';
 import { directConstructor } from './direct-constructor';
 import { planListeners, type ListenOverrides } from './listen-plan';
 import { buildGraph, normaliseProvider, type AppGraph } from './module-graph';
@@ -50,6 +50,7 @@ export function compileApplication(rootModule: Constructor, options: BootstrapOp
   const plans = planListeners([...tables.values()], options.listen, new Set(binders.keys()));
   planClients(tables.values()); // checks every @Connect now; started after binding
   checkDependencies(graph, { global: new Set<unknown>([Reactor, Logger, Application]), connection: new Set<unknown>([Connection, DatagramSocket]) });
+  checkTransportTokens(tables.values());
 
   const logger = options.logger ?? new ConsoleLogger();
   const reactor = new Reactor(options.clock ?? new RealClock(), logger);
@@ -89,6 +90,26 @@ function applyOverrides(graph: AppGraph, overrides: Provider[]): void {
     const replaced = normaliseProvider(override, record.module);
     graph.providers.set(token, replaced);
     record.module.providers.set(token, replaced);
+  }
+}
+
+/**
+ * A stream protocol talks to a `Connection`, a UDP one to a `DatagramSocket`; asking for the
+ * other would only fail when the first connection or datagram arrives.
+ */
+function checkTransportTokens(tables: Iterable<HandlerTable>): void {
+  for (const table of tables) {
+    const listens = getListens(table.protocol);
+    const datagram = listens.length > 0 && listens.every((l) => l.transport === 'udp');
+    const [wrong, right] = datagram ? [Connection, 'DatagramSocket'] : [DatagramSocket, 'Connection'];
+    const index = constructorDeps(table.protocol, table.name).findIndex((d) => d.token === wrong);
+    if (index !== -1) {
+      throw new BootstrapError(
+        'TORSION_ERR_SCOPE',
+        `cannot inject parameter #${index} of ${table.name}: it is a ${datagram ? 'UDP' : 'stream'} protocol, which gets a ${right}, not a ${(wrong as Function).name}`,
+        { target: table.name },
+      );
+    }
   }
 }
 

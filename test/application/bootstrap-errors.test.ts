@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { inject, injectable } from 'tsyringe';
-import { BootstrapError, Connect, Listen, Module, OnConnect, OnData, Protocol, bootstrap, compileApplication, silentLogger, Connection } from '../../src';
+import { BootstrapError, Connect, DatagramSocket, Listen, Module, OnConnect, OnData, Protocol, bootstrap, compileApplication, silentLogger, Connection } from '../../src';
 import { OnClose } from '../../src/decorators/handlers';
 
 const quiet = { logger: silentLogger };
@@ -297,6 +297,26 @@ describe('bootstrap errors: thrown before any port is bound, naming the class an
     @Module({ protocols: [LostClient] })
     class Other {}
     void Other;
+  });
+
+  it('a stream protocol that injects DatagramSocket, and a UDP protocol that injects Connection', () => {
+    @Protocol()
+    class StreamWantsUdp {
+      constructor(readonly socket: DatagramSocket) {}
+      @OnData() d(): void {}
+    }
+    @Module({ protocols: [StreamWantsUdp] })
+    class M1 {}
+    expectBootstrapError(() => compileApplication(M1, quiet), 'TORSION_ERR_SCOPE', 'StreamWantsUdp: it is a stream protocol, which gets a Connection');
+    @Listen({ port: 0, transport: 'udp' })
+    @Protocol()
+    class UdpWantsConnection {
+      constructor(readonly conn: Connection) {}
+      @OnData() d(): void {}
+    }
+    @Module({ protocols: [UdpWantsConnection] })
+    class M2 {}
+    expectBootstrapError(() => compileApplication(M2, quiet), 'TORSION_ERR_SCOPE', 'UdpWantsConnection: it is a UDP protocol, which gets a DatagramSocket');
   });
 
   it('invalid flow-control options', () => {
