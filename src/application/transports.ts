@@ -7,6 +7,7 @@ import { boundAddress, closeServer, listenStream } from '../transport/tcp';
 import { bindTls } from '../transport/tls';
 import { bindUnix } from '../transport/unix';
 import { bindUdp } from '../transport/udp';
+import { serverErrorLogger } from '../transport/server-errors';
 
 /** A bound listener, owned by the reactor. */
 export interface Listener {
@@ -26,10 +27,10 @@ export interface BindContext {
 /** Binds one listener; rejects with the OS error (EADDRINUSE, EACCES...). */
 export type Binder = (plan: ListenPlan, accept: AcceptStream, context: BindContext) => Promise<Listener>;
 
-const bindTcp: Binder = async (plan, accept) => {
+const bindTcp: Binder = async (plan, accept, context) => {
   const { options } = plan;
   const server = await listenStream(
-    { port: options.port, host: options.host, backlog: options.backlog, highWaterMark: plan.table.writeHighWaterMark },
+    { port: options.port, host: options.host, backlog: options.backlog, highWaterMark: plan.table.writeHighWaterMark, onServerError: serverErrorLogger(context, plan) },
     (socket) => accept(plan, socket, 'tcp'),
   );
   return { address: boundAddress(server, plan.table.name, 'tcp'), close: () => closeServer(server) };

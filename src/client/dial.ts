@@ -68,21 +68,30 @@ export function dialStream(reactor: Reactor, target: ConnectTarget, highWaterMar
       socket = net.connect(base);
       ready = 'connect';
     }
-    const timer = reactor.callLater(timeoutMs, () => {
+    const giveUp = (error: ConnectError): void => {
+      timer.cancel();
+      untrack();
       socket.off('error', onError);
       socket.on('error', ignore);
       socket.destroy();
-      reject(new ConnectError('TORSION_ERR_CONNECT_TIMEOUT', `connecting to ${transport} ${where} timed out after ${timeoutMs} ms`));
-    });
+      reject(error);
+    };
+    const timer = reactor.callLater(timeoutMs, () => giveUp(new ConnectError('TORSION_ERR_CONNECT_TIMEOUT', `connecting to ${transport} ${where} timed out after ${timeoutMs} ms`)));
+    // app.close() while still dialling: the socket must not outlive the application.
+    const untrack = reactor.track({ abort: () => giveUp(new ConnectError('TORSION_ERR_CONNECT', `connecting to ${transport} ${where} was abandoned: the application is closing`)) });
     const onError = (error: NodeJS.ErrnoException): void => {
       timer.cancel();
+      untrack();
       const code = error.code === 'ECONNREFUSED' || error.code === 'ENOENT' ? 'TORSION_ERR_CONNECT_REFUSED' : 'TORSION_ERR_CONNECT';
       reject(new ConnectError(code, `connecting to ${transport} ${where} failed: ${error.message}`, { cause: error }));
     };
     socket.once('error', onError);
     socket.once(ready, () => {
       timer.cancel();
+      untrack();
       socket.off('error', onError);
+      // Until the connection attaches its own listener, an early error must not be uncaught.
+      socket.once('error', ignore);
       resolve(socket);
     });
   });

@@ -64,6 +64,7 @@ export class ReconnectingClient<T = object> implements Closeable {
   /** Resolves when the client is (or next becomes) `state`; rejects if it ends in another final state first. */
   when(state: ClientState): Promise<this> {
     if (this.state === state) return Promise.resolve(this);
+    if (FINAL.has(this.state)) return Promise.reject(new Error(`${this.name} client is already '${this.state}', so it will never be '${state}'`));
     return new Promise((resolve, reject) => {
       const off = this.onChange((now) => {
         if (now === state) {

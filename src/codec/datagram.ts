@@ -103,7 +103,12 @@ class JsonDatagramCodec extends BaseDatagramCodec<unknown, unknown> {
     }
   }
   protected serialize(value: unknown): Buffer {
-    const text = JSON.stringify(value);
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (error) {
+      throw new TorsionError('TORSION_ERR_ENCODE', `the datagram-json codec cannot encode this value: ${(error as Error).message}`, { cause: error });
+    }
     if (text === undefined) throw new TorsionError('TORSION_ERR_ENCODE', `the datagram-json codec cannot encode ${typeof value}`);
     return Buffer.from(text, 'utf8');
   }

@@ -27,6 +27,8 @@ export class Reactor {
   readonly connections = new Set<ReactorConnection>();
   private readonly timers = new Set<DelayedCall | LoopingCall>();
   private readonly listeners: Closeable[] = [];
+  /** Work in flight that stop() must abort (outbound dials); see track(). */
+  private readonly inFlight = new Set<{ abort(): void }>();
   private stopping: Promise<void> | undefined;
   /** Connection scopes opened and not yet released (see Application.metrics). */
   liveScopes = 0;
@@ -58,6 +60,15 @@ export class Reactor {
     return this.timers.size;
   }
 
+  /**
+   * Registers work in progress that `stop()` must abort (a connection being dialled); returns
+   * the function that unregisters it once the work is done.
+   */
+  track(work: { abort(): void }): () => void {
+    this.inFlight.add(work);
+    return () => this.inFlight.delete(work);
+  }
+
   /** Registers a listener or client to be closed by `stop()`. */
   own(closeable: Closeable): void {
     this.listeners.push(closeable);
@@ -81,6 +92,8 @@ export class Reactor {
     const listenersClosed = Promise.all(
       this.listeners.splice(0).map((l) => l.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing a listener failed'))),
     );
+    for (const work of [...this.inFlight]) work.abort();
+    this.inFlight.clear();
     const open = [...this.connections];
     for (const conn of open) conn.drain();
     if ((await within(Promise.all(open.map((c) => c.finished)), deadline)) === 'timeout') {

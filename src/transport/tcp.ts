@@ -18,6 +18,11 @@ export interface StreamListenOptions {
   backlog?: number;
   /** Socket buffer high-water mark (read and write), bytes. */
   highWaterMark: number;
+  /**
+   * Errors once listening (accept failing with EMFILE/ENFILE under load): logged, never thrown —
+   * an unhandled 'error' on the server would end the process.
+   */
+  onServerError: (error: Error) => void;
 }
 
 /**
@@ -36,6 +41,7 @@ export function listenStream(options: StreamListenOptions, onSocket: (socket: ne
       options.path !== undefined ? { path: options.path, backlog: options.backlog } : { port: options.port ?? 0, host: options.host, backlog: options.backlog };
     server.listen(listenOptions, () => {
       server.off('error', onError);
+      server.on('error', options.onServerError);
       resolve(server);
     });
   });

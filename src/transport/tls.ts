@@ -3,6 +3,7 @@ import type { InjectionToken } from 'tsyringe';
 import { OptionError } from '../errors';
 import type { BindContext, Binder } from '../application/transports';
 import { boundAddress, closeServer } from './tcp';
+import { serverErrorLogger } from './server-errors';
 
 /** Key material as node:tls takes it: key/cert (or pfx), optional ca, passphrase... */
 export type TlsMaterial = tls.SecureContextOptions;
@@ -70,6 +71,7 @@ export const bindTls: Binder = async (plan, accept, context) => {
     server.once('error', reject);
     server.listen({ port: options.port ?? 0, host: options.host, backlog: options.backlog }, () => {
       server.off('error', reject);
+      server.on('error', serverErrorLogger(context, plan));
       resolve();
     });
   });

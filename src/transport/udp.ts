@@ -68,6 +68,7 @@ export class UdpEndpoint extends DatagramSocket {
   localPort = 0;
   instance: object | undefined;
   private inFlight = 0;
+  private wireClosed = false;
   private idle: (() => void) | undefined;
   private readonly onSent = (error: Error | null): void => {
     if (error === null) return;
@@ -132,7 +133,10 @@ export class UdpEndpoint extends DatagramSocket {
     this.localAddress = address.address;
     this.localPort = address.port;
     const { onConnect } = this.table;
-    if (onConnect !== undefined) (onConnect as Handler).call(this.instance as object, this);
+    if (onConnect === undefined) return;
+    const result = (onConnect as Handler).call(this.instance as object, this);
+    // An async @OnConnect that rejects must be reported, not left as an unhandled rejection.
+    if (isThenable(result)) result.then(undefined, (error: unknown) => this.log.error({ err: error }, `${this.table.name}.${this.table.names.connect} failed`));
   }
 
   /** Stops taking datagrams, waits (bounded) for in-flight handlers, runs `@OnClose`, closes the socket. */
@@ -148,6 +152,8 @@ export class UdpEndpoint extends DatagramSocket {
         };
       });
     }
+    // No send may reach the socket once it is closing (dgram throws ERR_SOCKET_DGRAM_NOT_RUNNING).
+    this.wireClosed = true;
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
     this.state = 'closed';
     const { onClose } = this.table;
@@ -161,7 +167,7 @@ export class UdpEndpoint extends DatagramSocket {
   }
 
   private transmit(bytes: Buffer | Uint8Array, to: DatagramAddress): boolean {
-    if (this.state === 'closed') return false;
+    if (this.wireClosed) return false;
     this.socket.send(bytes, to.port, to.address, this.onSent);
     return true;
   }
@@ -239,9 +245,12 @@ export const bindUdp: Binder = async (plan, _accept, context: BindContext) => {
   const { type, codec, maxInFlight } = udpOptions(options, table.name);
   const socket = dgram.createSocket({ type, reuseAddr: options.reuseAddr === true });
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
+    socket.once('error', (error) => {
+      socket.close(); // a failed bind (EADDRINUSE) must not leave the socket open
+      reject(error);
+    });
     socket.bind({ port: options.port as number | undefined, address: options.host as string | undefined }, () => {
-      socket.off('error', reject);
+      socket.removeAllListeners('error');
       resolve();
     });
   });

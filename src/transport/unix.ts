@@ -4,6 +4,7 @@ import { OptionError } from '../errors';
 import type { Binder } from '../application/transports';
 import type { Logger } from '../logger';
 import { boundAddress, closeServer, listenStream } from './tcp';
+import { serverErrorLogger } from './server-errors';
 
 /** How long probing an existing socket file may take before it is called stale. */
 const PROBE_TIMEOUT_MS = 1000;
@@ -20,7 +21,10 @@ export const bindUnix: Binder = async (plan, accept, context) => {
   if (typeof path !== 'string' || path === '') throw new OptionError(`@Listen on ${table.name} with transport 'unix' needs a path (the socket file)`);
   const mode = parseMode(options.mode, table.name);
   await clearStaleSocket(path, context.reactor.logger);
-  const server = await listenStream({ path, backlog: options.backlog, highWaterMark: table.writeHighWaterMark }, (socket) => accept(plan, socket, 'unix'));
+  const server = await listenStream(
+    { path, backlog: options.backlog, highWaterMark: table.writeHighWaterMark, onServerError: serverErrorLogger(context, plan) },
+    (socket) => accept(plan, socket, 'unix'),
+  );
   if (mode !== undefined) {
     try {
       await fs.promises.chmod(path, mode);

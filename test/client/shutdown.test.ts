@@ -1,0 +1,62 @@
+import * as net from 'node:net';
+import { Connect, Listen, Module, OnConnect, OnData, Protocol, bootstrap, silentLogger, datagramRaw } from '../../src';
+import { createTestingApp, nextTurn } from '../../src/testing';
+
+@Protocol()
+class Dialer {
+  @OnData() d(): void {}
+}
+
+@Module({ protocols: [Dialer] })
+class DialModule {}
+
+describe('shutdown while dialling', () => {
+  it('app.close() abandons a connection still being dialled (a TLS handshake that never completes)', async () => {
+    // Accepts TCP but never speaks TLS: the client's handshake would wait until its timeout.
+    const silent = net.createServer((s) => s.resume());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const app = await bootstrap(DialModule, { logger: silentLogger });
+    const dialling = app.connect(Dialer, { transport: 'tls', host: '127.0.0.1', port, timeoutMs: 60_000 }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    await app.close({ timeoutMs: 100 });
+    expect(await dialling).toMatchObject({ code: 'TORSION_ERR_CONNECT', message: expect.stringContaining('the application is closing') });
+    // The client socket is gone: the server sees its side closed.
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  it("a client's when() rejects at once when it already ended in another final state", async () => {
+    @Connect({ host: '127.0.0.1', port: 1, reconnect: false, timeoutMs: 1000 })
+    @Protocol()
+    class Once {
+      @OnData() d(): void {}
+    }
+    @Module({ protocols: [Once] })
+    class M {}
+    const app = await bootstrap(M, { logger: silentLogger });
+    const client = app.client(Once);
+    await client.when('connected').catch(() => undefined); // refused: ends 'disconnected' or 'gave-up'
+    await app.close();
+    await expect(client.when('connected')).rejects.toThrow(/already 'stopped'/);
+  });
+});
+
+describe('UDP @OnConnect that rejects', () => {
+  it('is logged, not left as an unhandled rejection', async () => {
+    @Listen({ port: 0, transport: 'udp', codec: datagramRaw() })
+    @Protocol()
+    class Grumpy {
+      @OnConnect() async bound(): Promise<void> {
+        throw new Error('cannot warm up');
+      }
+      @OnData() d(): void {}
+    }
+    @Module({ protocols: [Grumpy] })
+    class M {}
+    const t = createTestingApp(M);
+    t.bindDatagram(Grumpy);
+    await nextTurn();
+    expect(t.logs.records.some((r) => r.level === 'error' && r.msg.includes('Grumpy.bound failed'))).toBe(true);
+    await t.close();
+  });
+});
