@@ -30,6 +30,9 @@ export class ReconnectingClient<T = object> implements Closeable {
   state: ClientState = 'connecting';
   /** Consecutive failed attempts (0 after a successful connection). */
   failures = 0;
+  /** When the current connection opened (reactor clock), and the failures counted before it. */
+  private connectedAt = 0;
+  private failuresBefore = 0;
   /** Connections made so far. */
   connections = 0;
   /** The last attempt's error (a ConnectError, or why the protocol could not be built). */
@@ -107,6 +110,8 @@ export class ReconnectingClient<T = object> implements Closeable {
       connection.destroy();
       return;
     }
+    this.connectedAt = this.reactor.clock.now();
+    this.failuresBefore = this.failures;
     this.failures = 0;
     this.connections++;
     this.lastError = undefined;
@@ -121,8 +126,18 @@ export class ReconnectingClient<T = object> implements Closeable {
     this.protocol = undefined;
     this.connection = undefined;
     if (this.state === 'stopped') return;
-    if (this.policy === undefined) this.set('disconnected');
-    else this.schedule(this.policy.delay(0, this.random));
+    if (this.policy === undefined) {
+      this.set('disconnected');
+      return;
+    }
+    // A connection dropped at once (the server closes on accept, our @OnConnect throws) counts as
+    // a failed attempt, so the delay grows and maxRetries applies instead of a tight loop.
+    if (this.reactor.clock.now() - this.connectedAt < this.policy.initialDelayMs) {
+      this.failures = this.failuresBefore;
+      this.failed(new Error('the connection closed right after it opened'));
+      return;
+    }
+    this.schedule(this.policy.delay(0, this.random));
   }
 
   private failed(error: Error): void {

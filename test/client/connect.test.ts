@@ -127,6 +127,7 @@ describe('@Connect', () => {
       expect(client.protocol).toBeInstanceOf(Upstream);
       expect(events).toEqual(['connect']);
 
+      clock.advance(100); // a connection that lasted, so its drop is not a failed attempt
       await server.close(); // drops the client
       await client.when('waiting');
       expect(events).toEqual(['connect', 'close:done']);
@@ -149,7 +150,8 @@ describe('@Connect', () => {
       expect(client.connections).toBe(2);
       expect(events).toEqual(['connect', 'close:done', 'connect']);
 
-      // A drop after a success waits initialDelayMs again, not the last backoff.
+      // A drop after a success (one that lasted) waits initialDelayMs again, not the last backoff.
+      clock.advance(100);
       for (const conn of Echo.live) conn.destroy();
       await client.when('waiting');
       expect(client.nextDelayMs).toBe(100);

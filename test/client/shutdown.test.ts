@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { Connect, Listen, Module, OnConnect, OnData, Protocol, bootstrap, silentLogger, datagramRaw } from '../../src';
-import { createTestingApp, nextTurn } from '../../src/testing';
+import { VirtualClock, createTestingApp, nextTurn } from '../../src/testing';
 
 @Protocol()
 class Dialer {
@@ -58,5 +58,35 @@ describe('UDP @OnConnect that rejects', () => {
     await nextTurn();
     expect(t.logs.records.some((r) => r.level === 'error' && r.msg.includes('Grumpy.bound failed'))).toBe(true);
     await t.close();
+  });
+});
+
+describe('reconnecting to a server that drops every connection at once', () => {
+  it('counts each quick drop as a failure: the delay grows and maxRetries ends it', async () => {
+    const rude = net.createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => rude.listen(0, '127.0.0.1', resolve));
+    const port = (rude.address() as net.AddressInfo).port;
+    @Connect({ host: '127.0.0.1', port, reconnect: { initialDelayMs: 100, factor: 2, maxDelayMs: 10_000, jitter: 0, maxRetries: 3 } })
+    @Protocol()
+    class Persistent {
+      @OnData() d(): void {}
+    }
+    @Module({ protocols: [Persistent] })
+    class M {}
+    const clock = new VirtualClock();
+    const app = await bootstrap(M, { logger: silentLogger, clock });
+    const client = app.client(Persistent);
+    const delays: number[] = [];
+    for (let i = 0; i < 10 && client.state !== 'gave-up'; i++) {
+      await Promise.race([client.when('waiting'), client.when('gave-up')]).catch(() => undefined);
+      if (client.state === 'waiting') {
+        delays.push(client.nextDelayMs as number);
+        clock.advance(client.nextDelayMs as number);
+      }
+    }
+    expect(delays).toEqual([100, 200, 400]);
+    expect(client.state).toBe('gave-up');
+    await app.close();
+    await new Promise<void>((resolve) => rude.close(() => resolve()));
   });
 });
