@@ -27,6 +27,13 @@ export function planClients(tables: Iterable<HandlerTable>): ClientPlan[] {
       if (transport !== 'unix' && (!Number.isInteger(options.port) || (options.port as number) < 1 || (options.port as number) > 65535)) {
         throw new Error(`a port from 1 to 65535 is needed, got ${String(options.port)}`);
       }
+      if (transport === 'unix' && (typeof options.path !== 'string' || options.path === '')) {
+        throw new Error(`transport 'unix' needs a socket file path`);
+      }
+      // Checked here too, or every attempt would fail the same way, retried forever.
+      if (options.timeoutMs !== undefined && (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0)) {
+        throw new Error(`timeoutMs must be a positive number, got ${String(options.timeoutMs)}`);
+      }
       const policy = options.reconnect === false ? undefined : new ReconnectPolicy(options.reconnect ?? {});
       plans.push({ table, target: options, policy });
     } catch (error) {

@@ -244,6 +244,17 @@ describe('@Connect', () => {
     expect(error.message).toMatch(/@Connect on Bad: reconnect factor must be/);
   });
 
+  it('fails bootstrap on a @Connect timeoutMs that could never work', async () => {
+    @Connect({ port: 7, timeoutMs: 0 })
+    @Protocol()
+    class NoTime {
+      @OnData() data(): void {}
+    }
+    @Module({ protocols: [NoTime] })
+    class ClientModule {}
+    await expect(bootstrap(ClientModule, opts)).rejects.toMatchObject({ code: 'TORSION_ERR_INVALID_OPTION', message: expect.stringContaining('@Connect on NoTime: timeoutMs must be a positive number') });
+  });
+
   it('talks to the server through the connected protocol', async () => {
     const server = await startServer();
     const got: string[] = [];
