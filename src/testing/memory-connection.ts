@@ -117,7 +117,8 @@ export class MemoryConnection extends StreamConnection implements DeferredWork {
   /** The peer sends `data` as one chunk (one socket read). Held while reading is paused; ignored once closed. */
   receive(data: Uint8Array | string): void {
     const chunk = toBuffer(data);
-    if (chunk.length === 0 || this.state === 'closed' || this.remoteEnded) return;
+    // After its FIN (even one still held behind paused input) a peer sends nothing more.
+    if (chunk.length === 0 || this.state === 'closed' || this.remoteEnded || this.inbox.includes(PEER_END)) return;
     drive(() => {
       if (this.canRead() && this.inbox.length === 0) this.received(chunk);
       else this.hold(chunk);
