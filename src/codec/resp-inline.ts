@@ -80,3 +80,24 @@ function quotedToken(buf: Buffer, p: number, end: number, bytes: number[]): numb
   }
   return -1; // unterminated quotes
 }
+
+/** Anything but plain spaces between arguments: quotes, other whitespace, NUL. */
+const NOT_PLAIN = /["'\t\n\v\f\r\0]/;
+
+/**
+ * The common inline command (`PING`, `GET key`), already decoded to a string: arguments split
+ * on spaces. Returns null when the line needs the full rules of `splitInlineArgs` (quotes,
+ * other whitespace, NUL), which then decide.
+ */
+export function splitPlainInline(text: string): string[] | null {
+  if (NOT_PLAIN.test(text)) return null;
+  const args: string[] = [];
+  let from = 0;
+  while (from < text.length) {
+    const space = text.indexOf(' ', from);
+    const end = space === -1 ? text.length : space;
+    if (end > from) args.push(text.slice(from, end));
+    from = end + 1;
+  }
+  return args;
+}

@@ -2,7 +2,7 @@ import type { Codec, Decoder, FrameSink, OutputChunks } from './codec';
 import { FrameDecoder } from './frame-decoder';
 import type { FrameOutput } from './frame-output';
 import { checkKnownOptions, choiceOption, integerOption } from './options';
-import { splitInlineArgs } from './resp-inline';
+import { splitInlineArgs, splitPlainInline } from './resp-inline';
 import { encodeReply, type RespReply } from './resp-reply';
 import { FrameTooLargeError, ProtocolError } from '../errors';
 
@@ -223,10 +223,20 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
     this.scanned = 0;
     const lineEnd = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
     if (lineEnd - start > max) throw new FrameTooLargeError(lineEnd - start, max, 'inline request length');
+    const output = this.limits.output;
+    if (output !== 'buffer') {
+      // Strings wanted: decode the line once and split it, when it is plain words.
+      const text = output === 'latin1' ? (buf as Latin1Slicer).latin1Slice(start, lineEnd) : buf.toString(undefined, start, lineEnd);
+      const plain = splitPlainInline(text);
+      if (plain !== null) {
+        if (plain.length > this.limits.maxArgs) throw new FrameTooLargeError(plain.length, this.limits.maxArgs, 'inline argument count');
+        if (plain.length > 0) sink.frame(plain);
+        return lf + 1 - start;
+      }
+    }
     const args = splitInlineArgs(buf, start, lineEnd);
     if (args === null) throw new ProtocolError('Protocol error: unbalanced quotes in request');
     if (args.length > this.limits.maxArgs) throw new FrameTooLargeError(args.length, this.limits.maxArgs, 'inline argument count');
-    const output = this.limits.output;
     if (args.length > 0) sink.frame(output === 'buffer' ? args : args.map((a) => a.toString(output === 'latin1' ? 'latin1' : 'utf8')));
     return lf + 1 - start;
   }

@@ -183,6 +183,16 @@ describe('resp', () => {
     expect(Buffer.from(out.join(''), 'latin1')).toEqual(Buffer.concat([Buffer.from('$3\r\n'), bytes, Buffer.from('\r\n')]));
   });
 
+  test.each(['string', 'latin1'] as const)("inline commands split the same with output '%s' as with Buffers", (output) => {
+    const input = Buffer.from('PING\r\nSET  k   v\r\nSET k "a b"\r\nECHO \'x y\'\r\nGET\tk\r\n \r\n');
+    const asStrings: string[][] = [];
+    const asBuffers: Buffer[][] = [];
+    resp({ output }).createDecoder().decode(input, { frame: (f) => asStrings.push(f), frameError: (e) => { throw e; } });
+    resp().createDecoder().decode(input, { frame: (f) => asBuffers.push(f), frameError: (e) => { throw e; } });
+    expect(asStrings).toEqual(asBuffers.map((args) => args.map((a) => a.toString(output === 'latin1' ? 'latin1' : 'utf8'))));
+    expect(asStrings).toEqual([['PING'], ['SET', 'k', 'v'], ['SET', 'k', 'a b'], ['ECHO', 'x y'], ['GET', 'k']]);
+  });
+
   test('has documented defaults', () => {
     expect(resp().limits).toEqual({ maxBulkLength: 8 * 1024 * 1024, maxArgs: 65536, maxInlineLength: 65536, maxLength: 32 * 1024 * 1024, output: 'buffer' });
   });
