@@ -153,7 +153,9 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
     if (argc === 0 || argc > this.limits.maxArgs || p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return 0;
     p += 2;
     const output = this.limits.output;
-    const args: Array<Buffer | string> = new Array(argc);
+    // Built by push, never `new Array(n)`: every frame array stays packed, whichever path made it,
+    // so the handler reading it sees one array shape (a holey one would make its code polymorphic).
+    const args: Array<Buffer | string> = [];
     for (let i = 0; i < argc; i++) {
       if (p >= end || buf[p] !== DOLLAR) return 0;
       p++;
@@ -167,7 +169,7 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
       p += 2;
       const dataEnd = p + length;
       if (dataEnd + 2 > end || buf[dataEnd] !== CR || buf[dataEnd + 1] !== LF) return 0;
-      args[i] = output === 'latin1' ? (buf as Latin1Slicer).latin1Slice(p, dataEnd) : output === 'string' ? buf.toString(undefined, p, dataEnd) : buf.subarray(p, dataEnd);
+      args.push(output === 'latin1' ? (buf as Latin1Slicer).latin1Slice(p, dataEnd) : output === 'string' ? buf.toString(undefined, p, dataEnd) : buf.subarray(p, dataEnd));
       p = dataEnd + 2;
     }
     if (p - start > this.limits.maxLength) return 0;
@@ -191,16 +193,16 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
     let args: Buffer[] | string[];
     const output = this.limits.output;
     if (output === 'latin1') {
-      const strings = new Array<string>(count);
-      for (let i = 0; i < count; i++) strings[i] = (buf as Latin1Slicer).latin1Slice(start + starts[i], start + ends[i]);
+      const strings: string[] = [];
+      for (let i = 0; i < count; i++) strings.push((buf as Latin1Slicer).latin1Slice(start + starts[i], start + ends[i]));
       args = strings;
     } else if (output === 'string') {
-      const strings = new Array<string>(count);
-      for (let i = 0; i < count; i++) strings[i] = buf.toString(undefined, start + starts[i], start + ends[i]); // UTF-8 fast path
+      const strings: string[] = [];
+      for (let i = 0; i < count; i++) strings.push(buf.toString(undefined, start + starts[i], start + ends[i])); // UTF-8 fast path
       args = strings;
     } else {
-      const views = new Array<Buffer>(count);
-      for (let i = 0; i < count; i++) views[i] = buf.subarray(start + starts[i], start + ends[i]);
+      const views: Buffer[] = [];
+      for (let i = 0; i < count; i++) views.push(buf.subarray(start + starts[i], start + ends[i]));
       args = views;
     }
     starts.length = 0;
