@@ -13,6 +13,7 @@ import { drive } from './memory-loop';
 import { pump, pumpOnce, type PumpOptions, type PumpReport } from './pump';
 import { settleAll, TestConnection, type SettleOptions } from './test-connection';
 import { nextTurn } from './turns';
+import { ClockRunawayError } from './errors';
 import { VirtualClock } from './virtual-clock';
 import { openDatagramEndpoint, udpOptions } from '../transport/udp';
 import type { DatagramSocket } from '../transport/udp-socket';
@@ -34,6 +35,9 @@ export interface TestDatagramSocket<T> {
   /** Socket options the protocol set (broadcast, ttl, multicast memberships). */
   readonly wire: MemoryDatagramWire;
 }
+
+/** Due times `TestingApp.advance` steps through before it calls the clock runaway. */
+const MAX_ADVANCE_STEPS = 100_000;
 
 /** Options of `createTestingApp`: those of `bootstrap`, with a virtual clock. */
 export interface TestingAppOptions extends Omit<BootstrapOptions, 'clock'> {
@@ -208,9 +212,12 @@ export class TestingApp {
   async advance(ms: number): Promise<void> {
     if (!Number.isFinite(ms) || ms < 0) throw new OptionError(`advance(ms) needs a finite ms >= 0, got ${ms}; time never goes back`);
     const target = this.clock.now() + ms;
-    for (;;) {
+    // Bounded like VirtualClock.advance: a handler re-arming callLater(0) after an await would
+    // otherwise keep this loop at the same instant forever.
+    for (let steps = 0; ; steps++) {
       const due = this.clock.nextDue();
       if (due === undefined || due > target) break;
+      if (steps >= MAX_ADVANCE_STEPS) throw new ClockRunawayError(steps, this.clock.now());
       this.clock.advance(due - this.clock.now());
       await nextTurn();
     }

@@ -91,3 +91,25 @@ describe('VirtualClock', () => {
     expect(() => clock.advance(1)).toThrow(ClockRunawayError);
   });
 });
+
+describe('TestingApp.advance', () => {
+  it('gives up with ClockRunawayError when a handler keeps re-arming a zero-delay timer across awaits', async () => {
+    const { createTestingApp, ClockRunawayError } = await import('../../src/testing');
+    const { Module, Reactor, injectable } = await import('../../src');
+    @injectable()
+    class Spinner {
+      constructor(reactor: Reactor) {
+        const again = async (): Promise<void> => {
+          await Promise.resolve();
+          reactor.callLater(0, again);
+        };
+        reactor.callLater(0, again);
+      }
+    }
+    @Module({ providers: [Spinner] })
+    class M {}
+    const t = createTestingApp(M);
+    await expect(t.advance(10)).rejects.toBeInstanceOf(ClockRunawayError);
+    await t.close();
+  }, 20_000);
+});
