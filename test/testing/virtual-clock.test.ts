@@ -1,5 +1,5 @@
-import { OptionError } from 'torsion';
-import { ClockRunawayError, VirtualClock } from 'torsion/testing';
+import { Module, OptionError, Reactor, injectable } from 'torsion';
+import { ClockRunawayError, VirtualClock, createTestingApp } from 'torsion/testing';
 
 describe('VirtualClock', () => {
   it('runs nothing until advanced, then each timer at its own due time, in time order', () => {
@@ -94,8 +94,6 @@ describe('VirtualClock', () => {
 
 describe('TestingApp.advance', () => {
   it('gives up with ClockRunawayError when a handler keeps re-arming a zero-delay timer across awaits', async () => {
-    const { createTestingApp, ClockRunawayError } = await import('../../src/testing');
-    const { Module, Reactor, injectable } = await import('../../src');
     @injectable()
     class Spinner {
       constructor(reactor: Reactor) {
