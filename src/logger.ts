@@ -28,53 +28,78 @@ export interface ConsoleLoggerOptions {
   write?: (line: string) => void;
 }
 
-/** The default logger: one line per event, `LEVEL message key=value...`, to stderr. */
-export class ConsoleLogger extends Logger {
-  readonly level: LogLevel;
-  private readonly rank: number;
-  private readonly bindings: Record<string, unknown>;
-  private readonly out: (line: string) => void;
+/** A level of an actual record (what `LogLevel` names, but 'silent'). */
+export type RecordLevel = Exclude<LogLevel, 'silent'>;
 
-  constructor(options: ConsoleLoggerOptions = {}) {
+/**
+ * The shared half of torsion's loggers: the five level methods, and reading pino-style
+ * arguments (`(fields, msg, ...args)` or `(msg, ...args)`, an Error as `{ err }`) into one
+ * message and its fields. A subclass says which levels it keeps and where a record goes.
+ */
+export abstract class RecordingLogger extends Logger {
+  protected constructor(protected readonly bindings: Readonly<Record<string, unknown>>) {
     super();
-    const envLevel = process.env.TORSION_LOG_LEVEL as LogLevel | undefined;
-    this.level = options.level ?? (envLevel && envLevel in RANK ? envLevel : 'info');
-    this.rank = RANK[this.level];
-    this.bindings = options.bindings ?? {};
-    this.out = options.write ?? ((line) => process.stderr.write(line));
   }
 
   trace(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
-    this.log('trace', objOrMsg, msg, args);
+    this.entry('trace', objOrMsg, msg, args);
   }
   debug(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
-    this.log('debug', objOrMsg, msg, args);
+    this.entry('debug', objOrMsg, msg, args);
   }
   info(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
-    this.log('info', objOrMsg, msg, args);
+    this.entry('info', objOrMsg, msg, args);
   }
   warn(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
-    this.log('warn', objOrMsg, msg, args);
+    this.entry('warn', objOrMsg, msg, args);
   }
   error(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
-    this.log('error', objOrMsg, msg, args);
+    this.entry('error', objOrMsg, msg, args);
+  }
+
+  /** Whether records at `level` are kept at all (checked before anything is formatted). */
+  protected enabled(_level: RecordLevel): boolean {
+    return true;
+  }
+
+  /** One record: its formatted message and its fields (the bindings plus what the call passed). */
+  protected abstract record(level: RecordLevel, message: string, fields: Readonly<Record<string, unknown>>): void;
+
+  private entry(level: RecordLevel, objOrMsg: unknown, msg: string | undefined, args: unknown[]): void {
+    if (!this.enabled(level)) return;
+    if (typeof objOrMsg === 'string') {
+      this.record(level, format(objOrMsg, ...(msg === undefined ? args : [msg, ...args])), this.bindings);
+      return;
+    }
+    const passed = objOrMsg instanceof Error ? { err: objOrMsg } : (objOrMsg as Record<string, unknown> | undefined);
+    this.record(level, msg === undefined ? '' : format(msg, ...args), { ...this.bindings, ...passed });
+  }
+}
+
+/** The default logger: one line per event, `LEVEL message key=value...`, to stderr. */
+export class ConsoleLogger extends RecordingLogger {
+  readonly level: LogLevel;
+  private readonly rank: number;
+  private readonly out: (line: string) => void;
+
+  constructor(options: ConsoleLoggerOptions = {}) {
+    super(options.bindings ?? {});
+    const envLevel = process.env.TORSION_LOG_LEVEL as LogLevel | undefined;
+    this.level = options.level ?? (envLevel && envLevel in RANK ? envLevel : 'info');
+    this.rank = RANK[this.level];
+    this.out = options.write ?? ((line) => process.stderr.write(line));
   }
 
   child(bindings: Record<string, unknown>): Logger {
     return new ConsoleLogger({ level: this.level, bindings: { ...this.bindings, ...bindings }, write: this.out });
   }
 
-  private log(level: LogLevel, objOrMsg: unknown, msg: string | undefined, args: unknown[]): void {
-    if (RANK[level] < this.rank) return;
-    let fields: Record<string, unknown> = this.bindings;
-    let text: string;
-    if (typeof objOrMsg === 'string') {
-      text = format(objOrMsg, ...(msg === undefined ? args : [msg, ...args]));
-    } else {
-      fields = { ...this.bindings, ...(objOrMsg instanceof Error ? { err: objOrMsg } : (objOrMsg as object)) };
-      text = msg === undefined ? '' : format(msg, ...args);
-    }
-    let line = `${level.toUpperCase()} ${text}`;
+  protected override enabled(level: RecordLevel): boolean {
+    return RANK[level] >= this.rank;
+  }
+
+  protected record(level: RecordLevel, message: string, fields: Readonly<Record<string, unknown>>): void {
+    let line = `${level.toUpperCase()} ${message}`;
     for (const key of Object.keys(fields)) line += ` ${key}=${show(fields[key])}`;
     this.out(line + '\n');
   }

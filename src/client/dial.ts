@@ -32,8 +32,22 @@ export function targetTransport(target: ConnectTarget): string {
   if (!STREAM_TRANSPORTS.has(transport)) {
     throw new OptionError(`connect transport must be one of ${[...STREAM_TRANSPORTS].join(', ')}, got '${transport}'`);
   }
-  if (transport === 'unix' && typeof target.path !== 'string') throw new OptionError(`connect with transport 'unix' needs a path`);
+  if (transport === 'unix' && (typeof target.path !== 'string' || target.path === '')) throw new OptionError(`connect with transport 'unix' needs a path`);
   return transport;
+}
+
+/**
+ * Checks a target as a whole (transport, port or path, timeout) and returns what dialling needs;
+ * throws an OptionError naming the fix. Shared by `connect()` and the bootstrap check of `@Connect`.
+ */
+export function checkTarget(target: ConnectTarget): { transport: string; timeoutMs: number } {
+  const transport = targetTransport(target);
+  const timeoutMs = target.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new OptionError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+  if (transport !== 'unix' && (!Number.isInteger(target.port) || (target.port as number) < 1 || (target.port as number) > 65535)) {
+    throw new OptionError(`connect needs a port from 1 to 65535 (or a path), got ${String(target.port)}`);
+  }
+  return { transport, timeoutMs };
 }
 
 /** `host:port` or the path, for messages. */
@@ -47,14 +61,9 @@ export function describeTarget(target: ConnectTarget): string {
  * (TORSION_ERR_CONNECT_REFUSED / _TIMEOUT / _CONNECT) naming the address.
  */
 export function dialStream(reactor: Reactor, target: ConnectTarget, highWaterMark: number): Promise<net.Socket> {
-  const transport = targetTransport(target);
-  const timeoutMs = target.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new OptionError(`connect timeoutMs must be a positive number, got ${timeoutMs}`);
+  const { transport, timeoutMs } = checkTarget(target);
   const where = describeTarget(target);
   const host = target.host ?? '127.0.0.1';
-  if (transport !== 'unix' && (!Number.isInteger(target.port) || (target.port as number) < 1 || (target.port as number) > 65535)) {
-    throw new OptionError(`connect needs a port from 1 to 65535 (or a path), got ${String(target.port)}`);
-  }
   // highWaterMark reaches the socket's stream options (node:net passes them on), though @types/node omits it.
   const base = (transport === 'unix' ? { path: target.path, allowHalfOpen: true, highWaterMark } : { host, port: target.port as number, allowHalfOpen: true, highWaterMark }) as unknown as net.NetConnectOpts;
   return new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@ import { BootstrapError, describe } from '../errors';
 import { getConnect } from '../metadata';
 import type { Reactor } from '../reactor/reactor';
 import type { Constructor } from '../types';
-import { targetTransport } from './dial';
+import { checkTarget } from './dial';
 import { ReconnectPolicy } from './reconnect-policy';
 import { ReconnectingClient } from './reconnecting-client';
 
@@ -23,17 +23,8 @@ export function planClients(tables: Iterable<HandlerTable>): ClientPlan[] {
     const options = getConnect(table.protocol);
     if (options === undefined) continue;
     try {
-      const transport = targetTransport(options);
-      if (transport !== 'unix' && (!Number.isInteger(options.port) || (options.port as number) < 1 || (options.port as number) > 65535)) {
-        throw new Error(`a port from 1 to 65535 is needed, got ${String(options.port)}`);
-      }
-      if (transport === 'unix' && (typeof options.path !== 'string' || options.path === '')) {
-        throw new Error(`transport 'unix' needs a socket file path`);
-      }
-      // Checked here too, or every attempt would fail the same way, retried forever.
-      if (options.timeoutMs !== undefined && (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0)) {
-        throw new Error(`timeoutMs must be a positive number, got ${String(options.timeoutMs)}`);
-      }
+      // Checked now, or every attempt would fail the same way, retried forever.
+      checkTarget(options);
       const policy = options.reconnect === false ? undefined : new ReconnectPolicy(options.reconnect ?? {});
       plans.push({ table, target: options, policy });
     } catch (error) {

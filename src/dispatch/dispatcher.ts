@@ -2,6 +2,7 @@ import type { Decoder, FrameSink } from '../codec/codec';
 import { HandlerError } from '../errors';
 import type { CloseReason } from '../transport/connection';
 import type { HandlerTable } from './handler-table';
+import { isThenable } from '../thenable';
 
 /** What the dispatcher needs from its connection (implemented by StreamConnection). */
 export interface DispatchTarget {
@@ -90,9 +91,7 @@ export class Dispatcher implements FrameSink<unknown> {
    * what the new stream carries.
    */
   resetInput(): void {
-    this.discardedFrames += this.queued;
-    this.queue.length = 0;
-    this.head = 0;
+    this.dropQueued();
     this.bits |= DISCARDING_CHUNK;
     this.decoder = this.table.codec.createDecoder();
   }
@@ -181,6 +180,11 @@ export class Dispatcher implements FrameSink<unknown> {
   stop(): void {
     if (this.phase === Phase.Stopped) return;
     this.phase = Phase.Stopped;
+    this.dropQueued();
+  }
+
+  /** Frames waiting their turn are dropped, and counted. */
+  private dropQueued(): void {
     this.discardedFrames += this.queued;
     this.queue.length = 0;
     this.head = 0;
@@ -358,9 +362,6 @@ export class Dispatcher implements FrameSink<unknown> {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));

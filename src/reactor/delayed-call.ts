@@ -1,3 +1,4 @@
+import { isThenable } from '../thenable';
 import type { Clock, TimerHandle } from './clock';
 
 /** Reports a timer callback's failure without stopping the reactor. */
@@ -101,8 +102,8 @@ function runGuarded(fn: () => unknown, report: TimerErrorSink, what: string): bo
     report(error, what);
     return false;
   }
-  if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-    (result as PromiseLike<unknown>).then(undefined, (error: unknown) => report(error, what));
+  if (isThenable(result)) {
+    result.then(undefined, (error: unknown) => report(error, what));
   }
   return true;
 }

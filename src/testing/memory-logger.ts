@@ -1,5 +1,4 @@
-import { format } from 'node:util';
-import { Logger, type LogLevel } from '../logger';
+import { RecordingLogger, type Logger, type LogLevel } from '../logger';
 
 /** One line logged to a `MemoryLogger`. */
 export interface LogRecord {
@@ -18,29 +17,13 @@ export interface LogRecord {
  * @example
  * expect(t.logs.records.some((r) => r.level === 'error' && r.fields.err instanceof HandlerError)).toBe(true);
  */
-export class MemoryLogger extends Logger {
+export class MemoryLogger extends RecordingLogger {
   constructor(
     /** Every record logged through this logger or its children, oldest first. */
     readonly records: LogRecord[] = [],
-    private readonly bindings: Readonly<Record<string, unknown>> = {},
+    bindings: Readonly<Record<string, unknown>> = {},
   ) {
-    super();
-  }
-
-  trace(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
-    this.log('trace', objOrMsg, msg, args);
-  }
-  debug(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
-    this.log('debug', objOrMsg, msg, args);
-  }
-  info(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
-    this.log('info', objOrMsg, msg, args);
-  }
-  warn(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
-    this.log('warn', objOrMsg, msg, args);
-  }
-  error(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
-    this.log('error', objOrMsg, msg, args);
+    super(bindings);
   }
 
   /** A logger adding `bindings` to its records, which land in the same `records` array. */
@@ -59,13 +42,8 @@ export class MemoryLogger extends Logger {
     this.records.length = 0;
   }
 
-  private log(level: LogRecord['level'], objOrMsg: unknown, msg: string | undefined, args: unknown[]): void {
-    if (typeof objOrMsg === 'string') {
-      this.records.push({ level, msg: format(objOrMsg, ...(msg === undefined ? args : [msg, ...args])), fields: this.bindings });
-      return;
-    }
-    const fields = objOrMsg instanceof Error ? { err: objOrMsg } : (objOrMsg as Record<string, unknown> | undefined);
-    this.records.push({ level, msg: msg === undefined ? '' : format(msg, ...args), fields: { ...this.bindings, ...fields } });
+  protected record(level: LogRecord['level'], msg: string, fields: Readonly<Record<string, unknown>>): void {
+    this.records.push({ level, msg, fields });
   }
 }
 

@@ -9,6 +9,7 @@ import type { Reactor } from '../reactor/reactor';
 import { classToken } from '../types';
 import type { BoundAddress } from './tcp';
 import { DatagramSocket, type DatagramAddress } from './udp-socket';
+import { isThenable } from '../thenable';
 
 /** Options of `@Listen({ transport: 'udp', ... })` beyond port and host. */
 export interface UdpListenOptions {
@@ -222,9 +223,6 @@ export class UdpEndpoint extends DatagramSocket {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
 
 export function udpOptions(options: Record<string, unknown>, name: string): { type: 'udp4' | 'udp6'; codec: DatagramCodec; maxInFlight: number } {
   const where = `@Listen on ${name} (udp)`;
