@@ -65,6 +65,9 @@ export const bindTls: Binder = async (plan, accept, context) => {
   const server = tls.createServer({ ...tlsOptions, allowHalfOpen: true });
   server.on('secureConnection', (socket: tls.TLSSocket) => accept(plan, socket, 'tls'));
   server.on('tlsClientError', (error: Error, socket: tls.TLSSocket) => {
+    // node:tls leaves the socket open after a failed or timed-out handshake (the peer may never
+    // send a byte, so nothing else would ever close it): each silent connect would hold an fd.
+    socket.destroy();
     context.reactor.logger.warn({ protocol: table.name, peer: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, err: error }, 'TLS handshake failed');
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,6 @@
 import * as tls from 'node:tls';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
 import {
   Module,
   Protocol,
@@ -194,6 +196,46 @@ describe('app.connect over TLS', () => {
       expect(app.metrics().connections).toBe(0);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('TLS handshakes that never finish', () => {
+  @Listen({ port: 0, host: '127.0.0.1', transport: 'tls', tls: { handshakeTimeout: 150 } })
+  @Protocol()
+  class SlowTls {
+    @OnData() echo(data: Buffer): Buffer {
+      return data;
+    }
+  }
+  @Module({ protocols: [SlowTls] })
+  class SlowModule {}
+
+  /** Sockets this process holds open (each TCP connection end is one). */
+  const openFds = (): number => fs.readdirSync('/proc/self/fd').length;
+
+  it('closes the socket at the handshake timeout, so silent connects do not hold file descriptors', async () => {
+    const app = await bootstrap(SlowModule, { ...opts, tls: material });
+    try {
+      const port = app.address(SlowTls).port;
+      const baseline = openFds();
+      const closedByServer: boolean[] = [];
+      const sockets = Array.from({ length: 20 }, (_, i) => {
+        const socket = net.connect({ host: '127.0.0.1', port });
+        closedByServer[i] = false;
+        socket.on('error', () => undefined);
+        // The server ending our connection (FIN or RST) is how a closed server-side socket shows.
+        socket.on('end', () => (closedByServer[i] = true));
+        socket.on('close', () => (closedByServer[i] = true));
+        return socket;
+      });
+      await eventually(() => closedByServer.every(Boolean), 10_000, 'the server to close every silent TLS connection');
+      for (const socket of sockets) socket.destroy();
+      // Both ends are gone: this process (client and server) is back to its baseline.
+      await eventually(() => openFds() <= baseline, 5000, 'file descriptors back to the baseline');
+      expect(openFds()).toBeLessThanOrEqual(baseline);
+    } finally {
+      await app.close({ timeoutMs: 1000 });
     }
   });
 });
