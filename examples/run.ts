@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootstrap, formatAddress, ConsoleLogger, type Application, type BootstrapOptions } from 'torsion';
+import { bootstrap, formatAddress, ConsoleLogger, TorsionError, type Application, type BootstrapOptions } from 'torsion';
 import type { ListenOptions } from 'torsion';
 
 /**
@@ -7,8 +7,23 @@ import type { ListenOptions } from 'torsion';
  * listener i gets PORT + i; PORT=0 gives each a free port), `HOST` its interface, one line
  * `listening <transport> <host>:<port>` per listener on stdout once bound, and SIGINT/SIGTERM
  * close the application gracefully.
+ *
+ * A start that fails (a port in use, a module that does not wire up) prints the error's message
+ * on one stderr line and exits with code 1: the promise never rejects, so a main.ts may start
+ * an example with `void runExample(...)` and still never leave an unhandled rejection.
  */
-export async function runExample(rootModule: new (...args: never[]) => unknown, options: BootstrapOptions = {}): Promise<Application> {
+export function runExample(rootModule: new (...args: never[]) => unknown, options: BootstrapOptions = {}): Promise<Application> {
+  return start(rootModule, options).catch(exitOnStartFailure);
+}
+
+/** A TorsionError (BootstrapError...) says what to do in its message; anything else is a bug: its stack helps. */
+function exitOnStartFailure(error: unknown): never {
+  const text = error instanceof TorsionError ? `${error.message.replace(/\s*\n\s*/g, ' ')} (${error.code})` : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`${text}\n`);
+  process.exit(1);
+}
+
+async function start(rootModule: new (...args: never[]) => unknown, options: BootstrapOptions): Promise<Application> {
   const port = process.env.PORT === undefined || process.env.PORT === '' ? undefined : Number(process.env.PORT);
   const host = process.env.HOST === '' ? undefined : process.env.HOST;
   let next = 0;

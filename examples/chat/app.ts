@@ -1,5 +1,6 @@
 import { Connection, FrameTooLargeError, Listen, Module, OnClose, OnConnect, OnData, OnDrain, OnError, OptionError, Protocol, injectable, lines } from 'torsion';
 import { CHAT_OPTIONS, ChatRoom, DEFAULT_CHAT_OPTIONS, MAX_NICK_LENGTH, type ChatOptions, type Member } from './room';
+import { printable, separatorIndex } from './text';
 
 export { CHAT_OPTIONS, ChatRoom, DEFAULT_CHAT_OPTIONS, type ChatOptions } from './room';
 
@@ -7,7 +8,8 @@ export { CHAT_OPTIONS, ChatRoom, DEFAULT_CHAT_OPTIONS, type ChatOptions } from '
  * Twisted's classic line chat (the `Chat(LineReceiver)` of its howto), on port 8001:
  *
  *   - on connect a member is named `guest-<id>` and welcomed; the others are told it joined;
- *   - every line is sent to every other member as `<nick> line`;
+ *   - every line is sent to every other member as `<nick> line`, its control characters made
+ *     spaces (text.ts: a `\r` or an ESC sequence must not act on the others' terminals);
  *   - `/nick NAME` renames (validated, unique regardless of case), `/who` lists the members,
  *     `/quit` says bye and closes; a member that leaves, however it leaves, is announced;
  *   - a line longer than `maxLineLength` gets an error line, and the member stays ('warn') or
@@ -44,8 +46,9 @@ export class ChatSession {
     // Only a line that might be too long is measured (UTF-8 is at most 3 bytes per UTF-16 unit).
     if (line.length * 3 > this.maxLineLength && Buffer.byteLength(line, 'utf8') > this.maxLineLength) return this.overlong();
     if (line.charCodeAt(0) === 0x2f /* '/' */) return this.command(line);
-    if (line.trim() === '') return undefined;
-    this.room.say(this.member, line);
+    const text = printable(line);
+    if (text.trim() === '') return undefined;
+    this.room.say(this.member, text);
     return undefined;
   }
 
@@ -71,8 +74,8 @@ export class ChatSession {
   }
 
   private command(line: string): string | undefined {
-    const space = line.indexOf(' ');
-    const name = (space === -1 ? line : line.slice(0, space)).toLowerCase();
+    const space = separatorIndex(line); // a space or a tab ends the command word
+    const name = printable(space === -1 ? line : line.slice(0, space)).toLowerCase();
     const arg = space === -1 ? '' : line.slice(space + 1).trim();
     switch (name) {
       case '/nick':

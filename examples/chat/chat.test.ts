@@ -79,6 +79,28 @@ describe('examples/chat (in memory)', () => {
     expect(news(a)).toEqual([]);
   });
 
+  it('regression: relayed text carries no control characters (a \\r or ESC cannot rewrite the others\' lines)', () => {
+    const [a, b] = [join(), join()];
+    [a, b].forEach(news);
+    a.send('hi\rthere\n');
+    a.send('\u001b[2Jcleared\u0007 tab\there del\u007f c1\u009bx\n');
+    a.send('\u0000\u001b\t\n'); // nothing left to show: not broadcast
+    const nick = a.protocol.nick;
+    expect(news(b)).toEqual([`<${nick}> hi there`, `<${nick}>  [2Jcleared  tab here del  c1 x`]);
+    a.send('/dance\u001b[2J\n');
+    expect(news(a)).toEqual(['! unknown command /dance [2j; try /nick NAME, /who or /quit']);
+  });
+
+  it('regression: a tab after a command word separates it from its argument', () => {
+    const [a, b] = [join(), join()];
+    [a, b].forEach(news);
+    a.send('/nick\tAlice\n');
+    expect(news(a)).toEqual(['* you are now Alice']);
+    news(b);
+    b.send('/who\t\n');
+    expect(news(b)).toEqual([`* 2 here: Alice ${b.protocol.nick}`]);
+  });
+
   it('/who splits a long list over several lines within the limit', () => {
     const members = Array.from({ length: 120 }, () => join());
     const c = members[0];

@@ -1,7 +1,7 @@
 import { createTestingApp, type TestConnection, type TestingApp } from 'torsion/testing';
 import { KV_OPTIONS, KeyValueStore } from './store';
 import { RespKv, RespKvModule } from './app';
-import { globToRegExp } from './glob';
+import { GlobPattern } from './glob';
 import { parseReplies, request, type Reply } from './test-support';
 
 describe('examples/resp-kv (in memory)', () => {
@@ -209,7 +209,7 @@ describe('examples/resp-kv (in memory)', () => {
   });
 
   it('glob edge cases follow stringmatchlen', () => {
-    const m = (pattern: string, subject: string): boolean => globToRegExp(pattern).test(subject);
+    const m = (pattern: string, subject: string): boolean => new GlobPattern(pattern).matches(subject);
     expect(m('[]', 'a')).toBe(false);
     expect(m('[^]', 'a')).toBe(true);
     expect(m('a[bc', 'ab')).toBe(true); // an unclosed set runs to the end
@@ -218,6 +218,70 @@ describe('examples/resp-kv (in memory)', () => {
     expect(m('(x)+', '(x)+')).toBe(true);
     expect(m('*', 'line\nbreak')).toBe(true);
     expect(m('[\\]]', ']')).toBe(true);
+  });
+
+  it('regression: expire times Redis 7.0 accepts are accepted, and its overflow rules kept exactly', () => {
+    run('SET', 'k', 'v');
+    expect(run('SET', 'k', 'v', 'EX', '9223372036854')).toEqual({ ok: 'OK' });
+    expect(run('TTL', 'k')).toBe(9223372036854);
+    expect(raw('PTTL', 'k')).toBe(':9223372036854000\r\n'); // beyond 2^53, to the millisecond
+    expect(run('EXPIRE', 'k', '4503599627371')).toBe(1);
+    expect(run('TTL', 'k')).toBe(4503599627371);
+    expect(run('SET', 'k', 'v', 'PX', '4503599627370497')).toEqual({ ok: 'OK' });
+    expect(run('PTTL', 'k')).toBe(4503599627370497);
+    expect(run('PEXPIRE', 'k', '9223370000000000000')).toBe(1);
+    expect(raw('PTTL', 'k')).toBe(':9223370000000000000\r\n');
+    expect(run('PEXPIRE', 'k', '-4503599627370497')).toBe(1); // a past deadline deletes
+    expect(run('EXISTS', 'k')).toBe(0);
+    expect(run('PEXPIRE', 'nokey', '-9223372036854775808')).toBe(0);
+    run('SET', 'k', 'v');
+    expect(run('PEXPIRE', 'k', '-9223372036854775808')).toBe(1);
+    expect(run('EXISTS', 'k')).toBe(0);
+    run('SET', 'k', 'v');
+    expect(run('EXPIRE', 'k', '-9223372036854775')).toBe(1); // LLONG_MIN / 1000, truncated
+    run('SET', 'k', 'v');
+    const setError = { err: "ERR invalid expire time in 'set' command" };
+    expect(run('SET', 'k', 'v', 'EX', '9223372036854775807')).toEqual(setError); // seconds overflow in ms
+    expect(run('SET', 'k', 'v', 'EX', '9223372036854775')).toEqual(setError); // ms + now overflows
+    expect(run('SET', 'k', 'v', 'PX', '9223372036854775807')).toEqual(setError);
+    expect(run('EXPIRE', 'k', '-9223372036854776')).toEqual({ err: "ERR invalid expire time in 'expire' command" });
+    expect(run('EXPIRE', 'k', '9223372036854774')).toEqual({ err: "ERR invalid expire time in 'expire' command" }); // + now
+    expect(run('PEXPIRE', 'k', '9223372036854775806')).toEqual({ err: "ERR invalid expire time in 'pexpire' command" });
+    expect(run('PEXPIRE', 'nokey', '9223372036854775807')).toEqual({ err: "ERR invalid expire time in 'pexpire' command" });
+    expect(run('GET', 'k')).toBe('v');
+    expect(run('TTL', 'k')).toBe(-1);
+  });
+
+  it('regression: KEYS ** does not list the empty key; KEYS * and KEYS "" do (as Redis 7.0)', () => {
+    run('SET', '', 'e');
+    run('SET', 'k', 'v');
+    expect((run('KEYS', '*') as string[]).sort()).toEqual(['', 'k']);
+    expect(run('KEYS', '**')).toEqual(['k']);
+    expect(run('KEYS', '*?*')).toEqual(['k']);
+    expect(run('KEYS', '')).toEqual(['']);
+  });
+
+  it('regression: a KEYS or CONFIG GET pattern of 32 KiB and more is matched (Redis answers *0), nothing logged', () => {
+    run('SET', 'a', '1');
+    for (const pattern of ['a'.repeat(40_000), `*${'?'.repeat(32_768)}`, `${'[a-z]'.repeat(8_000)}*`, '*a'.repeat(20_000)]) {
+      expect(raw('KEYS', pattern)).toBe('*0\r\n');
+      expect(raw('CONFIG', 'GET', pattern)).toBe('*0\r\n');
+    }
+    expect(raw('KEYS', `a${'*'.repeat(40_000)}`)).toBe('*1\r\n$1\r\na\r\n');
+    expect(c.closed).toBe(false);
+    expect(t.logs.records).toEqual([]);
+  });
+
+  it('regression: COMMAND COUNT with an argument, and CONFIG GET names, as Redis 7.0 answers them', () => {
+    expect(run('COMMAND', 'COUNT', 'x')).toEqual({ err: "ERR wrong number of arguments for 'command|count' command" });
+    expect(run('command', 'Count', 'x', 'y')).toEqual({ err: "ERR wrong number of arguments for 'command|count' command" });
+    expect(run('CONFIG', 'GET', 'SAVE')).toEqual(['SAVE', '']);
+    expect(run('CONFIG', 'GET', 'Save', 'appendonly')).toEqual(['Save', '', 'appendonly', 'no']);
+    expect(run('CONFIG', 'GET', 'save', 'SAVE', 'sav*')).toEqual(['save', '']); // each parameter once
+    expect(run('CONFIG', 'GET', 'SA*')).toEqual(['save', '']); // a pattern answers the parameter's own name
+    expect(run('CONFIG', 'GET', 'sa\\ve')).toEqual([]); // no [*? : looked up by name, escapes and all
+    expect(run('CONFIG', 'GET', '[Z-a]ppendonly')).toEqual([]);
+    expect(run('CONFIG', 'GET', '[A-Z]ppendonly')).toEqual(['appendonly', 'no']);
   });
 
   it('KEYS skips expired keys', async () => {
@@ -255,7 +319,7 @@ describe('examples/resp-kv (in memory)', () => {
     expect(typeof run('COMMAND', 'COUNT')).toBe('number');
     expect(run('CONFIG', 'GET', 'save')).toEqual(['save', '']);
     expect(run('CONFIG', 'GET', 'appendonly')).toEqual(['appendonly', 'no']);
-    expect(run('config', 'get', 'SAVE', 'append*')).toEqual(['save', '', 'appendonly', 'no']);
+    expect(run('config', 'get', 'SAVE', 'append*')).toEqual(['SAVE', '', 'appendonly', 'no']); // a name is echoed as given, as Redis 7 does
     expect(run('CONFIG', 'GET', 'no-such-thing')).toEqual([]);
     expect(run('CONFIG', 'GET')).toEqual({ err: "ERR wrong number of arguments for 'config|get' command" });
     expect(run('CONFIG', 'SET', 'save', '')).toEqual({ err: "ERR unknown subcommand 'SET'. Try CONFIG HELP." });

@@ -11,7 +11,20 @@ export interface KeyValueOptions {
 /** A value: a string when it is ASCII text, else its bytes (see app.ts). */
 export type StoredValue = string | Buffer;
 
+/**
+ * A deadline in ms of Unix time: a number while it is exact as one, a bigint beyond 2^53 (Redis
+ * accepts deadlines up to 2^63 - 1, and PTTL reports them to the millisecond). Comparisons mix
+ * the two exactly.
+ */
+export type Deadline = number | bigint;
+
+/** What KEYS filters with (a GlobPattern). */
+export interface KeyMatcher {
+  matches(key: string): boolean;
+}
+
 export const KV_OPTIONS = Symbol('KV_OPTIONS');
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 export const DEFAULT_KV_OPTIONS: KeyValueOptions = { sweepIntervalMs: 100, sweepBatch: 200 };
 
 /**
@@ -23,28 +36,32 @@ export const DEFAULT_KV_OPTIONS: KeyValueOptions = { sweepIntervalMs: 100, sweep
  *
  * Expiry works as in Redis: an expired key is deleted when it is next looked at (lazy), and a
  * periodic sweep on the reactor clock (`reactor.every`) deletes those nobody looks at, a bounded
- * batch per tick. Deadlines are on the reactor clock, so tests move time with a VirtualClock.
+ * batch per tick. Time is Unix ms as Redis counts it (its overflow rules depend on it) but it
+ * advances with the reactor clock, so tests move time with a VirtualClock.
  */
 @injectable()
 export class KeyValueStore {
   private readonly values = new Map<string, StoredValue>();
-  /** Deadline (reactor clock, ms) of every key that has a TTL. */
-  private readonly deadlines = new Map<string, number>();
+  /** Deadline (see `now`) of every key that has a TTL. */
+  private readonly deadlines = new Map<string, Deadline>();
   /** Where the sweep resumes; Map iterators survive inserts and deletes. */
-  private cursor: Iterator<[string, number]> | undefined;
+  private cursor: Iterator<[string, Deadline]> | undefined;
   private readonly sweepBatch: number;
+  /** Unix ms at the reactor clock's zero, read once. */
+  private readonly epoch: number;
 
   constructor(
     private readonly reactor: Reactor,
     @inject(KV_OPTIONS) options: KeyValueOptions,
   ) {
     this.sweepBatch = options.sweepBatch;
+    this.epoch = Date.now() - Math.floor(reactor.clock.now());
     reactor.every(options.sweepIntervalMs, () => this.sweep());
   }
 
-  /** Milliseconds on the reactor clock. */
+  /** Whole milliseconds of Unix time, advancing with the reactor clock. */
   now(): number {
-    return this.reactor.clock.now();
+    return this.epoch + Math.floor(this.reactor.clock.now());
   }
 
   get size(): number {
@@ -78,17 +95,17 @@ export class KeyValueStore {
   }
 
   /** The key's deadline, or undefined when it has none (or does not exist). */
-  deadline(key: string): number | undefined {
+  deadline(key: string): Deadline | undefined {
     return this.deadlines.get(key);
   }
 
   /** Gives an existing key a deadline; one already past deletes it. */
-  expireAt(key: string, at: number): void {
+  expireAt(key: string, at: Deadline): void {
     if (at <= this.now()) {
       this.values.delete(key);
       this.deadlines.delete(key);
     } else {
-      this.deadlines.set(key, at);
+      this.deadlines.set(key, typeof at === 'bigint' && at <= MAX_EXACT ? Number(at) : at);
     }
   }
 
@@ -97,8 +114,8 @@ export class KeyValueStore {
     return this.deadlines.delete(key);
   }
 
-  /** Live keys whose name `matches` (all of them when it is undefined). */
-  keys(matches?: RegExp): string[] {
+  /** Live keys whose name `matcher` matches (all of them when it is undefined). */
+  keys(matcher?: KeyMatcher): string[] {
     const out: string[] = [];
     const now = this.now();
     for (const key of this.values.keys()) {
@@ -108,7 +125,7 @@ export class KeyValueStore {
         this.deadlines.delete(key);
         continue;
       }
-      if (matches === undefined || matches.test(key)) out.push(key);
+      if (matcher === undefined || matcher.matches(key)) out.push(key);
     }
     return out;
   }
