@@ -274,16 +274,19 @@ export class Dispatcher implements FrameSink<unknown> {
     this.pending = undefined;
     if (this.phase === Phase.Stopped && (this.bits & CLOSE_HANDLED) !== 0) return; // closed meanwhile: nothing to write to
     this.conn.beginBatch();
-    if (value !== undefined) this.reply(value, name);
-    const deferred = this.async?.deferredFailure;
-    if (deferred !== undefined) {
-      // The failure came after this handler's frame: its reply is out first, now the failure.
-      (this.async as AsyncState).deferredFailure = undefined;
-      this.fail(deferred.cause, deferred.handlerName);
-    } else {
-      this.pump();
+    try {
+      if (value !== undefined) this.reply(value, name);
+      const deferred = this.async?.deferredFailure;
+      if (deferred !== undefined) {
+        // The failure came after this handler's frame: its reply is out first, now the failure.
+        (this.async as AsyncState).deferredFailure = undefined;
+        this.fail(deferred.cause, deferred.handlerName);
+      } else {
+        this.pump();
+      }
+    } finally {
+      this.conn.endBatch();
     }
-    this.conn.endBatch();
   }
 
   private rejected(error: unknown): void {
@@ -293,8 +296,11 @@ export class Dispatcher implements FrameSink<unknown> {
     if (this.async !== undefined) this.async.deferredFailure = undefined;
     if (deferred !== undefined) this.conn.log.warn({ err: deferred.cause }, 'a later failure is superseded by the in-flight handler failing');
     this.conn.beginBatch();
-    this.fail(error, name);
-    this.conn.endBatch();
+    try {
+      this.fail(error, name);
+    } finally {
+      this.conn.endBatch();
+    }
   }
 
   /** One undecodable frame: `@OnError` answers it (or it is logged) and the stream goes on. */

@@ -1,7 +1,7 @@
 import type { Codec, OutputChunks } from '../codec/codec';
 import type { Dispatcher, DispatchTarget } from '../dispatch/dispatcher';
 import type { Logger } from '../logger';
-import type { Reactor, ReactorConnection } from '../reactor/reactor';
+import type { GatheredWrites, Reactor, ReactorConnection } from '../reactor/reactor';
 import type { DelayedCall } from '../reactor/delayed-call';
 import { Connection, type CloseReason, type ConnectionState } from './connection';
 
@@ -18,6 +18,8 @@ const ENDING = 1;
 const TRANSPORT_DONE = 2;
 /** Closed, and `@OnClose` has settled. */
 const FINISHED = 4;
+/** Holds writes gathered during another connection's batch; the reactor flushes it. */
+const GATHERED = 8;
 
 let nextId = 1;
 
@@ -30,7 +32,7 @@ const CLOSE_TIMEOUT_MS = 30_000;
  * (`transport*` methods) and reports transport events (`received`, `drained`, `peerEnded`,
  * `transportClosed`).
  */
-export abstract class StreamConnection extends Connection implements DispatchTarget, ReactorConnection {
+export abstract class StreamConnection extends Connection implements DispatchTarget, ReactorConnection, GatheredWrites {
   readonly id = nextId++;
   state: ConnectionState = 'open';
   closeReason: CloseReason | undefined = undefined;
@@ -87,8 +89,11 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   attach(dispatcher: Dispatcher): void {
     this.dispatcher = dispatcher;
     this.beginBatch();
-    dispatcher.start(this);
-    this.endBatch();
+    try {
+      dispatcher.start(this);
+    } finally {
+      this.endBatch();
+    }
   }
 
   get discardedFrames(): number {
@@ -113,7 +118,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
       return false;
     }
     const bytes = typeof data === 'string' || Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    if (this.batchDepth > 0) {
+    if (this.batchDepth > 0 || this.gathering()) {
       this.out.push(this.stringEncoding() === 'utf8' || typeof bytes !== 'string' ? bytes : Buffer.from(bytes, 'utf8'));
       this.outSize += bytes.length;
       if (this.outSize >= this.writeHighWaterMark) this.flush();
@@ -133,7 +138,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     const before = out.length;
     this.codec.encode(value, out);
     for (let i = before; i < out.length; i++) this.outSize += out[i].length;
-    if (this.batchDepth === 0 || this.outSize >= this.writeHighWaterMark) this.flush();
+    if ((this.batchDepth === 0 && !this.gathering()) || this.outSize >= this.writeHighWaterMark) this.flush();
     return !this.writeBlocked;
   }
 
@@ -169,12 +174,20 @@ export abstract class StreamConnection extends Connection implements DispatchTar
 
   beginBatch(): void {
     this.batchDepth++;
+    this.reactor.beginBatch();
   }
 
   endBatch(): void {
-    if (--this.batchDepth > 0) return;
-    this.flush();
-    if ((this.flags & ENDING) !== 0) this.maybeFinishEnd();
+    if (--this.batchDepth === 0) {
+      this.flush();
+      if ((this.flags & ENDING) !== 0) this.maybeFinishEnd();
+    }
+    this.reactor.endBatch();
+  }
+
+  flushGathered(): void {
+    this.flags &= ~GATHERED;
+    if (this.batchDepth === 0) this.flush();
   }
 
   setQueueFull(full: boolean): void {
@@ -225,7 +238,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   protected received(chunk: Buffer): void {
     const dispatcher = this.dispatcher;
     if (dispatcher === undefined) return; // the protocol could not be built; the connection is ending
-    this.batchDepth++;
+    this.beginBatch();
     try {
       dispatcher.onChunk(chunk);
     } finally {
@@ -239,8 +252,11 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     this.writeBlocked = false;
     this.setPaused(PAUSED_BY_WRITES, false);
     this.beginBatch();
-    this.dispatcher?.onDrain();
-    this.endBatch();
+    try {
+      this.dispatcher?.onDrain();
+    } finally {
+      this.endBatch();
+    }
   }
 
   /** The peer will send no more (FIN). Replies to what it sent are still written. */
@@ -283,6 +299,19 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   /** The transport was told to end or was destroyed: later writes are dropped. */
   private transportDone(): boolean {
     return (this.flags & TRANSPORT_DONE) !== 0;
+  }
+
+  /**
+   * True when a write outside our own batch must be gathered because another connection's batch
+   * is open; the first such write asks the reactor to flush us when that batch ends.
+   */
+  private gathering(): boolean {
+    if (!this.reactor.batching) return false;
+    if ((this.flags & GATHERED) === 0) {
+      this.flags |= GATHERED;
+      this.reactor.gather(this);
+    }
+    return true;
   }
 
   /** How string pieces are written: the codec's `stringEncoding`. */
