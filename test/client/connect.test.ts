@@ -274,7 +274,8 @@ describe('@Connect', () => {
     class ClientModule {}
     const app = await bootstrap(ClientModule, opts);
     try {
-      await eventually(() => got.join('') === 'ping');
+      await eventually(() => got.join('') === 'ping', 5000, 'the echo of ping');
+      expect(got.join('')).toBe('ping');
     } finally {
       await app.close();
       await server.close();
