@@ -84,7 +84,7 @@ describe('app.connect', () => {
       expect((error as ConnectError).code).toBe('TORSION_ERR_CONNECT_TIMEOUT');
     } finally {
       await app.close();
-      silent.close();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 

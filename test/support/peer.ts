@@ -134,3 +134,11 @@ export async function eventually(predicate: () => boolean, timeoutMs = 5000, wha
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** Destroys `socket` and resolves once it has emitted 'close' (for awaited teardown). */
+export function destroySocket(socket: net.Socket): Promise<void> {
+  if (socket.closed) return Promise.resolve();
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.destroy();
+  return closed;
+}
