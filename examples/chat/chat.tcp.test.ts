@@ -8,7 +8,9 @@ describe('examples/chat over TCP', () => {
   beforeAll(async () => {
     app = await bootstrap(ChatModule, { listen: [[ChatServer, { port: 0, host: '127.0.0.1' }]], logger: silentLogger });
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.close();
+  });
 
   const lines = (peer: Peer): string[] => peer.text.split('\n').slice(0, -1);
   const saw = (peer: Peer, line: string | RegExp): Promise<void> =>
@@ -43,7 +45,7 @@ describe('examples/chat over TCP', () => {
     await saw(bob, '* alice left');
     expect(lines(alice).some((l) => l.startsWith('<alice>'))).toBe(false); // nobody hears themselves
 
-    bob.close();
+    await bob.close();
   });
 
   it('a member that drops its connection is announced as gone', async () => {
@@ -54,8 +56,15 @@ describe('examples/chat over TCP', () => {
     await saw(carol, /^\* guest-\d+ joined$/);
     dave.send('/nick dave\n');
     await saw(carol, /is now dave$/);
-    dave.close(); // a reset, no /quit
+    await dave.close(); // a reset, no /quit
     await saw(carol, '* dave left');
-    carol.close();
+    // Gone from the room too, not just announced: /who lists carol and no dave.
+    const nick = /^\* welcome, (guest-\d+)!/.exec(lines(carol)[0])?.[1];
+    carol.send('/who\n');
+    await saw(carol, /^\* \d+ here: /);
+    const who = (lines(carol).find((l) => /^\* \d+ here: /.test(l)) as string).replace(/^\* \d+ here: /, '').split(' ');
+    expect(who).toContain(nick);
+    expect(who).not.toContain('dave');
+    await carol.close();
   });
 });

@@ -28,34 +28,40 @@ function collect(stream: PassThrough): () => string {
 describe('examples/echo-client', () => {
   it('sends each input line to the echo server and prints the reply', async () => {
     const server: Application = await bootstrap(EchoModule, { listen: [[Echo, { port: 0, host: '127.0.0.1' }]], logger: silentLogger });
-    const input = new PassThrough();
-    const output = new PassThrough();
-    const printed = collect(output);
-    const done = runClient({ host: '127.0.0.1', port: server.address(Echo).port, input, output });
-    input.write('hello\n');
-    input.end('world\n');
-    expect(await done).toBe(0);
-    expect(printed()).toBe('please input: hello\nplease input: world\nplease input: \n');
-    await server.close();
+    try {
+      const input = new PassThrough();
+      const output = new PassThrough();
+      const printed = collect(output);
+      const done = runClient({ host: '127.0.0.1', port: server.address(Echo).port, input, output });
+      input.write('hello\n');
+      input.end('world\n');
+      expect(await done).toBe(0);
+      expect(printed()).toBe('please input: hello\nplease input: world\nplease input: \n');
+    } finally {
+      await server.close();
+    }
   });
 
   it('gives up when a reply does not come within the timeout', async () => {
     const server = await bootstrap(SilentModule, { logger: silentLogger });
     const input = new PassThrough();
-    const output = new PassThrough();
-    const printed = collect(output);
-    const clock = new VirtualClock();
-    const done = runClient({ host: '127.0.0.1', port: server.address(Silent).port, input, output, clock });
-    input.write('anyone?\n');
-    // The client arms its 5 s timeout (on the virtual clock) before it writes the request.
-    await eventually(() => swallowed.join('') === 'anyone?', 5000, 'the request to arrive');
-    clock.advance(4999);
-    expect(printed()).not.toContain('giving up');
-    clock.advance(1);
-    expect(await done).toBe(1);
-    expect(printed()).toContain('no reply within 5 s, giving up');
-    input.end();
-    await server.close();
+    try {
+      const output = new PassThrough();
+      const printed = collect(output);
+      const clock = new VirtualClock();
+      const done = runClient({ host: '127.0.0.1', port: server.address(Silent).port, input, output, clock });
+      input.write('anyone?\n');
+      // The client arms its 5 s timeout (on the virtual clock) before it writes the request.
+      await eventually(() => swallowed.join('') === 'anyone?', 5000, 'the request to arrive');
+      clock.advance(4999);
+      expect(printed()).not.toContain('giving up');
+      clock.advance(1);
+      expect(await done).toBe(1);
+      expect(printed()).toContain('no reply within 5 s, giving up');
+    } finally {
+      input.end();
+      await server.close();
+    }
   });
 
   it('reports a refused connection', async () => {

@@ -7,7 +7,9 @@ describe('examples/echo', () => {
   beforeAll(async () => {
     app = await bootstrap(EchoModule, { listen: [[Echo, { port: 0, host: '127.0.0.1' }]], logger: silentLogger });
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.close();
+  });
 
   it('writes back every byte it receives, in order', async () => {
     const peer = await Peer.connect(app.address(Echo).port);
@@ -16,6 +18,6 @@ describe('examples/echo', () => {
     peer.send(payload);
     await peer.receive(payload.length);
     expect(peer.received.equals(payload)).toBe(true);
-    peer.close();
+    await peer.close();
   });
 });

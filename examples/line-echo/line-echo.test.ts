@@ -9,13 +9,16 @@ describe('examples/line-echo', () => {
     beforeAll(async () => {
       app = await bootstrap(LineEchoModule, { listen: [[LineEcho, { port: 0, host: '127.0.0.1' }]], logger: silentLogger });
     });
-    afterAll(() => app.close());
+    afterAll(async () => {
+      await app.close();
+    });
 
     it('echoes one line', async () => {
       const peer = await Peer.connect(app.address(LineEcho).port);
       peer.send('hello\n');
       await peer.until((p) => p.text === 'hello\n', 5000, 'the echo');
-      peer.close();
+      expect(peer.text).toBe('hello\n');
+      await peer.close();
     });
 
     it('echoes pipelined lines in order, CRLF or LF, UTF-8 intact, across split writes', async () => {
@@ -36,9 +39,9 @@ describe('examples/line-echo', () => {
         at = cut;
       }
       const want = expected.map((l) => `${l}\n`).join('');
-      await peer.until((p) => p.received.length >= Buffer.byteLength(want), 5000, 'every echo');
+      await peer.until((p) => p.receivedBytes >= Buffer.byteLength(want), 5000, 'every echo');
       expect(peer.text).toBe(want);
-      peer.close();
+      await peer.close();
     });
 
     it('echoes an empty line and a 64 KiB line', async () => {
@@ -47,7 +50,7 @@ describe('examples/line-echo', () => {
       peer.send(`\r\n${big}\n`);
       await peer.receive(1 + big.length + 1);
       expect(peer.text).toBe(`\n${big}\n`);
-      peer.close();
+      await peer.close();
     });
 
     it('closes a connection whose line exceeds 64 KiB, and serves others meanwhile', async () => {
@@ -55,9 +58,11 @@ describe('examples/line-echo', () => {
       const good = await Peer.connect(app.address(LineEcho).port);
       bad.send('y'.repeat(64 * 1024 + 10));
       await bad.waitClosed();
+      expect(bad.text).toBe(''); // closed without echoing any part of the overlong line
       good.send('still here\n');
       await good.until((p) => p.text === 'still here\n', 5000, 'the echo');
-      good.close();
+      expect(good.text).toBe('still here\n');
+      await good.close();
     });
   });
 

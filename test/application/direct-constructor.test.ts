@@ -26,7 +26,7 @@ class Plain {
 class M {}
 
 describe('protocols built without a per-connection container', () => {
-  it('get the same singletons, their own Connection and a connection-bound Logger, and are disposed at close', () => {
+  it('get the same singletons, their own Connection and a connection-bound Logger, and are disposed at close', async () => {
     const t = createTestingApp(M);
     const a = t.connect(Plain);
     const b = t.connect(Plain);
@@ -39,6 +39,6 @@ describe('protocols built without a per-connection container', () => {
     expect(t.logs.records.find((r) => r.msg === 'from a')?.fields).toMatchObject({ conn: a.connection.id });
     a.peerClose();
     expect(disposed).toBe(1);
-    void t.close();
+    await t.close();
   });
 });

@@ -62,7 +62,7 @@ class Service {
 class AppModule {}
 
 describe('providers', () => {
-  it('resolves class, value, factory and re-exported providers; singletons are shared across connections', () => {
+  it('resolves class, value, factory and re-exported providers; singletons are shared across connections', async () => {
     const t = createTestingApp(AppModule);
     const a = t.connect(Service);
     const b = t.connect(Service);
@@ -72,10 +72,10 @@ describe('providers', () => {
     b.send('y');
     expect(a.text()).toBe('torsion greets you:1');
     expect(b.text()).toBe('torsion greets you:2');
-    void t.close();
+    await t.close();
   });
 
-  it('gives each connection its own connection-scoped providers, holding that connection', () => {
+  it('gives each connection its own connection-scoped providers, holding that connection', async () => {
     const t = createTestingApp(AppModule);
     const a = t.connect(Service);
     const b = t.connect(Service);
@@ -83,10 +83,10 @@ describe('providers', () => {
     expect(a.protocol.session.conn).toBe(a.protocol.conn);
     expect(a.protocol.conn).toBe(a.connection);
     expect(a.protocol.conn.id).not.toBe(b.protocol.conn.id);
-    void t.close();
+    await t.close();
   });
 
-  it('injects the reactor, the application and a logger bound to the connection', () => {
+  it('injects the reactor, the application and a logger bound to the connection', async () => {
     const t = createTestingApp(AppModule);
     const a = t.connect(Service);
     expect(a.protocol.reactor).toBe(t.reactor);
@@ -94,7 +94,7 @@ describe('providers', () => {
     a.protocol.log.info('hello from a protocol');
     const record = t.logs.records.find((r) => r.msg === 'hello from a protocol');
     expect(record?.fields).toMatchObject({ conn: a.connection.id });
-    void t.close();
+    await t.close();
   });
 
   it('builds singletons at bootstrap, before any connection', () => {
@@ -111,7 +111,7 @@ describe('providers', () => {
     expect(built).toBe(1);
   });
 
-  it('aliases a token to another with useExisting (one shared instance)', () => {
+  it('aliases a token to another with useExisting (one shared instance)', async () => {
     const COUNTER_ALIAS = Symbol('COUNTER_ALIAS');
     @Protocol()
     class Aliased {
@@ -127,13 +127,13 @@ describe('providers', () => {
     const a = t.connect(Aliased);
     expect(a.protocol.alias).toBe(a.protocol.counter);
     expect(a.protocol.alias).toBeInstanceOf(Counter);
-    void t.close();
+    await t.close();
   });
 
-  it('lets bootstrap options override a provider', () => {
+  it('lets bootstrap options override a provider', async () => {
     const t = createTestingApp(AppModule, { overrides: [{ provide: CONFIG, useValue: { name: 'test double' } }] });
     const a = t.connect(Service);
     expect(a.protocol.greeting).toBe('test double greets you');
-    void t.close();
+    await t.close();
   });
 });

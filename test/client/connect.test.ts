@@ -84,7 +84,7 @@ describe('app.connect', () => {
       expect((error as ConnectError).code).toBe('TORSION_ERR_CONNECT_TIMEOUT');
     } finally {
       await app.close();
-      silent.close();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 
@@ -274,7 +274,8 @@ describe('@Connect', () => {
     class ClientModule {}
     const app = await bootstrap(ClientModule, opts);
     try {
-      await eventually(() => got.join('') === 'ping');
+      await eventually(() => got.join('') === 'ping', 5000, 'the echo of ping');
+      expect(got.join('')).toBe('ping');
     } finally {
       await app.close();
       await server.close();

@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import { Connect, Listen, Module, OnConnect, OnData, Protocol, bootstrap, silentLogger, datagramRaw } from '../../src';
 import { VirtualClock, createTestingApp, nextTurn } from '../../src/testing';
+import { eventually } from '../support/peer';
 
 @Protocol()
 class Dialer {
@@ -13,15 +14,25 @@ class DialModule {}
 describe('shutdown while dialling', () => {
   it('app.close() abandons a connection still being dialled (a TLS handshake that never completes)', async () => {
     // Accepts TCP but never speaks TLS: the client's handshake would wait until its timeout.
-    const silent = net.createServer((s) => s.resume());
+    const accepted: net.Socket[] = [];
+    let serverSideClosed = false;
+    const silent = net.createServer((s) => {
+      accepted.push(s);
+      s.on('error', () => undefined); // the abandoned client may reset
+      s.once('close', () => (serverSideClosed = true));
+      s.resume();
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as net.AddressInfo).port;
     const app = await bootstrap(DialModule, { logger: silentLogger });
     const dialling = app.connect(Dialer, { transport: 'tls', host: '127.0.0.1', port, timeoutMs: 60_000 }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 50));
+    // Once TCP is accepted the client is in its TLS handshake, which never completes.
+    await eventually(() => accepted.length === 1, 5000, 'the silent server to accept the dial');
     await app.close({ timeoutMs: 100 });
     expect(await dialling).toMatchObject({ code: 'TORSION_ERR_CONNECT', message: expect.stringContaining('the application is closing') });
     // The client socket is gone: the server sees its side closed.
+    await eventually(() => serverSideClosed, 5000, "the server side of the abandoned dial to close");
+    expect(serverSideClosed).toBe(true);
     await new Promise<void>((resolve) => silent.close(() => resolve()));
   });
 

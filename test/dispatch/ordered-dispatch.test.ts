@@ -69,25 +69,25 @@ describe('ordered dispatch', () => {
     await t.close();
   });
 
-  it('answers a malformed JSON line through @OnError in its place and goes on', () => {
+  it('answers a malformed JSON line through @OnError in its place and goes on', async () => {
     const t = createTestingApp(M);
     const c = t.connect(Json);
     c.send('{"n":1}\n{oops\n{"n":3}\n', { split: 1 });
     expect(c.frames()).toEqual([{ twice: 2 }, { error: 'FrameError' }, { twice: 6 }]);
     expect(c.closed).toBe(false);
-    void t.close();
+    await t.close();
   });
 
-  it('discards an overlong line under failFast: false and keeps the connection', () => {
+  it('discards an overlong line under failFast: false and keeps the connection', async () => {
     const t = createTestingApp(M);
     const c = t.connect(Lenient);
     c.send(`short\n${'x'.repeat(100)}\nafter\n`, { split: 7 });
     expect(c.frames(lines())).toEqual(['got short', 'too long (100 > 16)', 'got after']);
     expect(c.closed).toBe(false);
-    void t.close();
+    await t.close();
   });
 
-  it('closes with reason "error" on an overlong line under fail-fast, after @OnError replies', () => {
+  it('closes with reason "error" on an overlong line under fail-fast, after @OnError replies', async () => {
     @Protocol({ codec: lines({ maxLength: 16 }) })
     class Strict {
       @OnData() d(line: string): string {
@@ -105,7 +105,7 @@ describe('ordered dispatch', () => {
     expect(c.frames(lines())).toEqual(['ok', expect.stringMatching(/^ERR .*exceeds the allowed maximum \(16\)$/)]);
     expect(c.closeReason?.kind).toBe('error');
     expect(c.closeReason?.error).toBeInstanceOf(FrameTooLargeError);
-    void t.close();
+    await t.close();
   });
 });
 

@@ -26,43 +26,52 @@ describe('backpressure', () => {
     const app = await bootstrap(AppModule, { logger: silentLogger });
     const port = app.address(BigValues).port;
     const hog = net.connect({ port, host: '127.0.0.1' });
-    hog.pause(); // never read a reply
-    await new Promise((resolve) => hog.once('connect', resolve));
-    const requests = 5000; // 5000 × 64 KiB = 320 MiB of replies if nothing pushed back
-    hog.write('GET\n'.repeat(requests));
-    await eventually(() => conns.length === 1);
-    const server = conns[0];
-    let maxWritable = 0;
-    let maxQueued = 0;
-    const sample = (): void => {
-      maxWritable = Math.max(maxWritable, server.socket.writableLength);
-      maxQueued = Math.max(maxQueued, server.queuedFrames);
-    };
-    // Let the kernel buffers fill and the server stall on its full outgoing buffer (bounded wait),
-    // then keep sampling a while to see that nothing grows once stalled.
-    for (let i = 0; i < 1000 && !server.writeBlocked; i++) {
-      sample();
-      await new Promise((r) => setTimeout(r, 10));
+    const hogClosed = new Promise((resolve) => hog.once('close', resolve));
+    try {
+      hog.pause(); // never read a reply
+      await new Promise((resolve) => hog.once('connect', resolve));
+      const requests = 5000; // 5000 × 64 KiB = 320 MiB of replies if nothing pushed back
+      hog.write('GET\n'.repeat(requests));
+      await eventually(() => conns.length === 1, 5000, 'the server side of the hog');
+      const server = conns[0];
+      let maxWritable = 0;
+      let maxQueued = 0;
+      const sample = (): void => {
+        maxWritable = Math.max(maxWritable, server.socket.writableLength);
+        maxQueued = Math.max(maxQueued, server.queuedFrames);
+      };
+      // Let the kernel buffers fill until the server stalls on its full outgoing buffer.
+      await eventually(
+        () => {
+          sample();
+          return server.writeBlocked;
+        },
+        10_000,
+        'the server to stall on its full outgoing buffer',
+      );
+      // Once stalled nothing may grow. Each round trip on another connection makes the server's
+      // loop poll its sockets and run what is queued at least once more: a server that kept
+      // reading or dispatching for the hog would grow its buffers meanwhile. Rounds, not time.
+      const other = await Peer.connect(port);
+      for (let i = 0; i < 20; i++) {
+        other.send(`still served ${i}\n`);
+        await other.until((p) => p.text.endsWith(`still served ${i}\n`), 5000, `echo #${i} on the other connection`);
+        sample();
+      }
+      expect(server.state).toBe('open');
+      expect(server.writeBlocked).toBe(true);
+      expect(server.socket.isPaused()).toBe(true);
+      // One high-water mark (64 KiB) plus one gathered reply batch at most.
+      expect(maxWritable).toBeGreaterThan(0);
+      expect(maxWritable).toBeLessThanOrEqual(256 * 1024);
+      // Frames held are those of the read chunks already taken (bounded by a chunk, 64 KiB / 4 B).
+      expect(maxQueued).toBeLessThanOrEqual(16 * 1024);
+      expect(other.text).toBe(Array.from({ length: 20 }, (_, i) => `still served ${i}\n`).join(''));
+      await other.close();
+    } finally {
+      hog.destroy();
+      await hogClosed;
+      await app.close();
     }
-    for (let i = 0; i < 20; i++) {
-      sample();
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(server.state).toBe('open');
-    expect(server.writeBlocked).toBe(true);
-    expect(server.socket.isPaused()).toBe(true);
-    // One high-water mark (64 KiB) plus one gathered reply batch at most.
-    expect(maxWritable).toBeGreaterThan(0);
-    expect(maxWritable).toBeLessThanOrEqual(256 * 1024);
-    // Frames held are those of the read chunks already taken (bounded by a chunk, 64 KiB / 4 B).
-    expect(maxQueued).toBeLessThanOrEqual(16 * 1024);
-
-    const other = await Peer.connect(port);
-    other.send('still served\n');
-    await other.until((p) => p.text === 'still served\n');
-    other.close();
-
-    hog.destroy();
-    await app.close();
   });
 });

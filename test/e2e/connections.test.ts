@@ -1,5 +1,6 @@
 import { injectable } from 'tsyringe';
-import { Connection, Listen, Module, OnClose, OnConnect, OnData, OnError, Protocol, bootstrap, silentLogger, HandlerError, type Application, type CloseReason } from '../../src';
+import { Connection, Listen, Module, OnClose, OnConnect, OnData, OnError, Protocol, Reactor, bootstrap, silentLogger, HandlerError, type Application, type CloseReason } from '../../src';
+import { createTestingApp } from '../../src/testing';
 import { Peer, eventually } from '../support/peer';
 
 @injectable()
@@ -8,9 +9,13 @@ class Registry {
   readonly closes = new Map<number, CloseReason>();
 }
 
+/** How long "later:x" waits before answering, on the reactor's clock (virtual in memory). */
+const LATER_MS = 20;
+
 /**
- * A line-less test protocol over raw chunks: "boom" throws, "later:x" answers x asynchronously,
- * "reject" rejects, "quit" ends, "kill" destroys, anything else is echoed with the connection id.
+ * A line-less test protocol over raw chunks: "boom" throws, "later:x" answers x asynchronously
+ * (after LATER_MS), "reject" rejects, "quit" ends, "kill" destroys, anything else is echoed with
+ * the connection id.
  */
 @Listen(0)
 @Protocol()
@@ -18,6 +23,7 @@ class Probe {
   constructor(
     private readonly conn: Connection,
     private readonly registry: Registry,
+    private readonly reactor: Reactor,
   ) {
     registry.instances.add(this);
   }
@@ -26,7 +32,7 @@ class Probe {
     const text = chunk.toString();
     if (text === 'boom') throw new Error('boom');
     if (text === 'reject') return Promise.reject(new Error('async boom'));
-    if (text.startsWith('later:')) return new Promise((resolve) => setTimeout(() => resolve(text.slice(6)), 20));
+    if (text.startsWith('later:')) return new Promise((resolve) => this.reactor.callLater(LATER_MS, () => resolve(text.slice(6))));
     if (text === 'quit') {
       this.conn.write('bye');
       this.conn.end();
@@ -76,7 +82,9 @@ describe('connections over real sockets', () => {
     registry = app.container.resolve(Registry);
     port = app.address(Probe).port;
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.close();
+  });
 
   it('gives each of 100 concurrent connections its own protocol instance, sharing singletons', async () => {
     const before = registry.instances.size;
@@ -86,7 +94,7 @@ describe('connections over real sockets', () => {
     await Promise.all(peers.map((p, i) => p.until((x) => x.text.endsWith(`:hello ${i}`))));
     const ids = new Set(peers.map((p) => p.text.split(':')[0]));
     expect(ids.size).toBe(100);
-    for (const p of peers) p.close();
+    await Promise.all(peers.map((p) => p.close()));
     await eventually(() => app.metrics().connections === 0, 5000, 'all closed');
   });
 
@@ -98,7 +106,7 @@ describe('connections over real sockets', () => {
     expect(victim.text).toBe('ERR boom');
     bystander.send('still here');
     await bystander.until((p) => p.text.endsWith(':still here'));
-    bystander.close();
+    await bystander.close();
     const reason = [...registry.closes.values()].find((r) => r.kind === 'error' && r.error instanceof HandlerError && (r.error.cause as Error).message === 'boom');
     expect(reason).toBeDefined();
     expect((reason?.error as HandlerError).code).toBe('TORSION_ERR_HANDLER');
@@ -158,23 +166,31 @@ describe('connections over real sockets', () => {
     expect(registry.closes.get(killId)?.kind).toBe('aborted');
   });
 
+});
+
+describe('connections in memory', () => {
   it('keeps async replies in request order', async () => {
-    const peer = await Peer.connect(port);
-    // Separate writes so each is its own chunk (raw codec: a chunk is a frame).
-    peer.send('later:1');
-    await new Promise((r) => setTimeout(r, 5));
-    peer.send('later:2');
-    await new Promise((r) => setTimeout(r, 5));
-    peer.send('three');
-    await peer.until((p) => p.text.endsWith(':three'));
-    expect(peer.text).toMatch(/^12\d+:three$/);
-    peer.close();
+    const t = createTestingApp(AppModule);
+    try {
+      const c = t.connect(Probe);
+      // Three reads (raw codec: a read is a frame), the first two answered on the clock.
+      c.send('later:1');
+      c.send('later:2');
+      c.send('three');
+      expect(c.text()).toBe(''); // the clock has not moved: nothing may overtake 'later:1'
+      await t.advance(2 * LATER_MS);
+      await c.settle();
+      expect(c.text()).toBe(`12${c.connection.id}:three`);
+    } finally {
+      await t.close();
+    }
   });
 });
 
 describe('Connection API', () => {
   it('exposes addresses, id and state; counts writes after close; pauses and resumes reading', async () => {
     const seen: Connection[] = [];
+    const dataSeen: string[] = [];
     @Listen({ port: 0, host: '127.0.0.1' })
     @Protocol()
     class Inspect {
@@ -182,35 +198,47 @@ describe('Connection API', () => {
         seen.push(conn);
       }
       @OnData() d(data: Buffer): Buffer {
+        dataSeen.push(`${this.conn.id}:${data.toString()}`);
         return data;
       }
     }
     @Module({ protocols: [Inspect] })
     class M {}
     const app = await bootstrap(M, { logger: silentLogger });
-    const peer = await Peer.connect(app.address(Inspect).port);
-    await eventually(() => seen.length === 1);
-    const conn = seen[0];
-    expect(conn.remoteAddress).toBe('127.0.0.1');
-    expect(conn.remotePort).toBe(peer.socket.localPort);
-    expect(conn.localPort).toBe(app.address(Inspect).port);
-    expect(conn.transport).toBe('tcp');
-    expect(conn.state).toBe('open');
+    try {
+      const port = app.address(Inspect).port;
+      const peer = await Peer.connect(port);
+      await eventually(() => seen.length === 1, 5000, 'the server side of the connection');
+      const conn = seen[0];
+      expect(conn.remoteAddress).toBe('127.0.0.1');
+      expect(conn.remotePort).toBe(peer.socket.localPort);
+      expect(conn.localPort).toBe(port);
+      expect(conn.transport).toBe('tcp');
+      expect(conn.state).toBe('open');
 
-    conn.pause();
-    peer.send('held');
-    await new Promise((r) => setTimeout(r, 50));
-    expect(peer.text).toBe('');
-    conn.resume();
-    await peer.until((p) => p.text === 'held');
+      conn.pause();
+      // Once its write callback ran, 'held' sits in the server's receive queue (loopback). A round
+      // trip on another connection then makes the server poll its sockets after 'held' became
+      // readable: had reading not been paused, 'held' would have been dispatched before 'marker'.
+      await peer.write('held');
+      const marker = await Peer.connect(port);
+      marker.send('marker');
+      await marker.until((p) => p.text === 'marker', 5000, 'the marker echo');
+      expect(dataSeen).toEqual([`${seen[1].id}:marker`]);
+      expect(peer.text).toBe('');
+      await marker.close();
+      conn.resume();
+      await peer.until((p) => p.text === 'held', 5000, 'the held bytes, after resume');
 
-    expect(conn.write('direct')).toBe(true);
-    await peer.until((p) => p.text === 'helddirect');
-    peer.close();
-    await eventually(() => conn.state === 'closed');
-    expect(conn.write('dropped')).toBe(false);
-    expect(conn.send(Buffer.from('dropped too'))).toBe(false);
-    expect(conn.droppedWrites).toBe(2);
-    await app.close();
+      expect(conn.write('direct')).toBe(true);
+      await peer.until((p) => p.text === 'helddirect', 5000, 'the direct write');
+      await peer.close();
+      await eventually(() => conn.state === 'closed', 5000, 'the server side to close');
+      expect(conn.write('dropped')).toBe(false);
+      expect(conn.send(Buffer.from('dropped too'))).toBe(false);
+      expect(conn.droppedWrites).toBe(2);
+    } finally {
+      await app.close();
+    }
   });
 });

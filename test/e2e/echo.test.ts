@@ -26,7 +26,9 @@ describe('echo over TCP', () => {
   beforeAll(async () => {
     app = await bootstrap(AppModule, { listen: [[Echo, { port: 0, host: '127.0.0.1' }]], logger: silentLogger });
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.close();
+  });
 
   it('greets on connect and echoes bytes back', async () => {
     const peer = await Peer.connect(app.address(Echo).port);
@@ -34,7 +36,7 @@ describe('echo over TCP', () => {
     peer.send('hello');
     await peer.until((p) => p.text.endsWith('hello'));
     expect(peer.text).toMatch(/^hi \d+\nhello$/);
-    peer.close();
+    await peer.close();
     await eventually(() => app.metrics().connections === 0);
     expect(closes.at(-1)?.kind).toBe('done');
   });

@@ -2,6 +2,7 @@ import * as net from 'node:net';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { Connection, Listen, Module, OnClose, OnData, Protocol, bootstrap, silentLogger } from '../../src';
+import { VirtualClock } from '../../src/testing';
 import { Peer, eventually } from '../support/peer';
 
 // Lets the test force a collection, to prove closed connections' scopes are unreachable.
@@ -72,11 +73,18 @@ describe('connection lifecycle', () => {
   }, 60_000);
 
   it('app.close() drains an in-flight handler, then leaves no open handles', async () => {
+    // The handler signals that it started, then waits for the test: it is in flight for sure
+    // when close() begins, and finishes only once close() is under way.
+    let started!: () => void;
+    const inFlight = new Promise<void>((resolve) => (started = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     @Listen({ port: 0, host: '127.0.0.1' })
     @Protocol()
     class Slow {
       @OnData() async d(data: Buffer): Promise<string> {
-        await new Promise((r) => setTimeout(r, 50));
+        started();
+        await gate;
         return `done ${data.toString()}`;
       }
     }
@@ -87,9 +95,14 @@ describe('connection lifecycle', () => {
     expect(handlesOn(port)).toEqual(['server']);
     const peer = await Peer.connect(port);
     peer.send('work');
-    await eventually(() => app.metrics().connections === 1);
-    await new Promise((r) => setTimeout(r, 10));
-    await app.close();
+    await bounded(inFlight, 'the handler to start');
+    let closed = false;
+    const closing = app.close().then(() => (closed = true));
+    await eventually(() => !handlesOn(port).includes('server'), 5000, 'close() to stop the listener');
+    expect(closed).toBe(false); // still draining the handler
+    expect(peer.text).toBe('');
+    release();
+    await closing;
     await peer.waitClosed();
     expect(peer.text).toBe('done work');
     // Handles close asynchronously after their close callbacks; wait (bounded) for none left.
@@ -97,6 +110,19 @@ describe('connection lifecycle', () => {
     expect(handlesOn(port)).toEqual([]);
   });
 });
+
+/** Resolves with `promise`, or fails after `timeoutMs` saying what it waited for. */
+async function bounded<T>(promise: Promise<T>, what: string, timeoutMs = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** This process's open servers and sockets on `port` (either end), by kind. */
 function handlesOn(port: number): string[] {
@@ -110,8 +136,8 @@ function handlesOn(port: number): string[] {
 }
 
 describe('closing', () => {
-  it('closes promptly after our end() even when the peer sends more before its FIN', async () => {
-    const closedAt: number[] = [];
+  it('closes after our end() without waiting on a timer, even when the peer sends more before its FIN', async () => {
+    let closes = 0;
     @Listen({ port: 0, host: '127.0.0.1' })
     @Protocol()
     class Quitter {
@@ -124,23 +150,27 @@ describe('closing', () => {
         return undefined;
       }
       @OnClose() gone(): void {
-        closedAt.push(Date.now());
+        closes++;
       }
     }
     @Module({ protocols: [Quitter] })
     class M {}
-    const app = await bootstrap(M, { logger: silentLogger });
-    const socket = net.connect({ port: app.address(Quitter).port, host: '127.0.0.1', allowHalfOpen: true });
-    await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write('QUIT');
-    await new Promise((resolve) => socket.once('data', resolve));
-    const sentAt = Date.now();
-    socket.write('PING after quit'); // unread input must not hold the server's close
-    socket.end();
-    await eventually(() => closedAt.length === 1, 5000, '@OnClose');
-    expect(closedAt[0] - sentAt).toBeLessThan(5000);
-    socket.destroy();
-    await app.close();
+    // A frozen clock: the connection's close-timeout fallback can never fire, so a close that
+    // happens proves it did not wait for it (nor for anything else on a timer).
+    const clock = new VirtualClock();
+    const app = await bootstrap(M, { logger: silentLogger, clock });
+    try {
+      const peer = await Peer.connect(app.address(Quitter).port, '127.0.0.1', { allowHalfOpen: true });
+      peer.send('QUIT');
+      await peer.until((p) => p.text === 'bye', 5000, 'the reply to QUIT');
+      peer.send('PING after quit'); // unread input must not hold the server's close
+      peer.socket.end();
+      await eventually(() => closes === 1, 5000, '@OnClose, with the clock frozen');
+      expect(clock.now()).toBe(0);
+      await peer.close();
+    } finally {
+      await app.close();
+    }
   });
 
   it('app.close() finishes even when an @OnClose never settles', async () => {
@@ -159,6 +189,6 @@ describe('closing', () => {
     await eventually(() => app.metrics().connections === 1);
     await app.close({ timeoutMs: 100 });
     expect(app.metrics().connections).toBe(0);
-    peer.close();
+    await peer.close();
   });
 });

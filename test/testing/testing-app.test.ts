@@ -88,7 +88,7 @@ describe('createTestingApp', () => {
     expect(t.get(Greeting)).toBeInstanceOf(Greeting);
   });
 
-  it('replaces a provider with a value, a class or a factory', () => {
+  it('replaces a provider with a value, a class or a factory', async () => {
     class LoudGreeting extends Greeting {
       override text(name: string): string {
         return `HELLO, ${name.toUpperCase()}`;
@@ -106,7 +106,7 @@ describe('createTestingApp', () => {
       c.clear();
       c.send('zoe\n');
       seen.push(...c.frames<string>());
-      void app.close();
+      await app.close();
     }
     expect(seen).toEqual(['hi zoe #1', 'HELLO, ZOE #1', 'hello? zoe #1']);
     t = createTestingApp(AppModule);

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Connection, Listen, Module, OnConnect, OnData, Protocol, bootstrap, lines, silentLogger, type Application } from '../../src';
-import { eventually } from '../support/peer';
+import { destroySocket, eventually } from '../support/peer';
 import { makeTestCerts } from './support/certs';
 import { runPeer } from './support/process-peer';
 
@@ -98,7 +98,7 @@ describe('STARTTLS', () => {
     await eventually(() => text.includes('250 NOOP'), 5000, 'NOOP over TLS');
     expect(text).toBe('250 NOOP ok (2 commands, TLSv1.3)\r\n');
     expect(seen).toEqual(['STARTTLS', 'NOOP']);
-    secure.destroy();
+    await destroySocket(secure);
   });
 
   it('upgrades a torsion client too (role client)', async () => {

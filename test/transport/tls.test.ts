@@ -16,7 +16,7 @@ import {
   type Application,
   type TlsInfo,
 } from '../../src';
-import { eventually } from '../support/peer';
+import { destroySocket, eventually } from '../support/peer';
 import { makeTestCerts } from './support/certs';
 import { captureLines, runPeer } from './support/process-peer';
 
@@ -72,7 +72,9 @@ describe('TLS listener against openssl s_client', () => {
   beforeAll(async () => {
     app = await bootstrap(EchoModule, { ...opts, tls: material, logger: new ConsoleLogger({ level: 'warn', write: log.write }) });
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.close();
+  });
 
   const sClient = (version: string, extra: string[] = []): string[] => [
     's_client', '-connect', `127.0.0.1:${app.address(TlsEcho).port}`, '-servername', 'localhost', '-CAfile', certs.server.certPath, '-quiet', version, ...extra,
@@ -116,7 +118,7 @@ describe('TLS listener options', () => {
     try {
       const socket = await tlsConnect(app.address(FromProvider).port);
       expect(await roundtrip(socket, 'abc')).toBe('abc');
-      socket.destroy();
+      await destroySocket(socket);
     } finally {
       await app.close();
     }
@@ -146,10 +148,11 @@ describe('TLS listener options', () => {
       const socket = await tlsConnect(port, { key: certs.client.key, cert: certs.client.cert, ALPNProtocols: ['torsion/1'] });
       expect(socket.alpnProtocol).toBe('torsion/1');
       expect(await roundtrip(socket, '?')).toBe('client true torsion/1');
-      socket.destroy();
+      await destroySocket(socket);
       // Without a client certificate the handshake fails (TLS 1.3 reports it on first read).
       const anonymous = await tlsConnect(port).catch((e: Error) => e);
       const outcome = anonymous instanceof Error ? anonymous : await roundtrip(anonymous, '?').catch((e: Error) => e);
+      if (!(anonymous instanceof Error)) await destroySocket(anonymous);
       expect(String((outcome as Error).message)).toMatch(/certificate/i);
     } finally {
       await app.close();
@@ -162,7 +165,9 @@ describe('app.connect over TLS', () => {
   beforeAll(async () => {
     server = await bootstrap(EchoModule, { ...opts, tls: material });
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await server.close();
+  });
 
   @Protocol()
   class Client {

@@ -130,7 +130,7 @@ describe('UDP listener', () => {
       expect(errors[0]).toBeInstanceOf(FrameTooLargeError);
       expect(errors[1]).toBeInstanceOf(FrameError);
     } finally {
-      peer.close();
+      await peer.close();
       await app.close();
     }
   });
@@ -152,7 +152,7 @@ describe('UDP listener', () => {
       peer.send('x', app.address(Fanout).port);
       expect((await peer.receive(3)).sort()).toEqual(['x#1', 'x#2', 'x#3']);
     } finally {
-      peer.close();
+      await peer.close();
       await app.close();
     }
   });
@@ -175,7 +175,7 @@ describe('UDP listener', () => {
       peer.send('to the group', app.address(Member).port, group);
       expect(await peer.receive(1)).toEqual(['heard to the group']);
     } finally {
-      peer.close();
+      await peer.close();
       await app.close();
     }
   });
@@ -197,7 +197,7 @@ describe('UDP listener', () => {
       peer.send('v6', app.address(Six).port, '::1');
       expect(await peer.receive(1)).toEqual(['v6']);
     } finally {
-      peer.close();
+      await peer.close();
       await app.close();
     }
   });

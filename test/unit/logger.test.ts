@@ -18,7 +18,7 @@ describe('Logger', () => {
     ]);
   });
 
-  it('accepts a pino instance as the application logger, with connection bindings', () => {
+  it('accepts a pino instance as the application logger, with connection bindings', async () => {
     const out: string[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -46,6 +46,6 @@ describe('Logger', () => {
     const c = t.connect(Hello);
     const record = out.map((line) => JSON.parse(line) as Record<string, unknown>).find((r) => r.msg === 'hello there');
     expect(record).toMatchObject({ greeting: true, conn: c.connection.id, level: 30 });
-    void t.close();
+    await t.close();
   });
 });

@@ -46,7 +46,8 @@ export class UdpPeer {
     return this.replies.map((r) => r.toString('utf8'));
   }
 
-  close(): void {
-    this.socket.close();
+  /** Closes the socket; resolves once it has closed (await it in teardown). */
+  close(): Promise<void> {
+    return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 }
