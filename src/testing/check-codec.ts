@@ -146,7 +146,9 @@ export class CodecConformanceError extends TorsionError {
 /**
  * Checks `codec` against its contract (`Codec` in src/codec/codec.ts, `DatagramCodec` in
  * src/codec/datagram.ts) on the samples in `options`; returns what was checked, or throws a
- * `CodecConformanceError` at the first property that fails.
+ * `CodecConformanceError` at the first property that fails. The samples may be of a narrower
+ * type than the codec's replies (Buffers for a codec that also writes strings): `expected`
+ * and `oversizeReply` are typed after them.
  *
  * @example
  * test('conforms', () => {
@@ -154,8 +156,8 @@ export class CodecConformanceError extends TorsionError {
  *   expect(report.skipped).toEqual(['max-length-encode', 'malformed-input', 'invalid-reply']);
  * });
  */
-export function checkCodec<F, R>(codec: Codec<F, R>, options: StreamCodecCheckOptions<NoInfer<R>>): CodecCheckReport;
-export function checkCodec<D, R>(codec: DatagramCodec<D, R>, options: DatagramCodecCheckOptions<NoInfer<R>>): CodecCheckReport;
+export function checkCodec<F, R, V extends R = R>(codec: Codec<F, R>, options: StreamCodecCheckOptions<V>): CodecCheckReport;
+export function checkCodec<D, R, V extends R = R>(codec: DatagramCodec<D, R>, options: DatagramCodecCheckOptions<V>): CodecCheckReport;
 export function checkCodec(codec: Codec<unknown, unknown> | DatagramCodec<unknown, unknown>, options: StreamCodecCheckOptions<unknown> | DatagramCodecCheckOptions<unknown>): CodecCheckReport {
   if (isDatagramCodec(codec)) return new DatagramChecker(codec, options as DatagramCodecCheckOptions<unknown>).run();
   const stream = options as StreamCodecCheckOptions<unknown>;
