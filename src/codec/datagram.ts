@@ -14,15 +14,19 @@ export interface DatagramCodec<D = unknown, R = unknown> {
   readonly name: string;
   /** Largest datagram accepted or sent, bytes. */
   readonly maxSize: number;
+  /** One received datagram as a message; throws `FrameTooLargeError` past `maxSize`, `FrameError` for bad content. */
   decode(datagram: Buffer): D;
+  /** One reply as one datagram; throws a `TorsionError` for a value it cannot write or one over `maxSize`. */
   encode(value: R): Buffer;
 }
 
+/** Options of the datagram codecs. */
 export interface DatagramCodecOptions {
   /** Largest datagram, bytes: 1 to 65507 (the IPv4 UDP payload limit, also the default). */
   maxSize?: number;
 }
 
+/** The largest UDP payload over IPv4 (65535 - 8 bytes of UDP header - 20 of IP header). */
 export const MAX_UDP_PAYLOAD = 65_507;
 
 function maxSizeOf(options: DatagramCodecOptions, name: string): number {

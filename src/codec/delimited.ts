@@ -1,9 +1,11 @@
 import type { Codec, Decoder, OutputChunks } from './codec';
-import { DelimiterDecoder, DelimiterEncoder, type DelimiterRules } from './delimiter-decoder';
+import { DelimiterDecoder, type DelimiterRules } from './delimiter-decoder';
+import { DelimiterEncoder } from './delimiter-encoder';
 import { emitterFor, type FrameEmitter, type FrameOutput } from './frame-output';
 import { booleanOption, checkKnownOptions, choiceOption, delimiterBytes, encodingOption, integerOption } from './options';
 import { OptionError } from '../errors';
 
+/** Options of `delimited()`: `delimiters` is required, the rest have defaults. */
 export interface DelimitedOptions {
   /** One or more delimiters (strings are UTF-8); the one giving the shortest frame wins. */
   delimiters: ReadonlyArray<string | Uint8Array>;
@@ -24,7 +26,8 @@ const KNOWN = ['delimiters', 'maxLength', 'stripDelimiter', 'failFast', 'output'
 /**
  * Frames ended by any of several delimiters (Netty's DelimiterBasedFrameDecoder).
  * Replies are written followed by the first delimiter; a reply containing a delimiter is
- * refused (`TORSION_ERR_ENCODE`); `maxLength` limits received frames only.
+ * written as it is, so the peer reads several frames (as Twisted's `sendLine` does). Anything
+ * but a string or bytes is refused (`TORSION_ERR_ENCODE`); `maxLength` limits received frames only.
  */
 export class DelimitedCodec<F extends Buffer | string = Buffer> implements Codec<F, string | Uint8Array> {
   readonly name = 'delimited';
@@ -66,7 +69,9 @@ export class DelimitedCodec<F extends Buffer | string = Buffer> implements Codec
 
 /** Frames ended by any of `delimiters`; see `DelimitedOptions` for the defaults. */
 export function delimited(options: DelimitedOptions & { output: 'string' }): DelimitedCodec<string>;
+/** Frames as Buffers (the default). */
 export function delimited(options: DelimitedOptions & { output?: 'buffer' }): DelimitedCodec<Buffer>;
+/** Frames as Buffers or strings, when `output` is not known statically. */
 export function delimited(options: DelimitedOptions): DelimitedCodec<Buffer> | DelimitedCodec<string>;
 export function delimited(options: DelimitedOptions): DelimitedCodec<Buffer> | DelimitedCodec<string> {
   return new DelimitedCodec(options);

@@ -1,7 +1,7 @@
-import type { FrameSink, OutputChunks } from './codec';
+import type { FrameSink } from './codec';
 import type { FrameEmitter } from './frame-output';
 import { FrameDecoder } from './frame-decoder';
-import { FrameTooLargeError, TorsionError } from '../errors';
+import { FrameTooLargeError } from '../errors';
 
 const CR = 0x0d;
 /** `indexOf` result meaning "a delimiter was found, but a better one may still complete". */
@@ -23,21 +23,6 @@ export interface DelimiterRules {
   readonly detail: string;
 }
 
-/**
- * Frames ended by a delimiter (Netty's DelimiterBasedFrameDecoder / LineBasedFrameDecoder).
- *
- * Search: one `indexOf` per delimiter, resumed where the previous call stopped (`scanned`), so
- * a long line arriving byte by byte is scanned once. With several delimiters, the earliest
- * match wins and, at the same position, the longest; a match is only taken once no other
- * delimiter could still complete at or before it, so the frames do not depend on how the
- * stream was cut into chunks.
- *
- * Overflow: the frame length is checked as soon as it is certain to exceed `maxLength` (the
- * bytes that may still turn out to be a delimiter, or the '\r' of a CRLF, are not counted),
- * so at most `maxLength` + delimiter + one chunk is ever retained. Under `failFast: false` the
- * decoder drops bytes as they arrive (retaining only a possible delimiter prefix) until the
- * next delimiter, then reports one `FrameTooLargeError` with the whole discarded length.
- */
 /** What every decoder of one codec shares, derived once (a connection's decoder holds one reference). */
 interface DelimiterPlan<F> {
   readonly rules: DelimiterRules;
@@ -62,6 +47,21 @@ function planFor<F>(rules: DelimiterRules, emitter: FrameEmitter<F>): DelimiterP
   return plan;
 }
 
+/**
+ * Frames ended by a delimiter (Netty's DelimiterBasedFrameDecoder / LineBasedFrameDecoder).
+ *
+ * Search: one `indexOf` per delimiter, resumed where the previous call stopped (`scanned`), so
+ * a long line arriving byte by byte is scanned once. With several delimiters, the earliest
+ * match wins and, at the same position, the longest; a match is only taken once no other
+ * delimiter could still complete at or before it, so the frames do not depend on how the
+ * stream was cut into chunks.
+ *
+ * Overflow: the frame length is checked as soon as it is certain to exceed `maxLength` (the
+ * bytes that may still turn out to be a delimiter, or the '\r' of a CRLF, are not counted),
+ * so at most `maxLength` + delimiter + one chunk is ever retained. Under `failFast: false` the
+ * decoder drops bytes as they arrive (retaining only a possible delimiter prefix) until the
+ * next delimiter, then reports one `FrameTooLargeError` with the whole discarded length.
+ */
 export class DelimiterDecoder<F> extends FrameDecoder<F> {
   /** Bytes after the frame start already known to hold no delimiter start. */
   private scanned = 0;
@@ -194,42 +194,5 @@ export class DelimiterDecoder<F> extends FrameDecoder<F> {
       }
     }
     return keep;
-  }
-}
-
-/**
- * Writes `value` then the delimiter, as two pieces (no concatenation). A value that contains the
- * delimiter goes out as it is, so the peer reads several frames — how Twisted's `sendLine` and
- * Netty's `LineEncoder` behave, and how a multi-line reply is written in one go; sanitise relayed
- * input where that matters. `maxLength` limits what we accept, not what we send (as in Netty).
- */
-export class DelimiterEncoder {
-  /** The delimiters as text, when every one is valid UTF-8: strings are then searched as strings. */
-  private readonly texts: readonly string[] | null;
-
-  constructor(
-    private readonly codecName: string,
-    private readonly delimiters: readonly Buffer[],
-    private readonly encoding: BufferEncoding,
-  ) {
-    const texts = delimiters.map((d) => d.toString('utf8'));
-    const exact = encoding === 'utf8' && texts.every((t, i) => Buffer.from(t, 'utf8').equals(delimiters[i]));
-    this.texts = exact ? texts : null;
-  }
-
-  encode(value: unknown, out: OutputChunks): void {
-    if (typeof value === 'string' && this.texts !== null) {
-      // Both pieces as strings, so a read's replies gather into one string write, no Buffer.from each.
-      out.push(value, this.texts[0]);
-      return;
-    }
-    let bytes: Buffer;
-    if (typeof value === 'string') bytes = Buffer.from(value, this.encoding);
-    else if (Buffer.isBuffer(value)) bytes = value;
-    else if (value instanceof Uint8Array) bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    else {
-      throw new TorsionError('TORSION_ERR_ENCODE', `${this.codecName} writes strings or Buffers, not ${value === null ? 'null' : typeof value}; convert the reply first`);
-    }
-    out.push(bytes, this.delimiters[0]);
   }
 }

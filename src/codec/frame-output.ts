@@ -37,9 +37,12 @@ export class Utf8Emitter implements FrameEmitter<string> {
   }
 }
 
+/** The shared `BufferEmitter` (emitters hold no state). */
 export const bufferEmitter = new BufferEmitter();
+/** The shared `Utf8Emitter`. */
 export const utf8Emitter = new Utf8Emitter();
 
+/** The emitter for a codec's `output` and `encoding` options. */
 export function emitterFor(output: FrameOutput, encoding: BufferEncoding): FrameEmitter<Buffer> | FrameEmitter<string> {
   if (output === 'buffer') return bufferEmitter;
   return encoding === 'utf8' || encoding === 'utf-8' ? utf8Emitter : new StringEmitter(encoding);

@@ -4,6 +4,7 @@ import type { FrameEmitter } from './frame-output';
 import { booleanOption, checkKnownOptions, integerOption } from './options';
 import { describe, FrameError, FrameTooLargeError, TorsionError } from '../errors';
 
+/** Options of `jsonLines()`; every one has a default. */
 export interface JsonLinesOptions {
   /** Maximum bytes of one JSON text, '\n' (and a '\r' before it) excluded. Default 1 MiB. */
   maxLength?: number;

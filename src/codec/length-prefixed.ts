@@ -3,6 +3,7 @@ import { FrameDecoder } from './frame-decoder';
 import { booleanOption, checkKnownOptions, choiceOption, integerOption, signedIntegerOption } from './options';
 import { FrameTooLargeError, OptionError, ProtocolError, TorsionError } from '../errors';
 
+/** Bytes of the length field: the widths Netty's LengthFieldBasedFrameDecoder supports, bar 3. */
 export type LengthFieldLength = 1 | 2 | 4 | 8;
 
 /** Netty's LengthFieldBasedFrameDecoder parameters, with the same meaning. */

@@ -1,8 +1,10 @@
 import type { Codec, Decoder, OutputChunks } from './codec';
-import { DelimiterDecoder, DelimiterEncoder, type DelimiterRules } from './delimiter-decoder';
+import { DelimiterDecoder, type DelimiterRules } from './delimiter-decoder';
+import { DelimiterEncoder } from './delimiter-encoder';
 import { emitterFor, type FrameEmitter, type FrameOutput } from './frame-output';
 import { booleanOption, checkKnownOptions, choiceOption, delimiterBytes, encodingOption, integerOption } from './options';
 
+/** Options of `lines()`; every one has a default. */
 export interface LinesOptions {
   /** Maximum bytes of a line, delimiter (and the '\r' of a CRLF) excluded. Default 64 KiB. */
   maxLength?: number;
@@ -30,7 +32,9 @@ const LF = Buffer.from('\n');
  * Text lines (Twisted's LineReceiver, Netty's LineBasedFrameDecoder).
  *
  * Replies: a string or Buffer is written followed by the delimiter (so `'\n'` by default; end a
- * reply with '\r' to send CRLF). A reply that contains the delimiter is refused
+ * reply with '\r' to send CRLF). A reply that contains the delimiter is written as it is, so
+ * the peer reads several lines, as with Twisted's `sendLine` (a multi-line reply in one go;
+ * sanitise relayed input where that matters). Anything but a string or bytes is refused
  * (`TORSION_ERR_ENCODE`); `maxLength` limits received lines only.
  */
 export class LinesCodec<F extends string | Buffer = string> implements Codec<F, string | Uint8Array> {
@@ -70,7 +74,9 @@ export class LinesCodec<F extends string | Buffer = string> implements Codec<F, 
 
 /** Lines of text; see `LinesOptions` for the defaults (64 KiB, '\n' or '\r\n', strings, fail fast). */
 export function lines(options?: LinesOptions & { output?: 'string' }): LinesCodec<string>;
+/** Lines as Buffers. */
 export function lines(options: LinesOptions & { output: 'buffer' }): LinesCodec<Buffer>;
+/** Lines as strings or Buffers, when `output` is not known statically. */
 export function lines(options?: LinesOptions): LinesCodec<string> | LinesCodec<Buffer>;
 export function lines(options?: LinesOptions): LinesCodec<string> | LinesCodec<Buffer> {
   return new LinesCodec(options);

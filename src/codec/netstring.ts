@@ -4,6 +4,7 @@ import { emitterFor, type FrameEmitter, type FrameOutput } from './frame-output'
 import { checkKnownOptions, choiceOption, integerOption } from './options';
 import { FrameTooLargeError, ProtocolError, TorsionError } from '../errors';
 
+/** Options of `netstring()`; every one has a default. */
 export interface NetstringOptions {
   /** Maximum payload bytes of one netstring (the `<len>` part). Default 1 MiB. */
   maxLength?: number;
@@ -101,7 +102,9 @@ export class NetstringCodec<F extends Buffer | string = Buffer> implements Codec
 
 /** Netstrings; see `NetstringOptions` for the defaults (1 MiB, Buffers). */
 export function netstring(options?: NetstringOptions & { output?: 'buffer' }): NetstringCodec<Buffer>;
+/** Netstrings whose payloads are UTF-8 strings. */
 export function netstring(options: NetstringOptions & { output: 'string' }): NetstringCodec<string>;
+/** Payloads as Buffers or strings, when `output` is not known statically. */
 export function netstring(options?: NetstringOptions): NetstringCodec<Buffer> | NetstringCodec<string>;
 export function netstring(options?: NetstringOptions): NetstringCodec<Buffer> | NetstringCodec<string> {
   return new NetstringCodec(options);

@@ -38,6 +38,7 @@ export function signedIntegerOption(codec: string, name: string, value: unknown,
   return value;
 }
 
+/** true or false. */
 export function booleanOption(codec: string, name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') {
@@ -46,6 +47,7 @@ export function booleanOption(codec: string, name: string, value: unknown, fallb
   return value;
 }
 
+/** One of `choices`. */
 export function choiceOption<T extends string | number>(codec: string, name: string, value: unknown, fallback: T, choices: readonly T[]): T {
   if (value === undefined) return fallback;
   if (!choices.includes(value as T)) {
@@ -54,6 +56,7 @@ export function choiceOption<T extends string | number>(codec: string, name: str
   return value as T;
 }
 
+/** A Node.js Buffer encoding name. */
 export function encodingOption(codec: string, value: unknown, fallback: BufferEncoding): BufferEncoding {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !Buffer.isEncoding(value)) {
@@ -73,6 +76,7 @@ export function delimiterBytes(codec: string, name: string, value: unknown): Buf
   return bytes;
 }
 
+/** A short description of a bad option value for error messages (never a whole buffer). */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;

@@ -1,7 +1,7 @@
 import type { Codec, Decoder, FrameSink, OutputChunks } from './codec';
 import { TorsionError } from '../errors';
 
-/** Bytes as they arrive: every chunk is one frame. The default codec of `@Protocol()`. */
+/** Bytes as they arrive: every chunk is one frame, nothing is retained. */
 class RawDecoder implements Decoder<Buffer> {
   readonly bufferedBytes = 0;
 
@@ -12,6 +12,10 @@ class RawDecoder implements Decoder<Buffer> {
 
 const rawDecoder = new RawDecoder(); // stateless, so one serves every connection
 
+/**
+ * No framing: every chunk read from the socket is one frame. Replies (Buffer, Uint8Array or a
+ * UTF-8 string) are written as they are. The default codec of `@Protocol()`.
+ */
 export class RawCodec implements Codec<Buffer, Buffer | Uint8Array | string> {
   readonly name = 'raw';
 

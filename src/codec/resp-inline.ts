@@ -1,12 +1,3 @@
-/**
- * Splits an inline command (`SET key "hello world"`) into arguments the way Redis does
- * (`sdssplitargs`): whitespace separates; "double quotes" allow \n \r \t \b \a \\ \" and \xHH
- * escapes; 'single quotes' allow \'; a closing quote must be followed by whitespace or the end.
- *
- * Plain arguments are views of `buf`; only quoted ones are copied. Returns null when the
- * quotes are unbalanced (Redis: "Protocol error: unbalanced quotes in request").
- */
-
 const DQUOTE = 0x22;
 const SQUOTE = 0x27;
 const BACKSLASH = 0x5c;
@@ -25,6 +16,14 @@ function hexValue(byte: number): number {
 
 const ESCAPES: Record<number, number> = { 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09, 0x62: 0x08, 0x61: 0x07 };
 
+/**
+ * Splits an inline command (`SET key "hello world"`) into arguments the way Redis does
+ * (`sdssplitargs`): whitespace separates; "double quotes" allow \n \r \t \b \a \\ \" and \xHH
+ * escapes; 'single quotes' allow \'; a closing quote must be followed by whitespace or the end.
+ *
+ * Plain arguments are views of `buf`; only quoted ones are copied. Returns null when the
+ * quotes are unbalanced (Redis: "Protocol error: unbalanced quotes in request").
+ */
 export function splitInlineArgs(buf: Buffer, start: number, end: number): Buffer[] | null {
   const args: Buffer[] = [];
   let p = start;

@@ -6,6 +6,7 @@ import { splitInlineArgs, splitPlainInline } from './resp-inline';
 import { encodeReply, type RespReply } from './resp-reply';
 import { FrameTooLargeError, ProtocolError } from '../errors';
 
+/** Options of `resp()`; every one has a default. */
 export interface RespOptions {
   /** Maximum bytes of one bulk string (Redis's proto-max-bulk-len is 512 MiB). Default 8 MiB. */
   maxBulkLength?: number;
@@ -23,6 +24,7 @@ export interface RespOptions {
   output?: RespOutput;
 }
 
+/** What each argument of a decoded command is: see `RespOptions.output`. */
 export type RespOutput = FrameOutput | 'latin1';
 
 const KNOWN = ['maxBulkLength', 'maxArgs', 'maxInlineLength', 'maxLength', 'output'] as const;
@@ -282,7 +284,9 @@ export class RespCodec<F extends Buffer[] | string[] = Buffer[]> implements Code
 
 /** RESP2 (Redis) requests and replies; see `RespOptions` for the defaults. */
 export function resp(options?: RespOptions & { output?: 'buffer' }): RespCodec<Buffer[]>;
+/** Commands as string arrays (UTF-8, or latin1 byte strings). */
 export function resp(options: RespOptions & { output: 'string' | 'latin1' }): RespCodec<string[]>;
+/** Commands as Buffer or string arrays, when `output` is not known statically. */
 export function resp(options?: RespOptions): RespCodec<Buffer[]> | RespCodec<string[]>;
 export function resp(options?: RespOptions): RespCodec<Buffer[]> | RespCodec<string[]> {
   return new RespCodec(options);

@@ -32,3 +32,4 @@ export { PumpError, SettleError, ClockRunawayError } from './errors';
 export { nextTurn } from './turns';
 export { FakeDatagramEndpoint } from './fake-datagram-endpoint';
 export type { DatagramEndpoint, DatagramAddress, DatagramReceiver, SentDatagram, FakeDatagramEndpointOptions } from './fake-datagram-endpoint';
+export { checkCodec, CodecConformanceError, type CodecProperty, type CodecCheckReport, type CheckBytes, type CheckSplit, type StreamCodecCheckOptions, type FramedCodecCheckOptions, type UnframedCodecCheckOptions, type DatagramCodecCheckOptions } from './check-codec';

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
+import { checkCodec } from 'torsion/testing';
 import { delimited } from '../../src/codec';
 import { FrameTooLargeError, OptionError } from '../../src/errors';
-import { chunk, conformance, encodeAll, feed } from './conformance';
+import { chunk, encodeAll, feed } from './feed';
 
 const MAX = 24;
 const DELIMITERS = [';;', '\n', '\r\n', '<end>'];
@@ -16,13 +17,29 @@ function frames(input: string | Buffer, delimiters: string[], sizes: number[], e
 }
 
 describe('delimited', () => {
-  conformance({
-    codec: delimited({ delimiters: DELIMITERS, maxLength: MAX }),
-    values: text.map((s) => Buffer.from(s)),
-    expected: (b) => Buffer.from(b),
-    retainedBound: MAX + 2 * 5,
-    oversize: fc.tuple(fc.string({ unit: fc.constantFrom('a', 'b'), minLength: MAX + 1, maxLength: MAX + 30 }), fc.constantFrom(...DELIMITERS)).map(([s, d]) => Buffer.from(s + d)),
-    discarding: delimited({ delimiters: DELIMITERS, maxLength: MAX, failFast: false }),
+  // The longest delimiter is 5 bytes: a frame's bytes on the wire are at most MAX + 5.
+  const maxRetained = MAX + 5;
+  const oversizeFrame = fc.tuple(fc.string({ unit: fc.constantFrom('a', 'b'), minLength: MAX + 7, maxLength: MAX + 30 }), fc.constantFrom(...DELIMITERS)).map(([s, d]) => s + d);
+
+  test('conforms to the codec contract, failing fast or discarding', () => {
+    fc.assert(
+      fc.property(fc.array(text.map((s) => Buffer.from(s)), { minLength: 1, maxLength: 8 }), oversizeFrame, fc.integer(), (values, oversize, seed) => {
+        checkCodec(delimited({ delimiters: DELIMITERS, maxLength: MAX }), { values, seed, runs: 6, maxRetained, oversize });
+        checkCodec(delimited({ delimiters: DELIMITERS, maxLength: MAX, failFast: false }), { values, seed, runs: 6, maxRetained, oversize, overflow: 'discard' });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  test('conforms on edge samples, with string frames and input using every delimiter', () => {
+    const report = checkCodec(delimited({ delimiters: DELIMITERS, maxLength: MAX, output: 'string' }), {
+      values: ['', 'x'.repeat(MAX), 'é😀', 'a b'],
+      maxRetained,
+      wires: [{ input: 'a;;b\nc\r\nd<end>e;;', frames: ['a', 'b', 'c', 'd', 'e'] }],
+      oversize: `${'y'.repeat(MAX + 3)}<end>`,
+      invalidReplies: [42, null, {}],
+    });
+    expect(report.skipped).toEqual(['max-length-encode', 'malformed-input']);
   });
 
   test('decodes frames ended by any of the delimiters, whatever the chunking', () => {

@@ -1,7 +1,7 @@
 import type { FrameSink } from '../../src/codec';
 import { FrameDecoder } from '../../src/codec';
 import { ProtocolError, TorsionError } from '../../src/errors';
-import { chunk, feed, RecordingSink } from './conformance';
+import { chunk, feed, RecordingSink } from './feed';
 
 /** The smallest real subclass: frames of a fixed size (Netty's FixedLengthFrameDecoder). */
 class FixedLengthDecoder extends FrameDecoder<Buffer> {

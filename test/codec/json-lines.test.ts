@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { jsonLines } from '../../src/codec';
+import { checkCodec } from 'torsion/testing';
 import { FrameError, FrameTooLargeError, OptionError, TorsionError } from '../../src/errors';
-import { chunk, conformance, encodeAll, feed, RecordingSink } from './conformance';
+import { chunk, encodeAll, feed, RecordingSink } from './feed';
 
 const MAX = 200;
 
@@ -12,14 +13,32 @@ function decode(input: string, sizes = [input.length]): RecordingSink<unknown> {
 }
 
 describe('jsonLines', () => {
-  conformance({
-    codec: jsonLines({ maxLength: MAX }),
-    values: fc.jsonValue({ maxDepth: 3 }).filter((v) => Buffer.byteLength(JSON.stringify(v)) <= MAX),
+  const cycle: Record<string, unknown> = {};
+  cycle.self = cycle;
+  const contract = {
     // What the peer gets back is the JSON value (-0 becomes 0, and so on).
-    expected: (v) => JSON.parse(JSON.stringify(v)),
-    retainedBound: MAX + 1,
-    oversize: fc.string({ unit: 'binary-ascii', minLength: MAX, maxLength: MAX + 30 }).map((s) => Buffer.from(`${JSON.stringify(s)}\n`)),
-    discarding: jsonLines({ maxLength: MAX, failFast: false }),
+    expected: (v: unknown) => JSON.parse(JSON.stringify(v)),
+    maxRetained: MAX + 1,
+    oversizeReply: 'x'.repeat(MAX),
+    malformed: ['{oops\n', '[1,\n', '\xff\n'],
+    invalidReplies: [undefined, () => 1, 1n, cycle],
+  };
+
+  test('conforms to the codec contract, failing fast or discarding', () => {
+    const values = fc.jsonValue({ maxDepth: 3 }).filter((v) => Buffer.byteLength(JSON.stringify(v)) <= MAX);
+    const oversize = fc.string({ unit: 'binary-ascii', minLength: MAX + 1, maxLength: MAX + 30 }).map((s) => `${JSON.stringify(s)}\n`);
+    fc.assert(
+      fc.property(fc.array(values, { minLength: 1, maxLength: 8 }), oversize, fc.integer(), (samples, big, seed) => {
+        const report = checkCodec(jsonLines({ maxLength: MAX }), { ...contract, values: samples, seed, runs: 6, oversize: big });
+        expect(report.skipped).toEqual([]);
+        checkCodec(jsonLines({ maxLength: MAX, failFast: false }), { ...contract, values: samples, seed, runs: 6, oversize: big, overflow: 'discard' });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  test('conforms with CRLF and blank lines in the input', () => {
+    checkCodec(jsonLines({ maxLength: MAX }), { ...contract, values: [{ a: 'é😀' }, [1, null], 'x'.repeat(MAX - 2)], wires: [{ input: '\n  \n{"a":1}\r\n\r\n2\n', frames: [{ a: 1 }, 2] }] });
   });
 
   test('a malformed line becomes a FrameError in its place, and the stream goes on', () => {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { lengthPrefixed, type LengthPrefixedOptions } from '../../src/codec';
+import { checkCodec } from 'torsion/testing';
 import { FrameTooLargeError, OptionError, ProtocolError } from '../../src/errors';
-import { chunk, conformance, encodeAll, feed, RecordingSink } from './conformance';
+import { chunk, encodeAll, feed, RecordingSink } from './feed';
 
 const MAX = 64;
 const bytes = (max: number, min = 0) => fc.uint8Array({ minLength: min, maxLength: max }).map((a) => Buffer.from(a));
@@ -16,9 +17,9 @@ function header(value: number, length: 1 | 2 | 4 | 8, order: 'be' | 'le' = 'be')
   return b;
 }
 
-/** A whole oversized frame: a header declaring `payload.length` (over the limit), then the payload. */
+/** A whole oversized frame, over MAX + 2 bytes: a header declaring `payload.length`, then the payload. */
 function oversize(length: 1 | 2 | 4 | 8, order: 'be' | 'le' = 'be', max = MAX) {
-  return bytes(max + 20, max - length + 1).map((payload) => Buffer.concat([header(payload.length, length, order), payload]));
+  return bytes(max + 20, max - length + 3).map((payload) => Buffer.concat([header(payload.length, length, order), payload]));
 }
 
 function decode(options: LengthPrefixedOptions, input: Buffer, sizes = [input.length]): RecordingSink<Buffer> {
@@ -28,58 +29,39 @@ function decode(options: LengthPrefixedOptions, input: Buffer, sizes = [input.le
 }
 
 describe('lengthPrefixed', () => {
-  describe('4-byte big-endian (default)', () => {
-    conformance({
-      codec: lengthPrefixed({ maxLength: MAX }),
-      values: bytes(MAX - 4),
-      expected: (b) => Buffer.from(b),
-      retainedBound: MAX,
-      oversize: oversize(4),
-      discarding: lengthPrefixed({ maxLength: MAX, failFast: false }),
-    });
+  /** Runs checkCodec on random samples, failing fast and (when given) discarding. */
+  function conforms(options: LengthPrefixedOptions, values: fc.Arbitrary<Buffer>, oversize: fc.Arbitrary<Buffer> | null, extra: { expected?: (b: Buffer) => Buffer; malformed?: Buffer[] } = {}): void {
+    const contract = { maxRetained: MAX, oversizeReply: Buffer.alloc(MAX), invalidReplies: [42, null], ...extra };
+    fc.assert(
+      fc.property(fc.array(values, { minLength: 1, maxLength: 8 }), oversize ?? fc.constant(undefined), fc.integer(), (samples, big, seed) => {
+        checkCodec(lengthPrefixed({ ...options, maxLength: MAX }), { ...contract, values: samples, seed, runs: 6, oversize: big });
+        if (big !== undefined) checkCodec(lengthPrefixed({ ...options, maxLength: MAX, failFast: false }), { ...contract, values: samples, seed, runs: 6, oversize: big, overflow: 'discard' });
+      }),
+      { numRuns: 30 },
+    );
+  }
+
+  test('conforms with a 4-byte big-endian field (default)', () => {
+    conforms({}, bytes(MAX - 4), oversize(4));
   });
 
-  describe('1-byte field', () => {
-    conformance({
-      codec: lengthPrefixed({ lengthFieldLength: 1, maxLength: MAX }),
-      values: bytes(MAX - 1),
-      expected: (b) => Buffer.from(b),
-      retainedBound: MAX,
-      oversize: oversize(1),
-      discarding: lengthPrefixed({ lengthFieldLength: 1, maxLength: MAX, failFast: false }),
-    });
+  test('conforms with a 1-byte field', () => {
+    conforms({ lengthFieldLength: 1 }, bytes(MAX - 1), oversize(1));
   });
 
-  describe('2-byte little-endian field that counts itself (lengthAdjustment -2)', () => {
-    const options = { lengthFieldLength: 2, byteOrder: 'le', lengthAdjustment: -2, maxLength: MAX } as const;
-    conformance({
-      codec: lengthPrefixed(options),
-      values: bytes(MAX - 2),
-      expected: (b) => Buffer.from(b),
-      retainedBound: MAX,
-      oversize: bytes(MAX + 20, MAX - 1).map((p) => Buffer.concat([header(p.length + 2, 2, 'le'), p])),
-      discarding: lengthPrefixed({ ...options, failFast: false }),
-    });
+  test('conforms with a 2-byte little-endian field that counts itself (lengthAdjustment -2)', () => {
+    const big = bytes(MAX + 20, MAX + 1).map((p) => Buffer.concat([header(p.length + 2, 2, 'le'), p]));
+    // A field below 2 cannot count itself: the stream is broken.
+    conforms({ lengthFieldLength: 2, byteOrder: 'le', lengthAdjustment: -2 }, bytes(MAX - 2), big, { malformed: [header(1, 2, 'le')] });
   });
 
-  describe('8-byte field', () => {
-    conformance({
-      codec: lengthPrefixed({ lengthFieldLength: 8, maxLength: MAX }),
-      values: bytes(MAX - 8),
-      expected: (b) => Buffer.from(b),
-      retainedBound: MAX,
-      oversize: oversize(8),
-    });
+  test('conforms with an 8-byte field', () => {
+    conforms({ lengthFieldLength: 8 }, bytes(MAX - 8), oversize(8));
   });
 
-  describe('a type byte before the field (lengthFieldOffset 1), header kept (initialBytesToStrip 0)', () => {
-    const codec = lengthPrefixed({ lengthFieldOffset: 1, lengthFieldLength: 2, initialBytesToStrip: 0, maxLength: MAX });
-    conformance({
-      codec,
-      values: bytes(MAX - 2, 1),
-      expected: (b) => Buffer.concat([b.subarray(0, 1), header(b.length - 1, 2), b.subarray(1)]),
-      retainedBound: MAX,
-    });
+  test('conforms with a type byte before the field (lengthFieldOffset 1), header kept (initialBytesToStrip 0)', () => {
+    const expected = (b: Buffer) => Buffer.concat([b.subarray(0, 1), header(b.length - 1, 2), b.subarray(1)]);
+    conforms({ lengthFieldOffset: 1, lengthFieldLength: 2, initialBytesToStrip: 0 }, bytes(MAX - 2, 1), null, { expected });
   });
 
   describe('Netty LengthFieldBasedFrameDecoder examples', () => {

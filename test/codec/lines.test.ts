@@ -1,7 +1,8 @@
 import fc from 'fast-check';
+import { checkCodec } from 'torsion/testing';
 import { lines, type LinesCodec } from '../../src/codec';
 import { FrameTooLargeError, OptionError } from '../../src/errors';
-import { chunk, conformance, encodeAll, feed, RecordingSink } from './conformance';
+import { chunk, encodeAll, feed, RecordingSink } from './feed';
 
 const MAX = 32;
 
@@ -9,7 +10,7 @@ const MAX = 32;
 const line = fc
   .string({ unit: 'binary', maxLength: 16 })
   .filter((s) => !s.includes('\n') && !s.endsWith('\r') && Buffer.byteLength(s) <= MAX && Buffer.from(s).toString() === s);
-const oversizeText = fc.string({ unit: 'binary-ascii', minLength: MAX + 1, maxLength: MAX + 40 }).map((s) => s.replace(/[\r\n]/g, 'x'));
+const oversizeText = fc.string({ unit: 'binary-ascii', minLength: MAX + 3, maxLength: MAX + 40 }).map((s) => s.replace(/[\r\n]/g, 'x'));
 const oversizeLine = fc.tuple(oversizeText, fc.constantFrom('\n', '\r\n')).map(([s, end]) => Buffer.from(s + end));
 
 function decodeAll(input: string | Buffer, options: Parameters<typeof lines>[0] = {}, sizes = [input.length || 1]): RecordingSink<string> {
@@ -20,24 +21,41 @@ function decodeAll(input: string | Buffer, options: Parameters<typeof lines>[0] 
 }
 
 describe('lines', () => {
-  conformance({
-    codec: lines({ maxLength: MAX }),
-    values: line,
-    expected: (s) => s,
-    retainedBound: MAX + 1,
-    oversize: oversizeLine,
-    discarding: lines({ maxLength: MAX, failFast: false }),
+  const seed = fc.integer();
+  const samples = fc.array(line, { minLength: 1, maxLength: 8 });
+
+  test('conforms to the codec contract, failing fast or discarding', () => {
+    fc.assert(
+      fc.property(samples, oversizeLine, seed, (values, oversize, s) => {
+        checkCodec(lines({ maxLength: MAX }), { values, seed: s, runs: 6, maxRetained: MAX + 1, oversize });
+        checkCodec(lines({ maxLength: MAX, failFast: false }), { values, seed: s, runs: 6, maxRetained: MAX + 1, oversize, overflow: 'discard' });
+      }),
+      { numRuns: 40 },
+    );
   });
 
-  describe('as Buffers', () => {
-    conformance({
-      codec: lines({ maxLength: MAX, output: 'buffer', delimiter: '\r\n' }),
-      values: fc.uint8Array({ maxLength: MAX }).map((a) => Buffer.from(a.map((b) => (b === 0x0d ? 0x20 : b)))),
-      expected: (b) => Buffer.from(b),
-      retainedBound: MAX + 2,
-      oversize: oversizeText.map((s) => Buffer.from(`${s}\r\n`)),
-      discarding: lines({ maxLength: MAX, output: 'buffer', delimiter: '\r\n', failFast: false }),
+  test('conforms on edge samples: empty, exactly maxLength, multibyte, CRLF input', () => {
+    const report = checkCodec(lines({ maxLength: MAX }), {
+      values: ['', 'x'.repeat(MAX), 'é😀', 'a\rb', ' '],
+      maxRetained: MAX + 1,
+      wires: [{ input: 'one\r\ntwo\n\r\n', frames: ['one', 'two', ''] }],
+      oversize: `${'y'.repeat(MAX + 3)}\r\n`,
+      invalidReplies: [42, null, {}],
     });
+    // Lines does not limit what it writes, and has no grammar to break.
+    expect(report.skipped).toEqual(['max-length-encode', 'malformed-input']);
+  });
+
+  test('conforms as Buffers with a CRLF delimiter', () => {
+    const bytes = fc.uint8Array({ maxLength: MAX }).map((a) => Buffer.from(a.map((b) => (b === 0x0d ? 0x20 : b))));
+    fc.assert(
+      fc.property(fc.array(bytes, { minLength: 1, maxLength: 8 }), oversizeText, seed, (values, text, s) => {
+        const options = { values, seed: s, runs: 6, maxRetained: MAX + 2, oversize: `${text}\r\n` };
+        checkCodec(lines({ maxLength: MAX, output: 'buffer', delimiter: '\r\n' }), options);
+        checkCodec(lines({ maxLength: MAX, output: 'buffer', delimiter: '\r\n', failFast: false }), { ...options, overflow: 'discard' });
+      }),
+      { numRuns: 40 },
+    );
   });
 
   test('strips the CR of a CRLF with the default delimiter, whatever the chunking', () => {

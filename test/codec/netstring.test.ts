@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { netstring } from '../../src/codec';
+import { checkCodec } from 'torsion/testing';
 import { FrameTooLargeError, OptionError, ProtocolError } from '../../src/errors';
-import { chunk, conformance, encodeAll, feed, RecordingSink } from './conformance';
+import { chunk, encodeAll, feed, RecordingSink } from './feed';
 
 const MAX = 48;
 
@@ -12,21 +13,30 @@ function decode(input: string, sizes = [input.length], maxLength = 100): Recordi
 }
 
 describe('netstring', () => {
-  conformance({
-    codec: netstring({ maxLength: MAX }),
-    values: fc.uint8Array({ maxLength: MAX }).map((a) => Buffer.from(a)),
-    expected: (b) => Buffer.from(b),
-    retainedBound: MAX + 4,
-    oversize: fc.uint8Array({ minLength: MAX + 1, maxLength: MAX + 30 }).map((a) => Buffer.concat([Buffer.from(`${a.length}:`), a, Buffer.from(',')])),
+  const malformed = ['01:x,', ':x,', 'a:x,', '1a:x,', '-1:x,', '3:abc;', '3:abcd'];
+  // The header of a MAX-byte payload is '48:', the trailer ','.
+  const contract = { maxRetained: MAX + 4, malformed, invalidReplies: [{}, null, 42] };
+
+  test('conforms to the codec contract', () => {
+    const bytes = fc.uint8Array({ maxLength: MAX }).map((a) => Buffer.from(a));
+    const oversize = fc.uint8Array({ minLength: MAX + 3, maxLength: MAX + 30 }).map((a) => Buffer.concat([Buffer.from(`${a.length}:`), a, Buffer.from(',')]));
+    fc.assert(
+      fc.property(fc.array(bytes, { minLength: 1, maxLength: 8 }), oversize, fc.integer(), (values, big, seed) => {
+        const report = checkCodec(netstring({ maxLength: MAX }), { ...contract, values, seed, runs: 6, oversize: big, oversizeReply: Buffer.alloc(MAX + 1) });
+        expect(report.skipped).toEqual([]);
+      }),
+      { numRuns: 40 },
+    );
   });
 
-  describe('as strings', () => {
-    conformance({
-      codec: netstring({ maxLength: MAX, output: 'string' }),
-      values: fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => Buffer.from(s).toString() === s),
-      expected: (s) => s,
-      retainedBound: MAX + 4,
-    });
+  test('conforms as strings', () => {
+    const strings = fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => Buffer.from(s).toString() === s);
+    fc.assert(
+      fc.property(fc.array(strings, { minLength: 1, maxLength: 8 }), fc.integer(), (values, seed) => {
+        checkCodec(netstring({ maxLength: MAX, output: 'string' }), { ...contract, values, seed, runs: 6, oversize: `${'9'.repeat(60)}:`, oversizeReply: 'é'.repeat(MAX) });
+      }),
+      { numRuns: 30 },
+    );
   });
 
   test('decodes the examples of the spec, whatever the chunking', () => {

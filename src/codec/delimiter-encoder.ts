@@ -1,0 +1,39 @@
+import type { OutputChunks } from './codec';
+import { TorsionError } from '../errors';
+
+/**
+ * Writes `value` then the (first) delimiter, as two pieces (no concatenation). A value that contains the
+ * delimiter goes out as it is, so the peer reads several frames — how Twisted's `sendLine` and
+ * Netty's `LineEncoder` behave, and how a multi-line reply is written in one go; sanitise relayed
+ * input where that matters. `maxLength` limits what we accept, not what we send (as in Netty).
+ */
+export class DelimiterEncoder {
+  /** The delimiters as text, when every one is valid UTF-8: strings are then searched as strings. */
+  private readonly texts: readonly string[] | null;
+
+  constructor(
+    private readonly codecName: string,
+    private readonly delimiters: readonly Buffer[],
+    private readonly encoding: BufferEncoding,
+  ) {
+    const texts = delimiters.map((d) => d.toString('utf8'));
+    const exact = encoding === 'utf8' && texts.every((t, i) => Buffer.from(t, 'utf8').equals(delimiters[i]));
+    this.texts = exact ? texts : null;
+  }
+
+  encode(value: unknown, out: OutputChunks): void {
+    if (typeof value === 'string' && this.texts !== null) {
+      // Both pieces as strings, so a read's replies gather into one string write, no Buffer.from each.
+      out.push(value, this.texts[0]);
+      return;
+    }
+    let bytes: Buffer;
+    if (typeof value === 'string') bytes = Buffer.from(value, this.encoding);
+    else if (Buffer.isBuffer(value)) bytes = value;
+    else if (value instanceof Uint8Array) bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    else {
+      throw new TorsionError('TORSION_ERR_ENCODE', `${this.codecName} writes strings or Buffers, not ${value === null ? 'null' : typeof value}; convert the reply first`);
+    }
+    out.push(bytes, this.delimiters[0]);
+  }
+}
