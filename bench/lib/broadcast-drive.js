@@ -203,7 +203,11 @@ function streamData(m, c, i) {
     const star = c.indexOf(NL_STAR, i);
     const end = Math.min(star === -1 ? c.length : star + 1, i + (exp.relayed.length - m.off));
     if (!c.subarray(i, end).equals(exp.relayed.subarray(m.off, m.off + (end - i)))) {
-      return fail(`member ${m.nick}: wrong bytes in pass ${m.pass} at byte ${m.off}: got ${JSON.stringify(c.latin1Slice(i, Math.min(end, i + 60)))}, want ${JSON.stringify(exp.relayed.latin1Slice(m.off, m.off + 60))}`);
+      let k = 0; // the first differing byte, from the start of its line (failure path only)
+      while (c[i + k] === exp.relayed[m.off + k]) k++;
+      while (k > 0 && exp.relayed[m.off + k - 1] !== 10) k--;
+      const at = m.off + k;
+      return fail(`member ${m.nick}: wrong bytes in pass ${m.pass} at byte ${at}: got ${JSON.stringify(c.latin1Slice(i + k, Math.min(end, i + k + 60)))}, want ${JSON.stringify(exp.relayed.latin1Slice(at, at + 60))}`);
     }
     m.off += end - i;
     i = end;
