@@ -10,6 +10,7 @@ const path = require('node:path');
 const { startServer } = require('./lib/server');
 const { ensureLoadgen, loadgen } = require('./lib/loadgen');
 const { redisBenchmarkPath, redisBenchmark } = require('./lib/redis');
+const { broadcast } = require('./lib/broadcast');
 const { smokeCheck } = require('./lib/smoke');
 const { workloads } = require('./lib/workloads');
 const { median, verdict, table, fmtNum } = require('./lib/report');
@@ -22,14 +23,17 @@ const DEFAULT_TORSION_CMD = 'node scripts/example.js {name}';
 const HELP = `usage: node bench/run.js [options]      (npm run bench -- [options])
 
   --rounds N           rounds per workload, each side restarted every round (default 5, --quick 2)
-  --quick              shorter drives and fewer rounds (under ~2 minutes)
-  --only a,b           run only these workloads: raw-echo, line-echo, line-latency, resp, connrate, idle-mem
+  --quick              shorter drives and fewer rounds (a few minutes)
+  --only a,b           run only these workloads: raw-echo, line-echo, line-latency, resp, connrate,
+                       broadcast, idle-mem
   --skip a,b           run all but these
   --duration S         measured seconds per loadgen drive (default 3, --quick 1.5)
   --warmup S           warm-up seconds before each loadgen drive (default 1, --quick 0.5)
   --idle-conns N       idle connections for idle-mem (default 10000)
   --connectors N       concurrent connectors for connrate (default 16)
-  --torsion-cmd CMD    shell command starting the "torsion" side; {name} = echo | line-echo | resp-kv
+  --members N          chat members for broadcast (default 200)
+  --bcast-lines N      lines per broadcast pass (default 8192, --quick 2048)
+  --torsion-cmd CMD    shell command starting the "torsion" side; {name} = echo | line-echo | resp-kv | chat
                        (default "${DEFAULT_TORSION_CMD}", env TORSION_BENCH_CMD).
                        e.g. --torsion-cmd "${DEFAULT_REF_CMD}" benchmarks reference vs reference
   --ref-cmd CMD        the same for the reference side (default "${DEFAULT_REF_CMD}", env REF_BENCH_CMD)
@@ -46,7 +50,7 @@ does not start; 2 on a harness error.`;
 
 function parseArgs(argv) {
   const o = {
-    rounds: null, quick: false, only: null, skip: [], duration: null, warmup: null, idleConns: 10000, connectors: 16,
+    rounds: null, quick: false, only: null, skip: [], duration: null, warmup: null, idleConns: 10000, connectors: 16, members: 200, bcastLines: null,
     torsionCmd: process.env.TORSION_BENCH_CMD || null, refCmd: process.env.REF_BENCH_CMD || null,
     json: path.join(__dirname, 'build', 'results.json'), strict: false, verbose: false, pin: false,
   };
@@ -70,6 +74,8 @@ function parseArgs(argv) {
       case '--warmup': o.warmup = num(val(), a, 0, 30); break;
       case '--idle-conns': o.idleConns = Math.floor(num(val(), a, 10, 100000)); break;
       case '--connectors': o.connectors = Math.floor(num(val(), a, 1, 1000)); break;
+      case '--members': o.members = Math.floor(num(val(), a, 1, 10000)); break;
+      case '--bcast-lines': o.bcastLines = Math.floor(num(val(), a, 1, 1_000_000)); break;
       case '--torsion-cmd': o.torsionCmd = val(); break;
       case '--ref-cmd': o.refCmd = val(); break;
       case '--json': o.json = path.resolve(val()); break;
@@ -93,10 +99,13 @@ function config(o) {
     idleHold: q ? 2 : 3,
     idleSettle: 1,
     connectors: o.connectors,
+    bcastMembers: o.members,
+    bcastLines: o.bcastLines ?? (q ? 2048 : 8192),
+    bcastProbes: q ? 3 : 5,
     redisRequestsP1: q ? 50_000 : 150_000,
     redisRequestsP16: q ? 600_000 : 1_500_000,
     redisWarmup: q ? 20_000 : 50_000,
-    maxMinutes: q ? 6 : 30, // hard stop: remaining rounds are skipped, with a note
+    maxMinutes: q ? 8 : 40, // hard stop: remaining rounds are skipped, with a note
   };
 }
 
@@ -115,6 +124,11 @@ async function main() {
     const n = Math.max(100, nofile - 200);
     notes.push(`open-file limit ${nofile}: idle-mem uses ${n} connections instead of ${cfg.idleConns}`);
     cfg.idleConns = n;
+  }
+  if (nofile < cfg.bcastMembers + 100) {
+    const n = Math.max(2, nofile - 100);
+    notes.push(`open-file limit ${nofile}: broadcast uses ${n} members instead of ${cfg.bcastMembers}`);
+    cfg.bcastMembers = n;
   }
   if (opts.pin) {
     if (os.cpus().length < 2) { log('bench: --pin needs at least 2 CPUs'); return 2; }
@@ -264,6 +278,13 @@ async function runDrive(d, srv, cfg, redisBin, opts, label) {
     if (opts.verbose) log(`    ${label}: redis-benchmark ${r.args.join(' ')}\n      ${JSON.stringify(r.rates)}`);
     const error = r.errors.length ? `redis-benchmark: ${r.errors.slice(0, 3).join('; ')}` : null;
     return { values: r.rates, cpu: c0 >= 0 && c1 >= 0 ? (c1 - c0) / secs : NaN, otherCpu: -1, error };
+  }
+  if (d.type === 'broadcast') {
+    const r = await broadcast(d, srv);
+    if (opts.verbose) log(`    ${label}: broadcast-drive ${r.args.join(' ')}\n      ${JSON.stringify(r)}`);
+    const values = {};
+    for (const f of d.figures) values[f.key] = r[f.key];
+    return { values, cpu: r.srv_cpu ?? NaN, otherCpu: r.other_cpu ?? -1, lgCpu: r.lg_cpu ?? -1, error: d.check(r) };
   }
   throw new Error(`unknown drive type ${d.type}`);
 }

@@ -24,6 +24,8 @@ function fmtSpread(xs) {
   if (v.length < 2 || !m) return '';
   return ` ±${((Math.max(...v) - Math.min(...v)) / 2 / m * 100).toFixed(0)}%`;
 }
+// two decimals, or two significant digits for ratios far below 1 (0.0061, not 0.01)
+const fmtRatio = (r) => (Number.isFinite(r) ? (r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)) : '—');
 const fmtTarget = (t) => (t ? (t.min !== undefined ? `≥ ${t.min.toFixed(2)}` : `≤ ${t.max.toFixed(2)}`) : '');
 
 // row: { title, label, ref: [..], tor: [..], refCpu: [..], torCpu: [..], target, note }
@@ -51,7 +53,7 @@ function table(rows) {
     const cpu = `${fmtNum(median(r.refCpu))} / ${fmtNum(median(r.torCpu))}`;
     const pc = perCpuRatio(r);
     return [r.title, r.label, fmtNum(median(r.ref)) + fmtSpread(r.ref), r.tor.length ? fmtNum(median(r.tor)) + fmtSpread(r.tor) : (r.note || 'skipped'),
-      Number.isFinite(ratio) ? ratio.toFixed(2) : '—', fmtTarget(r.target), status, cpu, Number.isFinite(pc) ? pc.toFixed(2) : ''];
+      fmtRatio(ratio), fmtTarget(r.target), status, cpu, Number.isFinite(pc) ? fmtRatio(pc) : ''];
   });
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const right = new Set([2, 3, 4, 8]);

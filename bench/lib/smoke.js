@@ -2,6 +2,7 @@
 // Correctness checks run against every server right after it starts, before any load:
 // a wrong answer here (or under load, see loadgen's verification) fails the bench.
 const net = require('node:net');
+const { chat } = require('./smoke-chat');
 
 // writes the chunks (one write each, a tick apart), resolves when `expected` bytes
 // have arrived, rejects on mismatch, close or timeout
@@ -63,6 +64,8 @@ const checks = {
     await exchange(host, port, [cut.subarray(0, 20), cut.subarray(20, 23), cut.subarray(23)],
       `+PONG\r\n+OK\r\n${bulk('v-1 ✓')}$-1\r\n+PONG\r\n`);
   },
+  // chat: two members through welcome, join, broadcast, /nick, /who, errors, /quit, leave
+  chat,
 };
 
 module.exports = { smokeCheck: (kind, host, port) => checks[kind](host, port) };

@@ -117,6 +117,32 @@ function workloads(cfg) {
       ],
     },
     {
+      id: 'broadcast',
+      title: 'broadcast',
+      server: 'chat',
+      smoke: 'chat',
+      drives: [
+        {
+          type: 'broadcast',
+          what: `${cfg.bcastMembers} members, one sender: ${cfg.bcastLines}-line passes in 16 KiB bursts, 2 in flight; ${cfg.bcastProbes} welcome probes`,
+          members: cfg.bcastMembers,
+          lines: cfg.bcastLines,
+          warmupLines: 1024,
+          burst: 16384,
+          window: 2,
+          duration: cfg.duration,
+          probes: cfg.bcastProbes,
+          bound: 240,
+          check: (r) => r.error ?? null,
+          figures: [
+            { id: 'broadcast.msgs', label: `msgs/s (${cfg.bcastMembers} members)`, key: 'msgs_per_s', better: 'higher', target: { min: 0.90 } },
+            { id: 'broadcast.cpu', label: 'srv CPU ns / msg', key: 'cpu_ns_per_msg', better: 'lower', target: { max: 1.10 } },
+            { id: 'broadcast.welcome', label: `welcome ms, p50 of ${cfg.bcastProbes}`, key: 'welcome_p50_ms', better: 'lower', target: { max: 2.0 } },
+          ],
+        },
+      ],
+    },
+    {
       id: 'idle-mem',
       title: 'idle memory',
       server: 'line-echo',
