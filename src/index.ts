@@ -7,7 +7,7 @@ export { Protocol } from './decorators/protocol';
 export type { ProtocolOptions } from './decorators/protocol';
 export { Listen } from './decorators/listen';
 export type { ListenOptions, ListenTransport } from './decorators/listen';
-export { OnConnect, OnData, OnClose, OnError, OnDrain } from './decorators/handlers';
+export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd } from './decorators/handlers';
 
 export { bootstrap, compileApplication } from './application/bootstrap';
 export type { BootstrapOptions } from './application/bootstrap';

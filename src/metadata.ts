@@ -10,7 +10,7 @@ import type { ConnectOptions } from './decorators/connect';
  * reads here once and compiles plain tables, so nothing on the per-frame path touches Reflect.
  */
 
-export type HandlerKind = 'connect' | 'data' | 'close' | 'error' | 'drain';
+export type HandlerKind = 'connect' | 'data' | 'close' | 'error' | 'drain' | 'inputEnd';
 
 export interface HandlerRecord {
   readonly kind: HandlerKind;

@@ -1,4 +1,4 @@
-import { Application, Connection, Listen, Module, OnClose, OnConnect, OnData, OnDrain, Protocol, inject } from 'torsion';
+import { Application, Connection, Listen, Module, OnClose, OnConnect, OnData, OnDrain, OnInputEnd, Protocol, inject } from 'torsion';
 
 /** Where every accepted connection is relayed to. */
 export interface ForwardTarget {
@@ -39,6 +39,12 @@ export class ProxyClient {
     this.inbound?.resume();
   }
 
+  /** The target finished sending: pass its FIN on to the client, keep relaying the other way. */
+  @OnInputEnd()
+  targetDone(): void {
+    this.inbound?.endOutput();
+  }
+
   @OnClose()
   closed(): void {
     this.inbound?.end();
@@ -47,7 +53,8 @@ export class ProxyClient {
 
 /**
  * The inbound half (Twisted's portforward.ProxyServer): each accepted connection dials the
- * target and relays both ways, with backpressure both ways: a full outgoing buffer (`write`
+ * target and relays both ways, half-closes passed on (a FIN from one side ends the output
+ * towards the other, the other direction goes on), with backpressure both ways: a full outgoing buffer (`write`
  * returns false) pauses the other side, `@OnDrain` resumes it, so memory stays bounded
  * whichever side is slow.
  */
@@ -85,6 +92,16 @@ export class ProxyServer {
   @OnDrain()
   drained(): void {
     this.outbound?.conn.resume();
+  }
+
+  /**
+   * The client finished sending (`printf 'hi\n' | socat - TCP:...` does this at once): pass its
+   * FIN on to the target and keep relaying the target's answer until the target ends too. Each
+   * connection closes once both of its directions are done.
+   */
+  @OnInputEnd()
+  clientDone(): void {
+    this.outbound?.conn.endOutput();
   }
 
   @OnClose()

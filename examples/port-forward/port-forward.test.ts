@@ -1,18 +1,27 @@
+import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import { bootstrap, silentLogger, type Application } from 'torsion';
 import { Peer, eventually } from '../../test/support/peer';
 import { FORWARD_TARGET, PortForwardModule, ProxyServer } from './app';
 
-/** A target that echoes, or holds what it gets unread while `paused`. */
-async function startTarget(): Promise<{ port: number; server: net.Server; sockets: net.Socket[]; received: () => number }> {
+/**
+ * A target that echoes (an echo server as the examples' own: it answers what it got, and ends
+ * once the client has ended and every answer is out). `gate`, when given, holds each answer
+ * until it resolves (a slow target).
+ */
+async function startTarget(gate?: Promise<void>): Promise<{ port: number; server: net.Server; sockets: net.Socket[]; received: () => number }> {
   const sockets: net.Socket[] = [];
   let received = 0;
-  const server = net.createServer((socket) => {
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     sockets.push(socket);
+    let answered = Promise.resolve();
     socket.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      socket.write(chunk);
+      if (gate === undefined) socket.write(chunk);
+      else answered = answered.then(() => gate).then(() => void socket.write(chunk));
     });
+    socket.on('end', () => void answered.then(() => socket.end()));
+    socket.on('error', () => undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.address() as net.AddressInfo).port, server, sockets, received: () => received };
@@ -42,11 +51,11 @@ describe('examples/port-forward', () => {
       peer.send(payload);
       await peer.receive(payload.length, 10_000);
       expect(peer.received.equals(payload)).toBe(true);
-      peer.close();
+      await peer.close();
       await eventually(() => app.metrics().connections === 0);
     } finally {
       await app.close();
-      target.server.close();
+      await closeServer(target.server);
     }
   });
 
@@ -59,18 +68,19 @@ describe('examples/port-forward', () => {
       target.sockets[0].pause(); // the target stops reading
       const payload = pattern(32 * 1024 * 1024);
       peer.send(payload);
-      // The forwarder must stop taking the client's bytes: most of the payload stays queued
-      // in the client's own socket instead of piling up in the forwarder.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The forwarder must stop taking the client's bytes: once the flow has stalled (nothing
+      // more leaves the client), most of the payload is still queued in the client's own socket
+      // instead of piling up in the forwarder.
+      await quiescent(() => peer.socket.writableLength);
       expect(peer.socket.writableLength).toBeGreaterThan(8 * 1024 * 1024);
       expect(target.received()).toBeLessThan(payload.length);
       target.sockets[0].resume();
       await peer.receive(payload.length, 20_000);
       expect(peer.received.equals(payload)).toBe(true);
-      peer.close();
+      await peer.close();
     } finally {
       await app.close();
-      target.server.close();
+      await closeServer(target.server);
     }
   });
 
@@ -82,8 +92,105 @@ describe('examples/port-forward', () => {
     try {
       const peer = await Peer.connect(app.address(ProxyServer).port);
       await peer.waitClosed();
+      expect(peer.received.length).toBe(0);
+      expect(app.metrics().connections).toBe(0);
     } finally {
       await app.close();
     }
   });
+
+  describe('passes a half-close on (the client sends, then FIN, and still gets every answer)', () => {
+    it('socat with its stdin at end of file gets its reply', async () => {
+      const target = await startTarget();
+      const app = await startForward(target.port);
+      try {
+        const out = await run('socat', ['-t', '5', '-', `TCP:127.0.0.1:${app.address(ProxyServer).port}`], 'hello\n');
+        expect(out).toBe('hello\n');
+      } finally {
+        await app.close();
+        await closeServer(target.server);
+      }
+    });
+
+    it('5 MB then SHUT_WR: all 5 MB come back, then a clean end of stream', async () => {
+      const target = await startTarget();
+      const app = await startForward(target.port);
+      try {
+        const peer = await Peer.connect(app.address(ProxyServer).port);
+        const payload = pattern(5 * 1024 * 1024);
+        peer.socket.end(payload); // write, then FIN
+        await peer.receive(payload.length, 20_000);
+        await eventually(() => peer.ended, 10_000, 'the end of stream passed on from the target');
+        expect(peer.received.equals(payload)).toBe(true);
+        expect(peer.error).toBeUndefined();
+      } finally {
+        await app.close();
+        await closeServer(target.server);
+      }
+    });
+
+    it('a slow target answers after the client has ended its side', async () => {
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const target = await startTarget(gate);
+      const app = await startForward(target.port);
+      try {
+        const peer = await Peer.connect(app.address(ProxyServer).port);
+        peer.socket.end('late\n');
+        await eventually(() => target.received() === 5, 5000, 'the target to get the bytes');
+        // The target has the client's FIN but has not answered yet: nothing was cut short.
+        await eventually(() => target.sockets[0]?.readableEnded === true, 5000, "the client's FIN to reach the target");
+        expect(peer.closed).toBe(false);
+        open();
+        await peer.receive(5, 5000);
+        await eventually(() => peer.ended, 5000, 'the end of stream');
+        expect(peer.received.toString()).toBe('late\n');
+      } finally {
+        await app.close();
+        await closeServer(target.server);
+      }
+    });
+  });
 });
+
+function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Runs a real client with `input` on its stdin (then EOF); resolves with its stdout (bounded). */
+function run(command: string, args: string[], input: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${command} exited with ${String(code)}: ${err}`));
+    });
+    child.stdin.end(input);
+  });
+}
+
+/** Waits until `read()` has stopped changing for a while (a stalled flow), bounded. */
+async function quiescent(read: () => number, quietMs = 200, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = read();
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    if (Date.now() > deadline) throw new Error(`the value kept changing for ${timeoutMs} ms (now ${read()})`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const now = read();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+  }
+}

@@ -26,3 +26,11 @@ export const OnClose = handler('close', 'OnClose');
 export const OnError = handler('error', 'OnError');
 /** Runs when a full outgoing buffer has drained (`write` returned false before). */
 export const OnDrain = handler('drain', 'OnDrain');
+/**
+ * Runs when the peer has finished sending (its FIN) and every frame it sent before has been
+ * handled (Twisted's IHalfCloseableProtocol.readConnectionLost); a returned value is written.
+ * With this handler the connection stays open for writing until the protocol ends it (`end()`,
+ * or `endOutput()`, after which both directions are done and it closes). Without it, replies
+ * to what the peer sent are written and then the connection ends.
+ */
+export const OnInputEnd = handler('inputEnd', 'OnInputEnd');

@@ -35,6 +35,8 @@ const CLOSE_HANDLED = 2;
 const FAILED = 4;
 /** Input read so far in this chunk is discarded (STARTTLS): set until the next chunk. */
 const DISCARDING_CHUNK = 8;
+/** `@OnInputEnd` has been run (once, after the peer's FIN and every frame before it). */
+const INPUT_END_HANDLED = 16;
 
 interface AsyncState {
   readonly onSettled: (value: unknown) => void;
@@ -112,7 +114,7 @@ export class Dispatcher implements FrameSink<unknown> {
   start(connection: unknown): void {
     const { onConnect } = this.table;
     if (onConnect !== undefined) this.invoke(onConnect, connection, this.table.names.connect);
-    else this.conn.dispatchIdle();
+    else this.becameIdle();
   }
 
   /** One chunk from the transport; a fatal codec error fails the connection. */
@@ -153,7 +155,7 @@ export class Dispatcher implements FrameSink<unknown> {
   /** The peer sent FIN: once everything received is handled, the connection ends. */
   onInputEnd(): void {
     this.bits |= INPUT_ENDED;
-    if (this.idle) this.conn.dispatchIdle();
+    if (this.idle) this.becameIdle();
   }
 
   /** The outgoing buffer drained: run `@OnDrain`, then continue with queued frames. */
@@ -173,7 +175,7 @@ export class Dispatcher implements FrameSink<unknown> {
   /** Graceful shutdown: take no new frames, finish the queued ones. */
   drain(): void {
     if (this.phase === Phase.Open) this.phase = Phase.Draining;
-    if (this.idle) this.conn.dispatchIdle();
+    if (this.idle) this.becameIdle();
   }
 
   /** Close has begun: drop queued frames, dispatch nothing more. */
@@ -195,9 +197,29 @@ export class Dispatcher implements FrameSink<unknown> {
     return this.pending === undefined && this.head === this.queue.length;
   }
 
-  /** True when the peer has finished sending or a drain was requested. */
-  get inputDone(): boolean {
-    return (this.bits & INPUT_ENDED) !== 0 || this.phase === Phase.Draining;
+  /**
+   * True when the connection should end now that nothing is in flight: a graceful shutdown, or
+   * the peer's FIN with every frame before it handled — unless the protocol has `@OnInputEnd`
+   * and keeps writing, in which case only once our own output has ended too (`endOutput`).
+   */
+  shouldEnd(outputEnded: boolean): boolean {
+    if (this.phase === Phase.Draining) return true;
+    if ((this.bits & INPUT_ENDED) === 0) return false;
+    return this.table.onInputEnd === undefined || outputEnded;
+  }
+
+  /**
+   * Nothing in flight, nothing queued. After the peer's FIN, `@OnInputEnd` runs first (as the
+   * last job in the serial order); then the connection decides whether to end.
+   */
+  private becameIdle(): void {
+    const { onInputEnd } = this.table;
+    if (onInputEnd !== undefined && this.phase === Phase.Open && (this.bits & (INPUT_ENDED | INPUT_END_HANDLED)) === INPUT_ENDED) {
+      this.bits |= INPUT_END_HANDLED;
+      this.invoke(onInputEnd, undefined, this.table.names.inputEnd);
+      if (!this.idle) return; // async: settled() comes back here
+    }
+    this.conn.dispatchIdle();
   }
 
   /** The connection has closed: run `@OnClose` once. */
@@ -240,7 +262,7 @@ export class Dispatcher implements FrameSink<unknown> {
       this.head = 0;
     }
     if (this.queue.length - this.head <= this.table.resumeQueuedFrames) this.conn.setQueueFull(false);
-    if (this.idle) this.conn.dispatchIdle();
+    if (this.idle) this.becameIdle();
   }
 
   private invoke(handler: (this: object, arg?: unknown) => unknown, arg: unknown, name: string): void {

@@ -21,6 +21,7 @@ export interface HandlerTable {
   readonly onClose: Handler | undefined;
   readonly onError: Handler | undefined;
   readonly onDrain: Handler | undefined;
+  readonly onInputEnd: Handler | undefined;
   /** Method names, for error messages. */
   readonly names: Readonly<Record<HandlerKind, string>>;
   readonly maxQueuedFrames: number;
@@ -79,6 +80,7 @@ export function compileProtocol(protocol: Constructor): HandlerTable {
     onClose: fn('close'),
     onError: fn('error'),
     onDrain: fn('drain'),
+    onInputEnd: fn('inputEnd'),
     names,
     ...limits,
   };

@@ -229,8 +229,15 @@ export class MemoryConnection extends StreamConnection implements DeferredWork {
 
   protected transportEnd(): void {
     this.localEnded = true;
-    this.outbox.push(PEER_END);
+    if (!this.outputEnded) this.outbox.push(PEER_END);
     if (this.remoteEnded || !this.halfOpenPeer) this.scheduleClose();
+  }
+
+  protected transportEndOutput(): void {
+    this.outbox.push(PEER_END);
+    if (this.remoteEnded) this.scheduleClose();
+    // A peer that is not half-open answers our FIN with its own (after what it already sent).
+    else if (!this.halfOpenPeer) this.peerEnd();
   }
 
   protected transportDestroy(error?: Error): void {
@@ -282,7 +289,7 @@ export class MemoryConnection extends StreamConnection implements DeferredWork {
   private deliverEnd(): void {
     this.remoteEnded = true;
     this.peerEnded();
-    if (this.localEnded) this.scheduleClose();
+    if (this.localEnded || this.outputEnded) this.scheduleClose();
   }
 
   private scheduleClose(): void {

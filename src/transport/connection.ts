@@ -56,6 +56,14 @@ export abstract class Connection {
   abstract send(value: unknown): boolean;
   /** Flushes what is written, waits for in-flight handlers, then closes. Reason: done. */
   abstract end(): void;
+  /**
+   * Half-close (Twisted's loseWriteConnection, a socket's shutdown(SHUT_WR)): flushes what is
+   * written, sends FIN, and keeps reading and dispatching. Later writes are dropped and counted.
+   * The connection closes once the peer has finished sending too.
+   */
+  abstract endOutput(): void;
+  /** True once `endOutput()` sent our FIN. */
+  abstract readonly outputEnded: boolean;
   /** Closes now, discarding unwritten data. Reason: aborted (with `error` when given). */
   abstract destroy(error?: Error): void;
   /** Stops reading from the peer (and so dispatching) until `resume()`. */

@@ -153,6 +153,12 @@ export class SocketConnection extends StreamConnection {
     else socket.once('finish', destroyAfterFlush);
   }
 
+  protected transportEndOutput(): void {
+    // allowHalfOpen: the socket keeps reading after our FIN; node destroys it once the peer's
+    // FIN has arrived too (both directions done), which is our 'close'.
+    this.socket.end();
+  }
+
   protected transportDestroy(error?: Error): void {
     // The error is ours (the reason), not the socket's: do not pass it to socket.destroy,
     // which would emit it as an 'error' event.

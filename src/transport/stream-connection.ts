@@ -20,6 +20,10 @@ const TRANSPORT_DONE = 2;
 const FINISHED = 4;
 /** Holds writes gathered during another connection's batch; the reactor flushes it. */
 const GATHERED = 8;
+/** Our side sent its FIN (`endOutput`): later writes are dropped, reading goes on. */
+const OUTPUT_ENDED = 16;
+/** Writes are dropped: the output was ended, or the transport was told to end or destroyed. */
+const NO_MORE_WRITES = TRANSPORT_DONE | OUTPUT_ENDED;
 
 let nextId = 1;
 
@@ -113,7 +117,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   // --- the Connection API -------------------------------------------------------------
 
   write(data: Buffer | Uint8Array | string): boolean {
-    if (this.transportDone()) {
+    if ((this.flags & NO_MORE_WRITES) !== 0) {
       this.droppedWrites++;
       return false;
     }
@@ -130,7 +134,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   }
 
   send(value: unknown): boolean {
-    if (this.transportDone()) {
+    if ((this.flags & NO_MORE_WRITES) !== 0) {
       this.droppedWrites++;
       return false;
     }
@@ -160,6 +164,20 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     this.out.length = 0;
     this.outSize = 0;
     this.transportDestroy(error);
+  }
+
+  endOutput(): void {
+    if (this.state !== 'open' || (this.flags & OUTPUT_ENDED) !== 0) return;
+    this.flush(); // what was written (this batch included) goes before the FIN
+    this.flags |= OUTPUT_ENDED;
+    this.transportEndOutput();
+    // The peer's FIN may have come (and @OnInputEnd run) already: both directions are done.
+    const d = this.dispatcher;
+    if (d !== undefined && d.idle) this.dispatchIdle();
+  }
+
+  get outputEnded(): boolean {
+    return (this.flags & OUTPUT_ENDED) !== 0;
   }
 
   pause(): void {
@@ -197,7 +215,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   dispatchIdle(): void {
     const d = this.dispatcher;
     if ((this.flags & ENDING) !== 0) this.maybeFinishEnd();
-    else if (d !== undefined && d.inputDone && this.state === 'open') this.end();
+    else if (d !== undefined && this.state === 'open' && d.shouldEnd((this.flags & OUTPUT_ENDED) !== 0)) this.end();
   }
 
   /** Graceful shutdown (reactor.stop): stop reading, finish queued frames, then end. */
@@ -291,6 +309,8 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   protected abstract transportWrite(data: Buffer | string, encoding: 'utf8' | 'latin1'): boolean;
   /** Flush, then close (FIN). */
   protected abstract transportEnd(): void;
+  /** Flush, then send FIN and keep reading (half-close). */
+  protected abstract transportEndOutput(): void;
   protected abstract transportDestroy(error?: Error): void;
   protected abstract transportSetReading(reading: boolean): void;
 

@@ -1,0 +1,94 @@
+import { Connection, Module, OnData, OnInputEnd, Protocol, lines } from '../../src';
+import { createTestingApp, PEER_END, type TestingApp } from '../../src/testing';
+
+/** Answers each line; on the peer's FIN says how many it got and keeps the connection open. */
+@Protocol({ codec: lines() })
+class Counter {
+  count = 0;
+  constructor(readonly conn: Connection) {}
+  @OnData() line(text: string): string | undefined {
+    if (text === 'shut') {
+      this.conn.endOutput();
+      return 'after shut'; // our FIN is out: dropped, and counted
+    }
+    this.count++;
+    return `got ${text}`;
+  }
+  @OnInputEnd() async inputEnded(): Promise<string> {
+    await Promise.resolve();
+    return `total ${this.count}`;
+  }
+}
+
+/** No @OnInputEnd: today's behaviour, the connection ends once what was sent is answered. */
+@Protocol({ codec: lines() })
+class Plain {
+  constructor(readonly conn: Connection) {}
+  @OnData() line(text: string): string {
+    if (text === 'shut') this.conn.endOutput();
+    return `got ${text}`;
+  }
+}
+
+@Module({ protocols: [Counter, Plain] })
+class HalfCloseModule {}
+
+describe('half-close: endOutput() and @OnInputEnd', () => {
+  let t: TestingApp;
+  beforeEach(() => (t = createTestingApp(HalfCloseModule)));
+  afterEach(() => t.close());
+
+  it('runs @OnInputEnd after every frame sent before the FIN, writes its value, and stays open for writing', async () => {
+    const c = t.connect(Counter, { halfOpen: true });
+    c.send('a\nb\n');
+    c.peerClose();
+    await c.settle();
+    expect(c.frames()).toEqual(['got a', 'got b', 'total 2']);
+    expect(c.closed).toBe(false);
+    expect(c.connection.state).toBe('open');
+    c.protocol.conn.send('still here');
+    c.protocol.conn.end();
+    await c.settle();
+    expect(c.frames()).toEqual(['got a', 'got b', 'total 2', 'still here']);
+    expect(c.closeReason?.kind).toBe('done');
+  });
+
+  it('endOutput() sends FIN after what was written, keeps reading, drops later writes, closes once the peer ends', async () => {
+    const c = t.connect(Counter, { halfOpen: true });
+    c.send('a\nshut\n');
+    expect(c.frames()).toEqual(['got a']);
+    expect(c.connection.outputEnded).toBe(true);
+    // The FIN follows the reply in what the peer receives.
+    const out = c.connection.takeOutput();
+    expect(out[out.length - 1]).toBe(PEER_END);
+    expect(c.connection.droppedWrites).toBe(1);
+    c.send('b\n'); // still read and dispatched
+    expect(c.protocol.count).toBe(2);
+    expect(c.closed).toBe(false);
+    c.peerClose();
+    await c.settle();
+    expect(c.closed).toBe(true);
+    expect(c.closeReason?.kind).toBe('done');
+  });
+
+  it('without @OnInputEnd, ends once everything sent before the FIN is answered (unchanged)', async () => {
+    const c = t.connect(Plain, { halfOpen: true });
+    c.send('a\n');
+    c.peerClose();
+    await c.settle();
+    expect(c.frames()).toEqual(['got a']);
+    expect(c.closed).toBe(true);
+  });
+
+  it('without @OnInputEnd, endOutput() then the peer FIN closes the connection', async () => {
+    const c = t.connect(Plain, { halfOpen: true });
+    c.send('shut\n');
+    expect(c.frames()).toEqual([]);
+    expect(c.closed).toBe(false);
+    c.send('b\n');
+    c.peerClose();
+    await c.settle();
+    expect(c.closed).toBe(true);
+    expect(c.connection.droppedWrites).toBe(2);
+  });
+});
