@@ -35,6 +35,7 @@ export { datagramRaw, datagramUtf8, datagramJson } from './codec/datagram';
 export type { DatagramCodec, DatagramCodecOptions } from './codec/datagram';
 
 export { Reactor } from './reactor/reactor';
+export type { LogRateLimit } from './reactor/log-limiter';
 export { RealClock } from './reactor/clock';
 export type { Clock, TimerHandle } from './reactor/clock';
 export { DelayedCall, LoopingCall } from './reactor/delayed-call';

@@ -108,7 +108,9 @@ export class ConsoleLogger extends RecordingLogger {
 function show(value: unknown): string {
   if (value instanceof Error) {
     const code = (value as { code?: unknown }).code;
-    return JSON.stringify(code ? `${value.name} [${String(code)}]: ${value.message}` : `${value.name}: ${value.message}`);
+    // OpenSSL's messages end with a newline; a record is one line.
+    const message = value.message.trimEnd();
+    return JSON.stringify(code ? `${value.name} [${String(code)}]: ${message}` : `${value.name}: ${message}`);
   }
   if (typeof value === 'string') return /^[\w.:/@-]*$/.test(value) ? value : JSON.stringify(value);
   return typeof value === 'object' ? JSON.stringify(value) : String(value);

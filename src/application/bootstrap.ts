@@ -5,6 +5,7 @@ import { ConsoleLogger, Logger } from '../logger';
 import { allEndpointClasses, getConnect, getListens, isListedInSomeModule } from '../metadata';
 import { RealClock, type Clock } from '../reactor/clock';
 import { Reactor } from '../reactor/reactor';
+import type { LogRateLimit } from '../reactor/log-limiter';
 import { Connection } from '../transport/connection';
 import { TLS_MATERIAL, type TlsMaterial } from '../transport/tls';
 import { DatagramSocket } from '../transport/udp-socket';
@@ -35,6 +36,12 @@ export interface BootstrapOptions {
   unlistedListen?: 'error' | 'ignore';
   /** Key material for every `transport: 'tls'` listener that does not bring its own (`@Listen({ tls })`). */
   tls?: TlsMaterial;
+  /**
+   * Limits the log records a peer can cause (bad frames and datagrams, failed handshakes, handler
+   * failures): per kind, `perWindow` (default 20) every `windowMs` (default 10 s), then one
+   * "suppressed N" line. `false` logs every one.
+   */
+  logRateLimit?: LogRateLimit | false;
 }
 
 /**
@@ -53,7 +60,7 @@ export function compileApplication(rootModule: Constructor, options: BootstrapOp
   checkTransportTokens(tables.values());
 
   const logger = options.logger ?? new ConsoleLogger();
-  const reactor = new Reactor(options.clock ?? new RealClock(), logger);
+  const reactor = new Reactor(options.clock ?? new RealClock(), logger, options.logRateLimit);
   // A child of tsyringe's global container keeps applications in one process apart.
   const root = globalContainer.createChildContainer();
   const app = new Application(reactor, root, tables, plans);

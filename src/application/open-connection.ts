@@ -51,7 +51,7 @@ function connectionLogger(scope: DependencyContainer): Logger {
 }
 
 function failed(table: HandlerTable, conn: StreamConnection, error: unknown): undefined {
-  conn.log.error({ err: error }, `building ${table.name} for a new connection failed, closing it`);
+  if (conn.allowLog('building a protocol failed')) conn.log.error({ err: error }, `building ${table.name} for a new connection failed, closing it`);
   conn.closeWithError(error as Error);
   return undefined;
 }

@@ -19,6 +19,8 @@ export interface DispatchTarget {
   end(): void;
   closeWithError(error: Error): void;
   readonly log: { error(obj: unknown, msg?: string): void; warn(obj: unknown, msg?: string): void };
+  /** False when records of `kind` are over their rate limit (peers must not decide our log volume). */
+  allowLog(kind: string): boolean;
 }
 
 /** The shared empty queue of connections that never queued a frame (never written to). */
@@ -329,7 +331,7 @@ export class Dispatcher implements FrameSink<unknown> {
   private badFrame(error: Error): void {
     const { onError } = this.table;
     if (onError === undefined) {
-      this.conn.log.warn({ err: error }, 'undecodable frame skipped');
+      if (this.conn.allowLog('undecodable frame')) this.conn.log.warn({ err: error }, 'undecodable frame skipped');
       return;
     }
     this.invoke(onError, error, this.table.names.error);
@@ -342,7 +344,7 @@ export class Dispatcher implements FrameSink<unknown> {
   private fail(cause: unknown, handlerName: string | undefined): void {
     if ((this.bits & (FAILED | CLOSE_HANDLED)) !== 0) {
       // Too late to answer (closed, or already failing), but never lose an error silently.
-      this.conn.log.warn({ err: cause }, `${handlerName === undefined ? 'codec' : `${this.table.name}.${handlerName}`} failed after the connection began closing`);
+      if (this.conn.allowLog('late failure')) this.conn.log.warn({ err: cause }, `${handlerName === undefined ? 'codec' : `${this.table.name}.${handlerName}`} failed after the connection began closing`);
       return;
     }
     if (this.pending !== undefined) {
@@ -355,7 +357,8 @@ export class Dispatcher implements FrameSink<unknown> {
     this.bits |= FAILED;
     this.stop();
     const error = handlerName === undefined ? asError(cause) : new HandlerError(this.table.name, handlerName, cause);
-    this.conn.log.error({ err: error }, handlerName === undefined ? 'codec error, closing' : 'handler failed, closing');
+    const what = handlerName === undefined ? 'codec error' : 'handler failed';
+    if (this.conn.allowLog(what)) this.conn.log.error({ err: error }, `${what}, closing`);
     const { onError } = this.table;
     if (onError === undefined || handlerName === this.table.names.error) {
       this.conn.closeWithError(error);

@@ -2,6 +2,7 @@ import type { Clock } from './clock';
 import { DelayedCall, LoopingCall } from './delayed-call';
 import type { Logger } from '../logger';
 import { OptionError } from '../errors';
+import { LogLimiter, type LogRateLimit } from './log-limiter';
 
 /** Something the reactor closes on shutdown: a listening port, an outbound client. */
 export interface Closeable {
@@ -47,10 +48,16 @@ export class Reactor {
   private batchDepth = 0;
   private readonly gathered: GatheredWrites[] = [];
 
+  /** Limits what peers can make us log, per kind (see LogLimiter). */
+  readonly logLimiter: LogLimiter;
+
   constructor(
     readonly clock: Clock,
     readonly logger: Logger,
-  ) {}
+    logRateLimit: LogRateLimit | false = {},
+  ) {
+    this.logLimiter = new LogLimiter(logger, clock, logRateLimit);
+  }
 
   get running(): boolean {
     return this.stopping === undefined;
@@ -149,6 +156,7 @@ export class Reactor {
       this.logger.warn('a listener still holds sockets after the drain deadline; not waiting for it');
     }
     for (const timer of [...this.timers]) timer.cancel();
+    this.logLimiter.flush();
   }
 
   private readonly reportTimerError = (error: unknown, what: string): void => {

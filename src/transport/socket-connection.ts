@@ -102,7 +102,7 @@ export class SocketConnection extends StreamConnection {
         timer.cancel();
         this.upgrading = false;
         const reason = new TorsionError('TORSION_ERR_TLS', `TLS handshake with ${this.remoteAddress}:${this.remotePort} failed: ${error.message}`, { cause: error });
-        this.log.warn({ err: reason }, 'STARTTLS failed');
+        if (this.allowLog('STARTTLS failed')) this.log.warn({ err: reason }, 'STARTTLS failed');
         this.closeWithError(reason);
         this.destroy(reason);
         reject(reason);

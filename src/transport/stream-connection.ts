@@ -208,6 +208,10 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     if (this.batchDepth === 0) this.flush();
   }
 
+  allowLog(kind: string): boolean {
+    return this.reactor.logLimiter.allow(kind);
+  }
+
   setQueueFull(full: boolean): void {
     this.setPaused(PAUSED_BY_QUEUE, full);
   }

@@ -74,7 +74,7 @@ export class UdpEndpoint extends DatagramSocket {
   private readonly onSent = (error: Error | null): void => {
     if (error === null) return;
     this.sendErrors++;
-    this.log.warn({ err: error }, 'sending a datagram failed');
+    if (this.limiter.allow('datagram send failed')) this.log.warn({ err: error }, 'sending a datagram failed');
   };
 
   constructor(
@@ -84,6 +84,7 @@ export class UdpEndpoint extends DatagramSocket {
     private readonly table: HandlerTable,
     private readonly maxInFlight: number,
     readonly log: Logger,
+    private readonly limiter: { allow(kind: string): boolean },
   ) {
     super();
   }
@@ -216,7 +217,8 @@ export class UdpEndpoint extends DatagramSocket {
     const { onError } = this.table;
     const logged = handlerName === undefined ? cause : new HandlerError(this.table.name, handlerName, cause);
     if (onError === undefined || handlerName === this.table.names.error) {
-      this.log.warn({ err: logged, peer: `${sender.address}:${sender.port}` }, handlerName === undefined ? 'bad datagram skipped' : 'datagram handler failed');
+      const what = handlerName === undefined ? 'bad datagram skipped' : 'datagram handler failed';
+      if (this.limiter.allow(what)) this.log.warn({ err: logged, peer: `${sender.address}:${sender.port}` }, what);
       return;
     }
     this.run(onError as Handler, cause, sender, this.table.names.error);
@@ -271,7 +273,9 @@ export const bindUdp: Binder = async (plan, _accept, context: BindContext) => {
   const { endpoint, close } = openDatagramEndpoint(context.container, context.reactor, table, socket, { type, codec, maxInFlight });
   socket.on('message', (datagram: Buffer, sender: dgram.RemoteInfo) => endpoint.received(datagram, sender));
   // An ICMP error on a sent datagram surfaces here on some platforms; it concerns one send only.
-  socket.on('error', (error) => endpoint.log.warn({ err: error }, 'udp socket error'));
+  socket.on('error', (error) => {
+    if (context.reactor.logLimiter.allow('udp socket error')) endpoint.log.warn({ err: error }, 'udp socket error');
+  });
   return { address: bound, close };
 };
 
@@ -289,7 +293,7 @@ export function openDatagramEndpoint(
 ): { endpoint: UdpEndpoint; close(): Promise<void> } {
   const address = wire.address();
   const log = reactor.logger.child({ protocol: table.name, udp: `${address.address}:${address.port}` });
-  const endpoint = new UdpEndpoint(wire, settings.type, settings.codec, table, settings.maxInFlight, log);
+  const endpoint = new UdpEndpoint(wire, settings.type, settings.codec, table, settings.maxInFlight, log, reactor.logLimiter);
   const release = openEndpoint(container, reactor, table, endpoint, wire);
   try {
     endpoint.opened();

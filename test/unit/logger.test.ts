@@ -49,3 +49,12 @@ describe('Logger', () => {
     await t.close();
   });
 });
+
+describe('ConsoleLogger record lines', () => {
+  it('writes an error whose message ends in a newline (OpenSSL does that) on one line', () => {
+    const lines: string[] = [];
+    const log = new ConsoleLogger({ level: 'warn', write: (line) => lines.push(line) });
+    log.warn({ err: new Error('error:0A00010B:SSL routines::wrong version number\n') }, 'TLS handshake failed');
+    expect(lines).toEqual(['WARN TLS handshake failed err="Error: error:0A00010B:SSL routines::wrong version number"\n']);
+  });
+});
