@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { DependencyContainer } from 'tsyringe';
-import type { ConnectTarget } from '../client/dial';
+import type { ConnectTarget } from '../decorators/options';
 import { openClient } from '../client/open-client';
 import type { ReconnectingClient } from '../client/reconnecting-client';
 import { planClients, startClients } from '../client/start-clients';

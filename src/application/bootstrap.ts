@@ -9,7 +9,7 @@ import { Connection } from '../transport/connection';
 import { TLS_MATERIAL, type TlsMaterial } from '../transport/tls';
 import { DatagramSocket } from '../transport/udp-socket';
 import { classToken, tokenName, type ConcreteConstructor, type Constructor } from '../types';
-import type { Provider } from '../decorators/module';
+import type { Provider } from '../decorators/options';
 import { Application } from './application';
 import { checkDependencies, constructorDeps } from './dependencies';
 import { directConstructor } from './direct-constructor';

@@ -1,4 +1,4 @@
-import type { ListenOptions } from '../decorators/listen';
+import type { ListenOptions } from '../decorators/options';
 import type { HandlerTable } from '../dispatch/handler-table';
 import { BootstrapError } from '../errors';
 import { getListens } from '../metadata';

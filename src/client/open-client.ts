@@ -4,7 +4,8 @@ import type { HandlerTable } from '../dispatch/handler-table';
 import { ClosedError, TorsionError } from '../errors';
 import type { Reactor } from '../reactor/reactor';
 import { SocketConnection } from '../transport/socket-connection';
-import { describeTarget, dialStream, targetTransport, type ConnectTarget } from './dial';
+import type { ConnectTarget } from '../decorators/options';
+import { describeTarget, dialStream, targetTransport } from './dial';
 
 /** A connected client: its protocol instance and connection. */
 export interface OpenedClient {
