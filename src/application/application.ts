@@ -9,7 +9,7 @@ import { BootstrapError, ClosedError, TorsionError, describe } from '../errors';
 import type { Reactor } from '../reactor/reactor';
 import type { CloseReason, Connection } from '../transport/connection';
 import { SocketConnection } from '../transport/socket-connection';
-import type { BoundAddress } from '../transport/tcp';
+import type { BoundAddress } from '../transport/stream-listener';
 import type { Constructor } from '../types';
 import { openConnection } from './open-connection';
 import type { ListenPlan } from './listen-plan';

@@ -7,7 +7,7 @@ import { FrameTooLargeError, HandlerError, OptionError } from '../errors';
 import { Logger } from '../logger';
 import type { Reactor } from '../reactor/reactor';
 import { classToken } from '../types';
-import type { BoundAddress } from './tcp';
+import type { BoundAddress } from './stream-listener';
 import { DatagramSocket, type DatagramAddress } from './udp-socket';
 import { isThenable } from '../thenable';
 

@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import { OptionError } from '../errors';
 import type { Binder } from '../application/transports';
 import type { Logger } from '../logger';
-import { boundAddress, closeServer, listenStream } from './tcp';
+import { boundAddress, closeServer, listenStream } from './stream-listener';
 import { serverErrorLogger } from './server-errors';
 
 /** How long probing an existing socket file may take before it is called stale. */
