@@ -24,7 +24,7 @@ export type { ClientState } from './client/reconnecting-client';
 
 export { Connection } from './transport/connection';
 export type { CloseReason, ConnectionState, StartTlsOptions } from './transport/connection';
-export type { BoundAddress } from './transport/stream-listener';
+export type { BoundAddress } from './transport/binder';
 export type { TlsInfo } from './transport/tls-info';
 export { TLS_MATERIAL } from './transport/tls';
 export type { TlsListenOptions, TlsMaterial } from './transport/tls';

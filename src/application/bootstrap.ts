@@ -6,6 +6,7 @@ import { allEndpointClasses, getConnect, getListens, isListedInSomeModule } from
 import { RealClock, type Clock } from '../reactor/clock';
 import { Reactor } from '../reactor/reactor';
 import { Connection } from '../transport/connection';
+import { binders } from '../transport/binders';
 import { TLS_MATERIAL, type TlsMaterial } from '../transport/tls';
 import { DatagramSocket } from '../transport/udp-socket';
 import { classToken, tokenName, type ConcreteConstructor, type Constructor } from '../types';
@@ -16,7 +17,6 @@ import { directConstructor } from './direct-constructor';
 import { planListeners, type ListenOverrides } from './listen-plan';
 import { buildGraph, normaliseProvider, type AppGraph } from './module-graph';
 import { instantiateSingletons, registerProviders } from './providers';
-import { binders } from './transports';
 import { planClients } from '../client/start-clients';
 
 export interface BootstrapOptions {

@@ -1,15 +1,5 @@
 import * as net from 'node:net';
-
-/** Where a listener ended up bound (port 0 resolved to the real port). */
-export interface BoundAddress {
-  /** The protocol class's name. */
-  readonly protocol: string;
-  readonly transport: string;
-  readonly host: string;
-  readonly port: number;
-  /** Unix socket path, for transport 'unix'. */
-  readonly path?: string;
-}
+import type { BoundAddress } from './binder';
 
 export interface StreamListenOptions {
   port?: number;

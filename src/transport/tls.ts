@@ -1,7 +1,7 @@
 import * as tls from 'node:tls';
 import type { InjectionToken } from 'tsyringe';
 import { OptionError } from '../errors';
-import type { BindContext, Binder } from '../application/transports';
+import type { BindContext, Binder } from './binder';
 import { boundAddress, closeServer } from './stream-listener';
 import { serverErrorLogger } from './server-errors';
 

@@ -1,0 +1,13 @@
+import type { Binder } from './binder';
+import { serverErrorLogger } from './server-errors';
+import { boundAddress, closeServer, listenStream } from './stream-listener';
+
+/** Binds a plain TCP listener (Twisted's listenTCP). */
+export const bindTcp: Binder = async (plan, accept, context) => {
+  const { options } = plan;
+  const server = await listenStream(
+    { port: options.port, host: options.host, backlog: options.backlog, highWaterMark: plan.table.writeHighWaterMark, onServerError: serverErrorLogger(context, plan) },
+    (socket) => accept(plan, socket, 'tcp'),
+  );
+  return { address: boundAddress(server, plan.table.name, 'tcp'), close: () => closeServer(server) };
+};
