@@ -12,7 +12,7 @@ import { SocketConnection } from '../transport/socket-connection';
 import type { BindPlan, BoundAddress, Listener } from '../transport/binder';
 import { binders } from '../transport/binders';
 import type { Constructor } from '../types';
-import { openConnection } from './open-connection';
+import { attachProtocol } from '../transport/open-protocol';
 import type { ListenPlan } from './listen-plan';
 
 /** An outbound connection driven by a protocol instance. */
@@ -134,7 +134,7 @@ export class Application {
       return;
     }
     const conn = new SocketConnection(socket, this.reactor, plan.table.codec, plan.table.writeHighWaterMark, transport);
-    openConnection(this.container, this.reactor, plan.table, conn);
+    attachProtocol(this.container, this.reactor, plan.table, conn);
   }
 }
 

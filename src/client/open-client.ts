@@ -1,5 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
-import { openConnection } from '../application/open-connection';
+import { attachProtocol } from '../transport/open-protocol';
 import type { HandlerTable } from '../dispatch/handler-table';
 import { ClosedError, TorsionError } from '../errors';
 import type { Reactor } from '../reactor/reactor';
@@ -27,7 +27,7 @@ export async function openClient(container: DependencyContainer, reactor: Reacto
     throw new ClosedError(`connected ${table.name} to ${describeTarget(target)}, but the application is closing`);
   }
   const conn = new SocketConnection(socket, reactor, table.codec, table.writeHighWaterMark, transport, 'client');
-  const instance = openConnection(container, reactor, table, conn);
+  const instance = attachProtocol(container, reactor, table, conn);
   if (instance === undefined) {
     throw new TorsionError('TORSION_ERR_PROTOCOL_FAILED', `building ${table.name} for the connection to ${transport} ${describeTarget(target)} failed`, { cause: conn.closeReason?.error });
   }
