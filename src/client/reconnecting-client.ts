@@ -87,7 +87,7 @@ export class ReconnectingClient<T = object> implements Closeable {
     this.attempt();
   }
 
-  /** Stops reconnecting and cancels a scheduled attempt; a live connection is left to the reactor's drain. */
+  /** Stops reconnecting and cancels a scheduled attempt; a live connection is left to the reactor's shutdown. */
   close(): Promise<void> {
     this.timer?.cancel();
     this.timer = undefined;

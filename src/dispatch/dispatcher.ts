@@ -46,8 +46,8 @@ interface AsyncState {
 const enum Phase {
   /** Frames are dispatched. */
   Open,
-  /** No new frames are taken; queued ones still run (graceful drain on shutdown). */
-  Draining,
+  /** No new frames are taken; queued ones still run (graceful shutdown). */
+  ShuttingDown,
   /** No frames at all: the connection is ending or closed. */
   Stopped,
 }
@@ -171,8 +171,8 @@ export class Dispatcher implements FrameSink<unknown> {
   }
 
   /** Graceful shutdown: take no new frames, finish the queued ones. */
-  drain(): void {
-    if (this.phase === Phase.Open) this.phase = Phase.Draining;
+  shutdown(): void {
+    if (this.phase === Phase.Open) this.phase = Phase.ShuttingDown;
     if (this.idle) this.conn.dispatchIdle();
   }
 
@@ -195,9 +195,9 @@ export class Dispatcher implements FrameSink<unknown> {
     return this.pending === undefined && this.head === this.queue.length;
   }
 
-  /** True when the peer has finished sending or a drain was requested. */
+  /** True when the peer has finished sending or a shutdown was requested. */
   get inputDone(): boolean {
-    return (this.bits & INPUT_ENDED) !== 0 || this.phase === Phase.Draining;
+    return (this.bits & INPUT_ENDED) !== 0 || this.phase === Phase.ShuttingDown;
   }
 
   /** The connection has closed: run `@OnClose` once. */
