@@ -2,11 +2,11 @@
  * torsion's public API. Everything a user imports comes from here (and `torsion/testing`).
  */
 export { Module } from './decorators/module';
-export type { ModuleOptions, Provider, ProviderScope, ClassProvider, ValueProvider, FactoryProvider, ExistingProvider } from './decorators/module';
+export type { ModuleOptions, Provider, ProviderScope, ClassProvider, ValueProvider, FactoryProvider, ExistingProvider } from './decorators/options';
 export { Protocol } from './decorators/protocol';
-export type { ProtocolOptions } from './decorators/protocol';
+export type { ProtocolOptions } from './decorators/options';
 export { Listen } from './decorators/listen';
-export type { ListenOptions, ListenTransport } from './decorators/listen';
+export type { ListenOptions, ListenTransport } from './decorators/options';
 export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd } from './decorators/handlers';
 
 export { bootstrap, compileApplication } from './application/bootstrap';
@@ -14,17 +14,17 @@ export type { BootstrapOptions } from './application/bootstrap';
 export { Application, formatAddress } from './application/application';
 export type { ApplicationMetrics, ClientConnection } from './application/application';
 export type { ListenOverride, ListenOverrides } from './application/listen-plan';
-export type { ConnectTarget } from './client/dial';
+export type { ConnectTarget } from './decorators/options';
 export { Connect } from './decorators/connect';
-export type { ConnectOptions } from './decorators/connect';
+export type { ConnectOptions } from './decorators/options';
 export { ReconnectPolicy } from './client/reconnect-policy';
-export type { ReconnectOptions } from './client/reconnect-policy';
+export type { ReconnectOptions } from './decorators/options';
 export { ReconnectingClient } from './client/reconnecting-client';
 export type { ClientState } from './client/reconnecting-client';
 
 export { Connection } from './transport/connection';
 export type { CloseReason, ConnectionState, StartTlsOptions } from './transport/connection';
-export type { BoundAddress } from './transport/tcp';
+export type { BoundAddress } from './transport/binder';
 export type { TlsInfo } from './transport/tls-info';
 export { TLS_MATERIAL } from './transport/tls';
 export type { TlsListenOptions, TlsMaterial } from './transport/tls';

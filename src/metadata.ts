@@ -1,9 +1,6 @@
 import 'reflect-metadata';
 import type { Constructor } from './types';
-import type { ModuleOptions } from './decorators/module';
-import type { ProtocolOptions } from './decorators/protocol';
-import type { ListenOptions } from './decorators/listen';
-import type { ConnectOptions } from './decorators/connect';
+import type { ConnectOptions, ListenOptions, ModuleOptions, ProtocolOptions } from './decorators/options';
 
 /**
  * The only place that reads or writes Reflect metadata. Decorators record here; bootstrap

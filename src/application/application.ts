@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { DependencyContainer } from 'tsyringe';
-import type { ConnectTarget } from '../client/dial';
+import type { ConnectTarget } from '../decorators/options';
 import { openClient } from '../client/open-client';
 import type { ReconnectingClient } from '../client/reconnecting-client';
 import { planClients, startClients } from '../client/start-clients';
@@ -9,11 +9,11 @@ import { BootstrapError, ClosedError, TorsionError, describe } from '../errors';
 import type { Reactor } from '../reactor/reactor';
 import type { CloseReason, Connection } from '../transport/connection';
 import { SocketConnection } from '../transport/socket-connection';
-import type { BoundAddress } from '../transport/tcp';
+import type { BindPlan, BoundAddress, Listener } from '../transport/binder';
+import { binders } from '../transport/binders';
 import type { Constructor } from '../types';
-import { openConnection } from './open-connection';
+import { attachProtocol } from '../transport/open-protocol';
 import type { ListenPlan } from './listen-plan';
-import { binders, type Listener } from './transports';
 
 /** An outbound connection driven by a protocol instance. */
 export interface ClientConnection<T> {
@@ -110,7 +110,7 @@ export class Application {
 
   /** @internal Binds every planned listener; on failure unbinds what was bound and throws. */
   async listen(): Promise<void> {
-    const accept = (plan: ListenPlan, socket: Socket, transport: string): void => this.accept(plan, socket, transport);
+    const accept = (plan: BindPlan, socket: Socket, transport: string): void => this.accept(plan, socket, transport);
     for (const plan of this.plans) {
       let listener: Listener;
       try {
@@ -128,13 +128,13 @@ export class Application {
     }
   }
 
-  private accept(plan: ListenPlan, socket: Socket, transport: string): void {
+  private accept(plan: BindPlan, socket: Socket, transport: string): void {
     if (!this.reactor.running) {
       socket.destroy();
       return;
     }
     const conn = new SocketConnection(socket, this.reactor, plan.table.codec, plan.table.writeHighWaterMark, transport);
-    openConnection(this.container, this.reactor, plan.table, conn);
+    attachProtocol(this.container, this.reactor, plan.table, conn);
   }
 }
 

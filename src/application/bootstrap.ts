@@ -7,17 +7,17 @@ import { RealClock, type Clock } from '../reactor/clock';
 import { Reactor } from '../reactor/reactor';
 import type { LogRateLimit } from '../reactor/log-limiter';
 import { Connection } from '../transport/connection';
+import { binders } from '../transport/binders';
 import { TLS_MATERIAL, type TlsMaterial } from '../transport/tls';
 import { DatagramSocket } from '../transport/udp-socket';
 import { classToken, tokenName, type ConcreteConstructor, type Constructor } from '../types';
-import type { Provider } from '../decorators/module';
+import type { Provider } from '../decorators/options';
 import { Application } from './application';
 import { checkDependencies, constructorDeps } from './dependencies';
 import { directConstructor } from './direct-constructor';
 import { planListeners, type ListenOverrides } from './listen-plan';
 import { buildGraph, normaliseProvider, type AppGraph } from './module-graph';
 import { instantiateSingletons, registerProviders } from './providers';
-import { binders } from './transports';
 import { planClients } from '../client/start-clients';
 
 export interface BootstrapOptions {

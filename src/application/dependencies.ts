@@ -1,4 +1,4 @@
-import type { ClassProvider, FactoryProvider, ExistingProvider } from '../decorators/module';
+import type { ClassProvider, FactoryProvider, ExistingProvider } from '../decorators/options';
 import { BootstrapError } from '../errors';
 import { getConstructorParams } from '../metadata';
 import { tokenName, type Constructor, type Token } from '../types';

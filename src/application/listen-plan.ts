@@ -1,7 +1,8 @@
-import type { ListenOptions } from '../decorators/listen';
+import type { ListenOptions } from '../decorators/options';
 import type { HandlerTable } from '../dispatch/handler-table';
 import { BootstrapError } from '../errors';
 import { getListens } from '../metadata';
+import type { BindPlan } from '../transport/binder';
 import type { Constructor } from '../types';
 
 /** Replaces fields of a protocol's `@Listen` options (tests pass `{ port: 0 }`). */
@@ -16,11 +17,9 @@ export type ListenOverrides =
   | Iterable<readonly [Constructor, ListenOverride]>
   | ((protocol: Constructor, options: ListenOptions, index: number) => ListenOptions);
 
-/** One listener to bind. */
-export interface ListenPlan {
-  readonly table: HandlerTable;
+/** One listener to bind: a transport's `BindPlan` whose options are the checked `@Listen` options. */
+export interface ListenPlan extends BindPlan {
   readonly options: ListenOptions;
-  readonly transport: string;
 }
 
 const WILDCARDS = new Set([undefined, '', '0.0.0.0', '::']);

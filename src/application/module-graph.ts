@@ -1,4 +1,4 @@
-import type { ModuleOptions, Provider, ProviderScope } from '../decorators/module';
+import type { ModuleOptions, Provider, ProviderScope } from '../decorators/options';
 import { BootstrapError } from '../errors';
 import { getModule, getProtocol } from '../metadata';
 import { tokenName, type Constructor, type Token } from '../types';

@@ -1,5 +1,5 @@
 import { Lifecycle, injectable, instanceCachingFactory, instancePerContainerCachingFactory, type DependencyContainer } from 'tsyringe';
-import type { ClassProvider, ExistingProvider, FactoryProvider, ValueProvider } from '../decorators/module';
+import type { ClassProvider, ExistingProvider, FactoryProvider, ValueProvider } from '../decorators/options';
 import { BootstrapError, describe } from '../errors';
 import { getConstructorParams } from '../metadata';
 import { tokenName, type ConcreteConstructor, type Token } from '../types';

@@ -1,27 +1,8 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { ConnectError, OptionError } from '../errors';
+import type { ConnectTarget } from '../decorators/options';
 import type { Reactor } from '../reactor/reactor';
-
-/** Where a client connects. */
-export interface ConnectTarget {
-  /** 'tcp' (default), 'tls' or 'unix'. */
-  transport?: string;
-  /** Default '127.0.0.1'. */
-  host?: string;
-  port?: number;
-  /** Unix socket path (transport 'unix'; a path alone implies it). */
-  path?: string;
-  /** Give up after this long (reactor clock); default 10 s. */
-  timeoutMs?: number;
-  /**
-   * node:tls client options for transport 'tls': ca, servername (default: the host, unless it is
-   * an IP address), cert/key for a client certificate, ALPNProtocols, minVersion (default 'TLSv1.2')...
-   */
-  tls?: tls.ConnectionOptions;
-  /** Further transport-specific options. */
-  [option: string]: unknown;
-}
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const STREAM_TRANSPORTS = new Set(['tcp', 'tls', 'unix']);

@@ -1,10 +1,11 @@
 import type { DependencyContainer } from 'tsyringe';
-import { openConnection } from '../application/open-connection';
+import { attachProtocol } from '../transport/open-protocol';
 import type { HandlerTable } from '../dispatch/handler-table';
 import { ClosedError, TorsionError } from '../errors';
 import type { Reactor } from '../reactor/reactor';
 import { SocketConnection } from '../transport/socket-connection';
-import { describeTarget, dialStream, targetTransport, type ConnectTarget } from './dial';
+import type { ConnectTarget } from '../decorators/options';
+import { describeTarget, dialStream, targetTransport } from './dial';
 
 /** A connected client: its protocol instance and connection. */
 export interface OpenedClient {
@@ -26,7 +27,7 @@ export async function openClient(container: DependencyContainer, reactor: Reacto
     throw new ClosedError(`connected ${table.name} to ${describeTarget(target)}, but the application is closing`);
   }
   const conn = new SocketConnection(socket, reactor, table.codec, table.writeHighWaterMark, transport, 'client');
-  const instance = openConnection(container, reactor, table, conn);
+  const instance = attachProtocol(container, reactor, table, conn);
   if (instance === undefined) {
     throw new TorsionError('TORSION_ERR_PROTOCOL_FAILED', `building ${table.name} for the connection to ${transport} ${describeTarget(target)} failed`, { cause: conn.closeReason?.error });
   }

@@ -1,18 +1,5 @@
+import type { ReconnectOptions } from '../decorators/options';
 import { OptionError } from '../errors';
-
-/** When a client that lost (or could not get) its connection tries again (Twisted's ReconnectingClientFactory). */
-export interface ReconnectOptions {
-  /** Wait before the first retry, and after a connection that was up drops. Default 500 ms. */
-  initialDelayMs?: number;
-  /** The wait never exceeds this. Default 30 s (or initialDelayMs, if larger). */
-  maxDelayMs?: number;
-  /** Each consecutive failure multiplies the wait by this (>= 1). Default 2. */
-  factor?: number;
-  /** Random spread as a fraction of the wait (0 to 1): 0.1 means ±10%, so clients do not retry in lockstep. Default 0.1. */
-  jitter?: number;
-  /** Consecutive failed attempts retried before giving up (state 'gave-up'). Default Infinity. */
-  maxRetries?: number;
-}
 
 /** A validated reconnect policy: how long to wait after `failures` consecutive failed attempts. */
 export class ReconnectPolicy {

@@ -4,7 +4,8 @@ import { describe } from '../errors';
 import type { DelayedCall } from '../reactor/delayed-call';
 import type { Closeable, Reactor } from '../reactor/reactor';
 import type { Connection } from '../transport/connection';
-import { describeTarget, type ConnectTarget } from './dial';
+import type { ConnectTarget } from '../decorators/options';
+import { describeTarget } from './dial';
 import { openClient } from './open-client';
 import type { ReconnectPolicy } from './reconnect-policy';
 
@@ -86,7 +87,7 @@ export class ReconnectingClient<T = object> implements Closeable {
     this.attempt();
   }
 
-  /** Stops reconnecting and cancels a scheduled attempt; a live connection is left to the reactor's drain. */
+  /** Stops reconnecting and cancels a scheduled attempt; a live connection is left to the reactor's shutdown. */
   close(): Promise<void> {
     this.timer?.cancel();
     this.timer = undefined;

@@ -1,5 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
-import type { ConnectOptions } from '../decorators/connect';
+import type { ConnectOptions } from '../decorators/options';
 import type { HandlerTable } from '../dispatch/handler-table';
 import { BootstrapError, describe } from '../errors';
 import { getConnect } from '../metadata';

@@ -1,15 +1,6 @@
-import type { ConnectTarget } from '../client/dial';
-import type { ReconnectOptions } from '../client/reconnect-policy';
 import { setConnect } from '../metadata';
 import type { Constructor } from '../types';
-
-export interface ConnectOptions extends ConnectTarget {
-  /**
-   * Reconnect when the connection drops or an attempt fails (default: on, with the
-   * `ReconnectPolicy` defaults); `false` connects once.
-   */
-  reconnect?: ReconnectOptions | false;
-}
+import type { ConnectOptions } from './options';
 
 /**
  * Declares an outbound client (Twisted's connectTCP with a ReconnectingClientFactory): a protocol

@@ -1,24 +1,7 @@
 import { injectable } from 'tsyringe';
-import type { Codec } from '../codec/codec';
 import type { Constructor } from '../types';
 import { setProtocol } from '../metadata';
-
-export interface ProtocolOptions {
-  /** Framing of the byte stream; default `raw()` (each chunk is a frame). */
-  codec?: Codec<any, any>;
-  /**
-   * Frames waiting behind a busy (async) handler before the connection stops reading
-   * (default 1024). Reading resumes when the queue is down to `resumeQueuedFrames`.
-   */
-  maxQueuedFrames?: number;
-  /** Default: half of `maxQueuedFrames`. */
-  resumeQueuedFrames?: number;
-  /**
-   * Bytes the outgoing buffer may hold before `write` reports false and the connection
-   * stops reading and dispatching until it drains (default 64 KiB).
-   */
-  writeHighWaterMark?: number;
-}
+import type { ProtocolOptions } from './options';
 
 /**
  * Marks a class as a protocol: one instance per connection, built by the container, so its

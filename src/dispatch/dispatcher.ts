@@ -50,8 +50,8 @@ interface AsyncState {
 const enum Phase {
   /** Frames are dispatched. */
   Open,
-  /** No new frames are taken; queued ones still run (graceful drain on shutdown). */
-  Draining,
+  /** No new frames are taken; queued ones still run (graceful shutdown). */
+  ShuttingDown,
   /** No frames at all: the connection is ending or closed. */
   Stopped,
 }
@@ -175,8 +175,8 @@ export class Dispatcher implements FrameSink<unknown> {
   }
 
   /** Graceful shutdown: take no new frames, finish the queued ones. */
-  drain(): void {
-    if (this.phase === Phase.Open) this.phase = Phase.Draining;
+  shutdown(): void {
+    if (this.phase === Phase.Open) this.phase = Phase.ShuttingDown;
     if (this.idle) this.becameIdle();
   }
 
@@ -205,7 +205,7 @@ export class Dispatcher implements FrameSink<unknown> {
    * and keeps writing, in which case only once our own output has ended too (`endOutput`).
    */
   shouldEnd(outputEnded: boolean): boolean {
-    if (this.phase === Phase.Draining) return true;
+    if (this.phase === Phase.ShuttingDown) return true;
     if ((this.bits & INPUT_ENDED) === 0) return false;
     return this.table.onInputEnd === undefined || outputEnded;
   }

@@ -1,6 +1,6 @@
 import type { Codec } from '../codec/codec';
 import { RawCodec } from '../codec/raw';
-import type { ProtocolOptions } from '../decorators/protocol';
+import type { ProtocolOptions } from '../decorators/options';
 import { BootstrapError, OptionError } from '../errors';
 import { getHandlerMisuse, getHandlers, getProtocol, type HandlerKind } from '../metadata';
 import type { Constructor } from '../types';

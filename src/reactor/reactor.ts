@@ -9,11 +9,11 @@ export interface Closeable {
   close(): Promise<void>;
 }
 
-/** A live connection as the reactor sees it: drained on shutdown. */
+/** A live connection as the reactor sees it: shut down gracefully when the reactor stops. */
 export interface ReactorConnection {
   readonly id: number;
   /** Stops reading, lets queued frames and in-flight handlers finish, then ends. */
-  drain(): void;
+  shutdown(): void;
   destroy(error?: Error): void;
   /** Resolves once closed and its `@OnClose` handler has settled. */
   readonly finished: Promise<void>;
@@ -132,17 +132,17 @@ export class Reactor {
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
-    // Real time on purpose: the drain deadline must hold even while a virtual clock is frozen.
+    // Real time on purpose: the shutdown deadline must hold even while a virtual clock is frozen.
     const deadline = Date.now() + timeoutMs;
     // Stop accepting first; a server reports itself closed only once every socket it accepted
-    // is gone, so its promise is awaited after the drain.
+    // is gone, so its promise is awaited after the connections have shut down.
     const listenersClosed = Promise.all(
       this.listeners.splice(0).map((l) => l.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing a listener failed'))),
     );
     for (const work of [...this.inFlight]) work.abort();
     this.inFlight.clear();
     const open = [...this.connections];
-    for (const conn of open) conn.drain();
+    for (const conn of open) conn.shutdown();
     if ((await within(Promise.all(open.map((c) => c.finished)), deadline)) === 'timeout') {
       for (const conn of this.connections) conn.destroy();
       // Destroyed sockets close at once; only an @OnClose that never settles could hold us here.
@@ -153,7 +153,7 @@ export class Reactor {
     // Sockets a listener holds but never handed over (a TLS handshake in progress) may outlive
     // the deadline; they have their own timeouts, so do not wait on them forever.
     if ((await within(listenersClosed, Math.max(deadline, Date.now() + 100))) === 'timeout') {
-      this.logger.warn('a listener still holds sockets after the drain deadline; not waiting for it');
+      this.logger.warn('a listener still holds sockets after the shutdown deadline; not waiting for it');
     }
     for (const timer of [...this.timers]) timer.cancel();
     this.logLimiter.flush();

@@ -1,7 +1,7 @@
 import type { InjectionToken } from 'tsyringe';
 import { compileApplication, type BootstrapOptions } from '../application/bootstrap';
 import type { Application } from '../application/application';
-import { openConnection } from '../application/open-connection';
+import { attachProtocol } from '../transport/open-protocol';
 import { ClosedError, OptionError, TorsionError } from '../errors';
 import type { Logger } from '../logger';
 import { getListens } from '../metadata';
@@ -249,7 +249,7 @@ export class TestingApp {
     const conn = new MemoryConnection(reactor, table.codec, { ...options, writeHighWaterMark: table.writeHighWaterMark });
     this.connections.add(conn);
     void conn.finished.then(() => this.connections.delete(conn));
-    const instance = drive(() => openConnection(this.app.container, reactor, table, conn));
+    const instance = drive(() => attachProtocol(this.app.container, reactor, table, conn));
     if (instance === undefined) {
       throw new TorsionError('TORSION_ERR_PROTOCOL_FAILED', `building ${protocol.name} for an in-memory connection failed: ${conn.closeReason?.error?.message ?? 'unknown error'}`, { cause: conn.closeReason?.error });
     }

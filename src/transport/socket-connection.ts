@@ -45,10 +45,10 @@ export class SocketConnection extends StreamConnection {
     // Connections are opened after the handshake, so what TLS negotiated is known (and fixed) here.
     this.tlsInfo = readTlsInfo(socket);
     socket.setNoDelay(true);
-    this.listen(socket);
+    this.attachSocket(socket);
   }
 
-  private listen(socket: Socket): void {
+  private attachSocket(socket: Socket): void {
     (socket as OwnedSocket)[kConnection] = this;
     socket.on('data', onData);
     socket.on('end', onEnd);
@@ -57,7 +57,7 @@ export class SocketConnection extends StreamConnection {
     // 'drain' is listened for only while the buffer is full (see transportWrite).
   }
 
-  private unlisten(socket: Socket): void {
+  private detachSocket(socket: Socket): void {
     socket.removeListener('data', onData);
     socket.removeListener('end', onEnd);
     socket.removeListener('error', onError);
@@ -76,7 +76,7 @@ export class SocketConnection extends StreamConnection {
       const context = role === 'server' ? tls.createSecureContext(tlsOptions) : undefined;
       // The reply that announced the upgrade leaves in plaintext; unread plaintext is dropped.
       this.restartInput();
-      this.unlisten(plain);
+      this.detachSocket(plain);
       secure =
         role === 'server'
           ? new tls.TLSSocket(plain, { ...tlsOptions, isServer: true, secureContext: context })
@@ -87,7 +87,7 @@ export class SocketConnection extends StreamConnection {
     this.upgrading = true;
     this.awaitingDrain = false;
     this.socket = secure;
-    this.listen(secure);
+    this.attachSocket(secure);
     if (this.readingPaused) secure.pause();
     return new Promise((resolve, reject) => {
       const done = (): void => {

@@ -223,11 +223,11 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   }
 
   /** Graceful shutdown (reactor.stop): stop reading, finish queued frames, then end. */
-  drain(): void {
+  shutdown(): void {
     if (this.state !== 'open') return;
     this.setPaused(PAUSED_BY_CLOSE, true);
     if (this.dispatcher === undefined) this.end();
-    else this.dispatcher.drain();
+    else this.dispatcher.shutdown();
   }
 
   closeWithError(error: Error): void {

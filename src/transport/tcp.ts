@@ -1,64 +1,13 @@
-import * as net from 'node:net';
+import type { Binder } from './binder';
+import { serverErrorLogger } from './server-errors';
+import { boundAddress, closeServer, listenStream } from './stream-listener';
 
-/** Where a listener ended up bound (port 0 resolved to the real port). */
-export interface BoundAddress {
-  /** The protocol class's name. */
-  readonly protocol: string;
-  readonly transport: string;
-  readonly host: string;
-  readonly port: number;
-  /** Unix socket path, for transport 'unix'. */
-  readonly path?: string;
-}
-
-export interface StreamListenOptions {
-  port?: number;
-  host?: string;
-  path?: string;
-  backlog?: number;
-  /** Socket buffer high-water mark (read and write), bytes. */
-  highWaterMark: number;
-  /**
-   * Errors once listening (accept failing with EMFILE/ENFILE under load): logged, never thrown —
-   * an unhandled 'error' on the server would end the process.
-   */
-  onServerError: (error: Error) => void;
-}
-
-/**
- * Binds a `net.Server` and resolves once listening (rejects with the bind error, e.g.
- * EADDRINUSE). `allowHalfOpen` so a peer's FIN still lets us answer what it sent.
- */
-export function listenStream(options: StreamListenOptions, onSocket: (socket: net.Socket) => void): Promise<net.Server> {
-  const server = net.createServer({ allowHalfOpen: true, highWaterMark: options.highWaterMark }, onSocket);
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => {
-      server.close();
-      reject(error);
-    };
-    server.once('error', onError);
-    const listenOptions: net.ListenOptions =
-      options.path !== undefined ? { path: options.path, backlog: options.backlog } : { port: options.port ?? 0, host: options.host, backlog: options.backlog };
-    server.listen(listenOptions, () => {
-      server.off('error', onError);
-      server.on('error', options.onServerError);
-      resolve(server);
-    });
-  });
-}
-
-/**
- * Stops accepting at once; resolves when the server is fully closed, which node:net reports
- * only after its open connections are gone (the reactor drains those meanwhile).
- */
-export function closeServer(server: net.Server): Promise<void> {
-  if (!server.listening) return Promise.resolve();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-export function boundAddress(server: net.Server, protocol: string, transport: string): BoundAddress {
-  const address = server.address();
-  if (typeof address === 'string') return { protocol, transport, host: '', port: 0, path: address };
-  if (address === null) return { protocol, transport, host: '', port: 0 };
-  return { protocol, transport, host: address.address, port: address.port };
-}
+/** Binds a plain TCP listener (Twisted's listenTCP). */
+export const bindTcp: Binder = async (plan, accept, context) => {
+  const { options } = plan;
+  const server = await listenStream(
+    { port: options.port, host: options.host, backlog: options.backlog, highWaterMark: plan.table.writeHighWaterMark, onServerError: serverErrorLogger(context, plan) },
+    (socket) => accept(plan, socket, 'tcp'),
+  );
+  return { address: boundAddress(server, plan.table.name, 'tcp'), close: () => closeServer(server) };
+};

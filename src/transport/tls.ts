@@ -1,8 +1,8 @@
 import * as tls from 'node:tls';
 import type { InjectionToken } from 'tsyringe';
 import { OptionError } from '../errors';
-import type { BindContext, Binder } from '../application/transports';
-import { boundAddress, closeServer } from './tcp';
+import type { BindContext, Binder } from './binder';
+import { boundAddress, closeServer } from './stream-listener';
 import { serverErrorLogger } from './server-errors';
 
 /** Key material as node:tls takes it: key/cert (or pfx), optional ca, passphrase... */

@@ -1,13 +1,12 @@
 import * as dgram from 'node:dgram';
 import type { DependencyContainer } from 'tsyringe';
-import type { BindContext, Binder } from '../application/transports';
+import type { BindContext, Binder, BoundAddress } from './binder';
 import { datagramRaw, isDatagramCodec, type DatagramCodec } from '../codec/datagram';
 import type { HandlerTable } from '../dispatch/handler-table';
 import { FrameTooLargeError, HandlerError, OptionError } from '../errors';
 import { Logger } from '../logger';
 import type { Reactor } from '../reactor/reactor';
 import { classToken } from '../types';
-import type { BoundAddress } from './tcp';
 import { DatagramSocket, type DatagramAddress } from './udp-socket';
 import { isThenable } from '../thenable';
 

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { OptionError } from '../errors';
-import type { Binder } from '../application/transports';
+import type { Binder } from './binder';
 import type { Logger } from '../logger';
-import { boundAddress, closeServer, listenStream } from './tcp';
+import { boundAddress, closeServer, listenStream } from './stream-listener';
 import { serverErrorLogger } from './server-errors';
 
 /** How long probing an existing socket file may take before it is called stale. */

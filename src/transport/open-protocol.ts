@@ -3,18 +3,20 @@ import { Dispatcher } from '../dispatch/dispatcher';
 import type { HandlerTable } from '../dispatch/handler-table';
 import { Logger } from '../logger';
 import type { Reactor } from '../reactor/reactor';
-import { Connection } from '../transport/connection';
-import type { StreamConnection } from '../transport/stream-connection';
 import { classToken } from '../types';
+import { Connection } from './connection';
+import type { StreamConnection } from './stream-connection';
 
 /**
- * Builds the protocol instance for a new connection and starts dispatch. The instance comes
- * from the connection's own DI scope (a child container holding `Connection` and a
- * connection-bound `Logger`), released when the connection closes — or, when the protocol
+ * Builds the protocol instance for a new connection and attaches a Dispatcher to it. It lives in
+ * transport/ because both application/ (accepted sockets) and client/ (dialled ones) use it.
+ * The instance comes from the connection's own DI scope (a child container holding `Connection`
+ * and a connection-bound `Logger`), released when the connection closes — or, when the protocol
  * needs nothing per connection but those two, straight from `table.direct`. Returns the
  * instance, or undefined when it could not be built (the connection then closes with that error).
+ * (transport/udp.ts builds its endpoint's instance with its own copy of this scope for now.)
  */
-export function openConnection(root: DependencyContainer, reactor: Reactor, table: HandlerTable, conn: StreamConnection): object | undefined {
+export function attachProtocol(root: DependencyContainer, reactor: Reactor, table: HandlerTable, conn: StreamConnection): object | undefined {
   let instance: object;
   if (table.direct !== undefined) {
     try {

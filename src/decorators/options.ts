@@ -1,0 +1,138 @@
+import type * as tls from 'node:tls';
+import type { Codec } from '../codec/codec';
+import type { Constructor, ConcreteConstructor, Token } from '../types';
+
+/**
+ * The option types the decorators accept, in a leaf module of their own: `metadata.ts` stores
+ * them, the decorators record them and bootstrap/client read them, so none of those needs to
+ * import another to name them (which made `metadata.ts` and every decorator a cycle). Imports
+ * nothing but types from the layers below.
+ */
+
+/**
+ * How long one provided instance lives:
+ * - singleton (default): one per application, shared by every connection;
+ * - connection: one per connection (resolved in the connection's own scope; may inject `Connection`);
+ * - transient: a new one for every injection.
+ */
+export type ProviderScope = 'singleton' | 'connection' | 'transient';
+
+export interface ClassProvider<T = unknown> {
+  provide: Token<T>;
+  useClass: ConcreteConstructor<T>;
+  scope?: ProviderScope;
+}
+
+export interface ValueProvider<T = unknown> {
+  provide: Token<T>;
+  useValue: T;
+}
+
+export interface FactoryProvider<T = unknown> {
+  provide: Token<T>;
+  /** Called with the resolved `inject` tokens, in order. */
+  useFactory: (...deps: any[]) => T;
+  inject?: Token[];
+  scope?: ProviderScope;
+}
+
+export interface ExistingProvider<T = unknown> {
+  provide: Token<T>;
+  /** Another token whose instance this one aliases. */
+  useExisting: Token<T>;
+}
+
+/** A class (provided as itself, singleton) or one of the explicit forms. */
+export type Provider<T = unknown> =
+  | ConcreteConstructor<T>
+  | ClassProvider<T>
+  | ValueProvider<T>
+  | FactoryProvider<T>
+  | ExistingProvider<T>;
+
+export interface ModuleOptions {
+  /** Protocol classes this module serves (their `@Listen`s are bound at bootstrap). */
+  protocols?: Constructor[];
+  /** Services available to this module's protocols and providers. */
+  providers?: Provider[];
+  /** Modules whose exported providers this module may inject. */
+  imports?: Constructor[];
+  /** Provider tokens (or imported modules, re-exported whole) visible to importers. */
+  exports?: Array<Token | Constructor>;
+}
+
+export interface ProtocolOptions {
+  /** Framing of the byte stream; default `raw()` (each chunk is a frame). */
+  codec?: Codec<any, any>;
+  /**
+   * Frames waiting behind a busy (async) handler before the connection stops reading
+   * (default 1024). Reading resumes when the queue is down to `resumeQueuedFrames`.
+   */
+  maxQueuedFrames?: number;
+  /** Default: half of `maxQueuedFrames`. */
+  resumeQueuedFrames?: number;
+  /**
+   * Bytes the outgoing buffer may hold before `write` reports false and the connection
+   * stops reading and dispatching until it drains (default 64 KiB).
+   */
+  writeHighWaterMark?: number;
+}
+
+export type ListenTransport = 'tcp' | 'tls' | 'udp' | 'unix';
+
+export interface ListenOptions {
+  /** Port to bind; 0 picks a free one (ask the Application which). */
+  port?: number;
+  /** Interface to bind; default all interfaces, as with node:net and Twisted's listenTCP. */
+  host?: string;
+  /** Default 'tcp'. */
+  transport?: ListenTransport;
+  /** Unix socket path (transport 'unix'). */
+  path?: string;
+  /** Pending-connection queue length passed to listen(2). */
+  backlog?: number;
+  /** Further transport-specific options (TLS material, UDP type...). */
+  [option: string]: unknown;
+}
+
+/** Where a client connects. */
+export interface ConnectTarget {
+  /** 'tcp' (default), 'tls' or 'unix'. */
+  transport?: string;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  port?: number;
+  /** Unix socket path (transport 'unix'; a path alone implies it). */
+  path?: string;
+  /** Give up after this long (reactor clock); default 10 s. */
+  timeoutMs?: number;
+  /**
+   * node:tls client options for transport 'tls': ca, servername (default: the host, unless it is
+   * an IP address), cert/key for a client certificate, ALPNProtocols, minVersion (default 'TLSv1.2')...
+   */
+  tls?: tls.ConnectionOptions;
+  /** Further transport-specific options. */
+  [option: string]: unknown;
+}
+
+/** When a client that lost (or could not get) its connection tries again (Twisted's ReconnectingClientFactory). */
+export interface ReconnectOptions {
+  /** Wait before the first retry, and after a connection that was up drops. Default 500 ms. */
+  initialDelayMs?: number;
+  /** The wait never exceeds this. Default 30 s (or initialDelayMs, if larger). */
+  maxDelayMs?: number;
+  /** Each consecutive failure multiplies the wait by this (>= 1). Default 2. */
+  factor?: number;
+  /** Random spread as a fraction of the wait (0 to 1): 0.1 means ±10%, so clients do not retry in lockstep. Default 0.1. */
+  jitter?: number;
+  /** Consecutive failed attempts retried before giving up (state 'gave-up'). Default Infinity. */
+  maxRetries?: number;
+}
+
+export interface ConnectOptions extends ConnectTarget {
+  /**
+   * Reconnect when the connection drops or an attempt fails (default: on, with the
+   * `ReconnectPolicy` defaults); `false` connects once.
+   */
+  reconnect?: ReconnectOptions | false;
+}

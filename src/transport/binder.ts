@@ -1,0 +1,57 @@
+import type { Socket } from 'node:net';
+import type { DependencyContainer } from 'tsyringe';
+import type { HandlerTable } from '../dispatch/handler-table';
+import type { Reactor } from '../reactor/reactor';
+
+/**
+ * The contract between the application and a transport's binder. It lives here, with the
+ * binders that provide it, so transport/ never imports application/ (imports point down only).
+ */
+
+/** Where a listener ended up bound (port 0 resolved to the real port). */
+export interface BoundAddress {
+  /** The protocol class's name. */
+  readonly protocol: string;
+  readonly transport: string;
+  readonly host: string;
+  readonly port: number;
+  /** Unix socket path, for transport 'unix'. */
+  readonly path?: string;
+}
+
+/**
+ * The address options a binder reads. `@Listen`'s `ListenOptions` satisfies it; further keys are
+ * transport-specific (TLS material, UDP type...) and each binder checks its own.
+ */
+export interface BindOptions {
+  readonly port?: number;
+  readonly host?: string;
+  readonly path?: string;
+  readonly backlog?: number;
+  readonly [option: string]: unknown;
+}
+
+/** One listener to bind: the protocol's compiled table, its address options and the transport name. */
+export interface BindPlan {
+  readonly table: HandlerTable;
+  readonly options: BindOptions;
+  readonly transport: string;
+}
+
+/** A bound listener, owned by the reactor. */
+export interface Listener {
+  readonly address: BoundAddress;
+  close(): Promise<void>;
+}
+
+/** Hands each accepted stream socket to the application (which opens a Connection). */
+export type AcceptStream = (plan: BindPlan, socket: Socket, transport: string) => void;
+
+/** What a binder may use besides its plan: the root container (TLS material, UDP protocol instances) and the reactor. */
+export interface BindContext {
+  readonly container: DependencyContainer;
+  readonly reactor: Reactor;
+}
+
+/** Binds one listener; rejects with the OS error (EADDRINUSE, EACCES...). */
+export type Binder = (plan: BindPlan, accept: AcceptStream, context: BindContext) => Promise<Listener>;
