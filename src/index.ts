@@ -53,6 +53,7 @@ export {
   FrameError,
   HandlerError,
   ConnectError,
+  ClientEndedError,
   ClosedError,
 } from './errors';
 
