@@ -69,10 +69,34 @@ export class HandlerError extends TorsionError {
   }
 }
 
-/** An outbound connection could not be established (refused, timed out, unreachable). */
+/**
+ * An outbound connection could not be established (refused, timed out, unreachable), or it
+ * closed right after it opened (`TORSION_ERR_CONNECT_DROPPED`: a reconnecting client counts that
+ * as a failed attempt).
+ */
 export class ConnectError extends TorsionError {
-  constructor(code: 'TORSION_ERR_CONNECT_REFUSED' | 'TORSION_ERR_CONNECT_TIMEOUT' | 'TORSION_ERR_CONNECT', message: string, options?: { cause?: unknown }) {
+  constructor(code: 'TORSION_ERR_CONNECT_REFUSED' | 'TORSION_ERR_CONNECT_TIMEOUT' | 'TORSION_ERR_CONNECT' | 'TORSION_ERR_CONNECT_DROPPED', message: string, options?: { cause?: unknown }) {
     super(code, message, options);
+  }
+}
+
+/**
+ * `client.when(state)` cannot be satisfied: the client is, or became, final in another state
+ * (`disconnected`, `gave-up`, `stopped`). Code `TORSION_ERR_CLIENT_ENDED`; the cause is the
+ * client's last error, when it has one.
+ */
+export class ClientEndedError extends TorsionError {
+  constructor(
+    /** The client's protocol class name. */
+    readonly client: string,
+    /** The final state it ended in. */
+    readonly state: string,
+    /** The state `when` waited for. */
+    readonly awaited: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('TORSION_ERR_CLIENT_ENDED', message, options);
   }
 }
 

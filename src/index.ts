@@ -54,6 +54,7 @@ export {
   FrameError,
   HandlerError,
   ConnectError,
+  ClientEndedError,
   ClosedError,
 } from './errors';
 

@@ -1,6 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { HandlerTable } from '../dispatch/handler-table';
-import { describe } from '../errors';
+import { ClientEndedError, ConnectError, describe } from '../errors';
 import type { DelayedCall } from '../reactor/delayed-call';
 import type { Closeable, Reactor } from '../reactor/reactor';
 import type { Connection } from '../transport/connection';
@@ -36,7 +36,7 @@ export class ReconnectingClient<T = object> implements Closeable {
   private failuresBefore = 0;
   /** Connections made so far. */
   connections = 0;
-  /** The last attempt's error (a ConnectError, or why the protocol could not be built). */
+  /** The last attempt's error (a ConnectError, dropped right after opening included, or why the protocol could not be built). */
   lastError: Error | undefined;
   /** The wait before the scheduled attempt, while `waiting`. */
   nextDelayMs: number | undefined;
@@ -68,7 +68,7 @@ export class ReconnectingClient<T = object> implements Closeable {
   /** Resolves when the client is (or next becomes) `state`; rejects if it ends in another final state first. */
   when(state: ClientState): Promise<this> {
     if (this.state === state) return Promise.resolve(this);
-    if (FINAL.has(this.state)) return Promise.reject(new Error(`${this.name} client is already '${this.state}', so it will never be '${state}'`));
+    if (FINAL.has(this.state)) return Promise.reject(new ClientEndedError(this.name, this.state, state, `${this.name} client is already '${this.state}', so it will never be '${state}'`, { cause: this.lastError }));
     return new Promise((resolve, reject) => {
       const off = this.onChange((now) => {
         if (now === state) {
@@ -76,7 +76,7 @@ export class ReconnectingClient<T = object> implements Closeable {
           resolve(this);
         } else if (FINAL.has(now)) {
           off();
-          reject(new Error(`${this.name} client ended '${now}' while waiting for '${state}'${this.lastError ? `: ${this.lastError.message}` : ''}`));
+          reject(new ClientEndedError(this.name, now, state, `${this.name} client ended '${now}' while waiting for '${state}'${this.lastError ? `: ${this.lastError.message}` : ''}`, { cause: this.lastError }));
         }
       });
     });
@@ -124,6 +124,7 @@ export class ReconnectingClient<T = object> implements Closeable {
   }
 
   private disconnected(): void {
+    const closeReason = this.connection?.closeReason;
     this.protocol = undefined;
     this.connection = undefined;
     if (this.state === 'stopped') return;
@@ -135,7 +136,7 @@ export class ReconnectingClient<T = object> implements Closeable {
     // a failed attempt, so the delay grows and maxRetries applies instead of a tight loop.
     if (this.reactor.clock.now() - this.connectedAt < this.policy.initialDelayMs) {
       this.failures = this.failuresBefore;
-      this.failed(new Error('the connection closed right after it opened'));
+      this.failed(new ConnectError('TORSION_ERR_CONNECT_DROPPED', `the connection to ${describeTarget(this.target)} closed right after it opened (${closeReason?.kind ?? 'closed'}${closeReason?.error ? `: ${closeReason.error.message}` : ''})`, { cause: closeReason?.error }));
       return;
     }
     this.schedule(this.policy.delay(0, this.random));

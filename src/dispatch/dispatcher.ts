@@ -1,5 +1,5 @@
 import type { Decoder, FrameSink } from '../codec/codec';
-import { HandlerError } from '../errors';
+import { HandlerError, TorsionError } from '../errors';
 import type { CloseReason } from '../transport/connection';
 import type { HandlerTable } from './handler-table';
 import { isThenable } from '../thenable';
@@ -395,5 +395,5 @@ export class Dispatcher implements FrameSink<unknown> {
 
 
 function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
+  return value instanceof Error ? value : new TorsionError('TORSION_ERR_DECODER', `the decoder threw ${String(value)}, not an Error`, { cause: value });
 }

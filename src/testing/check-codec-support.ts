@@ -153,6 +153,8 @@ export function thrownBy(action: () => void): unknown {
   try {
     action();
   } catch (error) {
+    // A record of what the codec under test threw, not an error of torsion's: it must not be a
+    // TorsionError, or the 'typed-errors' property would accept a codec that throws undefined.
     return error ?? new Error(`threw ${String(error)}`);
   }
   return undefined;

@@ -46,3 +46,18 @@ export class ClockRunawayError extends TorsionError {
     super('TORSION_ERR_CLOCK_RUNAWAY', `VirtualClock.advance: ${calls} callbacks ran at or before ${at} ms without the clock catching up; a callback keeps scheduling timers due immediately (raise maxCallsPerAdvance if this is expected)`);
   }
 }
+
+/**
+ * The in-memory transport's deferred work (closes, input held while paused) kept rescheduling
+ * itself for `runs` runs without settling: connections re-arming each other forever. A bug in
+ * the kit or in a custom `DeferredWork`; it fails loudly instead of hanging the test.
+ * Code `TORSION_ERR_DEFERRED_RUNAWAY`.
+ */
+export class DeferredRunawayError extends TorsionError {
+  constructor(
+    /** Runs made before giving up. */
+    readonly runs: number,
+  ) {
+    super('TORSION_ERR_DEFERRED_RUNAWAY', `torsion/testing: deferred transport work did not settle after ${runs} runs`);
+  }
+}

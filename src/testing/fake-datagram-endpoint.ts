@@ -12,8 +12,9 @@ export interface DatagramAddress {
 export type DatagramReceiver = (data: Buffer, from: DatagramAddress) => void;
 
 /**
- * The contract between a datagram protocol and its socket (UDP), written so a fake can stand in
- * for it: the UDP transport implements it over `dgram.Socket`, tests use `FakeDatagramEndpoint`.
+ * A datagram socket as a test sees it: bytes sent to an address, datagrams received whole.
+ * `FakeDatagramEndpoint` implements it; the UDP transport does not (it talks to a
+ * `dgram.Socket`, or in memory to a `MemoryDatagramWire` over a `FakeDatagramEndpoint`).
  *
  * Ordering: datagrams reach the receiver one at a time, each whole (never split or joined), in
  * the order the socket read them; `send` keeps each datagram whole and may drop it (UDP).
@@ -50,7 +51,8 @@ const MAX_UDP_PAYLOAD = 65_507;
 /**
  * An in-memory datagram socket: records every `(bytes, address)` sent, and delivers datagrams
  * the test injects, whole, to the receiver (Twisted's `proto_helpers` for DatagramProtocol).
- * Implements `DatagramEndpoint`, the contract the UDP transport implements over `dgram`.
+ * Implements `DatagramEndpoint`. `t.bindDatagram(Proto)` serves a UDP protocol through the
+ * production UDP endpoint over one of these (via `MemoryDatagramWire`).
  *
  * @example
  * const udp = new FakeDatagramEndpoint({ local: { address: '0.0.0.0', port: 5353 } });

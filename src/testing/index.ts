@@ -28,7 +28,7 @@ export { splitBytes } from './split';
 export type { Split } from './split';
 export { MemoryLogger } from './memory-logger';
 export type { LogRecord } from './memory-logger';
-export { PumpError, SettleError, ClockRunawayError } from './errors';
+export { PumpError, SettleError, ClockRunawayError, DeferredRunawayError } from './errors';
 export { nextTurn } from './turns';
 export { FakeDatagramEndpoint } from './fake-datagram-endpoint';
 export type { DatagramEndpoint, DatagramAddress, DatagramReceiver, SentDatagram, FakeDatagramEndpointOptions } from './fake-datagram-endpoint';

@@ -141,6 +141,7 @@ export class MemoryConnection extends StreamConnection implements DeferredWork {
       this.inbox = [];
       this.inboxBytes = 0;
       this.localEnded = true;
+      // Node's own error for a reset, as a real socket reports it (not a TorsionError on purpose).
       const error = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' });
       this.transportClosed('lost', error);
     });

@@ -9,6 +9,8 @@
  * the stack (an async handler resolved) it runs in a microtask instead.
  */
 
+import { DeferredRunawayError } from './errors';
+
 /** Something with deferred work; `runDeferred` may defer more (itself or others). */
 export interface DeferredWork {
   runDeferred(): void;
@@ -54,7 +56,7 @@ function runAll(): void {
   depth++;
   try {
     for (let runs = 0; dirty.size > 0; runs++) {
-      if (runs >= MAX_DEFERRED_RUNS) throw new Error(`torsion/testing: deferred transport work did not settle after ${runs} runs`);
+      if (runs >= MAX_DEFERRED_RUNS) throw new DeferredRunawayError(runs);
       const [next] = dirty;
       dirty.delete(next);
       next.runDeferred();

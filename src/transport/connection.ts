@@ -76,8 +76,10 @@ export type ConnectionState = 'open' | 'closing' | 'closed';
 /**
  * Why a connection ended:
  * - done: a clean end by either side (the peer's FIN, our `end()`, `app.close()`);
- * - lost: the transport failed (ECONNRESET, EPIPE, a timeout);
- * - aborted: `destroy()` was called;
+ * - lost: the transport failed (a socket error: ECONNRESET, EPIPE...); connections have no idle
+ *   or read timeout of their own;
+ * - aborted: `destroy()` was called (also on the connections `app.close()` destroys when its
+ *   `timeoutMs` runs out);
  * - error: a handler or the codec failed; `error` says how.
  */
 export interface CloseReason {

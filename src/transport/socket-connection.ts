@@ -107,6 +107,7 @@ export class SocketConnection extends StreamConnection {
         this.destroy(reason);
         reject(reason);
       };
+      // Stands in for the socket's own 'error' event; failed() wraps it in a TORSION_ERR_TLS error.
       const timer = this.reactor.callLater(HANDSHAKE_TIMEOUT_MS, () => failed(new Error(`no handshake within ${HANDSHAKE_TIMEOUT_MS} ms`)));
       secure.once(role === 'server' ? 'secure' : 'secureConnect', done);
       secure.once('error', failed);

@@ -55,6 +55,8 @@ export async function clearStaleSocket(path: string, logger: Logger): Promise<vo
     throw error;
   }
   if (!stat.isSocket()) {
+    // Node-style errors on purpose (code EEXIST / EADDRINUSE, as listen() itself reports): the
+    // caller, Application.listen, wraps every bind failure in a BootstrapError by that code.
     throw Object.assign(new Error(`${path} exists and is not a socket; not removing it: delete it or choose another path`), { code: 'EEXIST' });
   }
   const answered = await probe(path);
