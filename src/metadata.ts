@@ -1,13 +1,15 @@
 import 'reflect-metadata';
+import type { HandlerKind } from './dispatch/handler-table';
 import type { Constructor } from './types';
 import type { ConnectOptions, ListenOptions, ModuleOptions, ProtocolOptions } from './decorators/options';
+
+export type { HandlerKind } from './dispatch/handler-table';
 
 /**
  * The only place that reads or writes Reflect metadata. Decorators record here; bootstrap
  * reads here once and compiles plain tables, so nothing on the per-frame path touches Reflect.
  */
 
-export type HandlerKind = 'connect' | 'data' | 'close' | 'error' | 'drain' | 'inputEnd';
 
 export interface HandlerRecord {
   readonly kind: HandlerKind;

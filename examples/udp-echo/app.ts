@@ -4,8 +4,8 @@ import { Listen, Module, OnData, Protocol, datagramRaw, type DatagramAddress } f
  * Twisted's udpecho: every datagram goes back to whoever sent it. One protocol instance serves
  * the socket; `@OnData` gets the datagram and its sender, and the returned value is sent back.
  */
-@Listen({ port: 9000, transport: 'udp', codec: datagramRaw({ maxSize: 8192 }) })
-@Protocol()
+@Listen({ port: 9000, transport: 'udp' })
+@Protocol({ codec: datagramRaw({ maxSize: 8192 }) })
 export class UdpEcho {
   @OnData()
   echo(datagram: Buffer, _sender: DatagramAddress): Buffer {

@@ -1,8 +1,10 @@
 import { container as globalContainer } from 'tsyringe';
 import { BootstrapError } from '../errors';
-import { compileProtocol, type HandlerTable } from '../dispatch/handler-table';
+import type { HandlerTable } from '../dispatch/handler-table';
+import { compileProtocol } from './compile-protocol';
 import { ConsoleLogger, Logger } from '../logger';
-import { allEndpointClasses, getConnect, getListens, isListedInSomeModule } from '../metadata';
+import { allEndpointClasses, getConnect, getListens, getProtocol, isListedInSomeModule } from '../metadata';
+import { isDatagramCodec } from '../codec/datagram';
 import { RealClock, type Clock } from '../reactor/clock';
 import { Reactor } from '../reactor/reactor';
 import type { LogRateLimit } from '../reactor/log-limiter';
@@ -107,7 +109,17 @@ function applyOverrides(graph: AppGraph, overrides: Provider[]): void {
 function checkTransportTokens(tables: Iterable<HandlerTable>): void {
   for (const table of tables) {
     const listens = getListens(table.protocol);
-    const datagram = listens.length > 0 && listens.every((l) => l.transport === 'udp');
+    const udp = listens.filter((l) => l.transport === 'udp').length;
+    // A protocol is a UDP one when every listener is UDP, or (listening nowhere) its codec is a datagram codec.
+    const datagram = listens.length > 0 ? udp === listens.length : table.datagramCodec !== undefined;
+    if (udp > 0 && udp < listens.length) {
+      throw new BootstrapError('TORSION_ERR_TRANSPORT_MIX', `${table.name} listens on UDP and on a stream transport: a protocol is a datagram one or a stream one; declare two protocol classes (they may share a base class)`, { target: table.name });
+    }
+    const declared = getProtocol(table.protocol)?.codec;
+    if (declared !== undefined && datagram !== isDatagramCodec(declared)) {
+      const fix = datagram ? 'use datagramRaw(), datagramUtf8() or datagramJson()' : 'use a stream codec (lines(), lengthPrefixed(), resp()...) or listen with transport: \'udp\'';
+      throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Protocol() of ${table.name}: the ${declared.name} codec is a ${isDatagramCodec(declared) ? 'datagram' : 'stream'} codec but ${table.name} is a ${datagram ? 'UDP' : 'stream'} protocol: ${fix}`, { target: table.name });
+    }
     const [wrong, right] = datagram ? [Connection, 'DatagramSocket'] : [DatagramSocket, 'Connection'];
     const index = constructorDeps(table.protocol, table.name).findIndex((d) => d.token === wrong);
     if (index !== -1) {

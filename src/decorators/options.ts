@@ -1,5 +1,6 @@
 import type * as tls from 'node:tls';
 import type { Codec } from '../codec/codec';
+import type { DatagramCodec } from '../codec/datagram';
 import type { Constructor, ConcreteConstructor, Token } from '../types';
 
 /**
@@ -62,8 +63,13 @@ export interface ModuleOptions {
 }
 
 export interface ProtocolOptions {
-  /** Framing of the byte stream; default `raw()` (each chunk is a frame). */
-  codec?: Codec<any, any>;
+  /**
+   * How frames are read and replies written, for every transport: a stream codec (`lines()`,
+   * `resp()`...; default `raw()`, each chunk a frame) for TCP, TLS and Unix listeners, a
+   * datagram codec (`datagramJson()`...; default `datagramRaw()`) for UDP ones. A listener may
+   * override it (`@Listen({ transport: 'udp', codec })`).
+   */
+  codec?: Codec<any, any> | DatagramCodec<any, any>;
   /**
    * Frames waiting behind a busy (async) handler before the connection stops reading
    * (default 1024). Reading resumes when the queue is down to `resumeQueuedFrames`.

@@ -1,11 +1,11 @@
 import type { Decoder, FrameSink } from '../codec/codec';
-import { HandlerError, TorsionError } from '../errors';
-import type { CloseReason } from '../transport/connection';
-import type { HandlerTable } from './handler-table';
 import { isThenable } from '../thenable';
+import type { CloseReason } from './close-reason';
+import type { HandlerTable } from './handler-table';
+import { HandlerRunner, failure, type RunnerLog } from './handler-runner';
 
 /** What the dispatcher needs from its connection (implemented by StreamConnection). */
-export interface DispatchTarget {
+export interface DispatchTarget extends RunnerLog {
   readonly writeBlocked: boolean;
   /** Encodes and writes a reply (throws if the codec cannot encode it). */
   send(value: unknown): boolean;
@@ -18,9 +18,6 @@ export interface DispatchTarget {
   /** The peer finished sending and every frame has been handled: end our side. */
   end(): void;
   closeWithError(error: Error): void;
-  readonly log: { error(obj: unknown, msg?: string): void; warn(obj: unknown, msg?: string): void };
-  /** False when records of `kind` are over their rate limit (peers must not decide our log volume). */
-  allowLog(kind: string): boolean;
 }
 
 /** The shared empty queue of connections that never queued a frame (never written to). */
@@ -65,7 +62,7 @@ const enum Phase {
  * Flow control: past `maxQueuedFrames` queued frames the connection stops reading, and
  * resumes at `resumeQueuedFrames`; while the outgoing buffer is full nothing is dispatched.
  */
-export class Dispatcher implements FrameSink<unknown> {
+export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<unknown> {
   /** Frames waiting their turn; created on the first one (most connections never queue). */
   private queue: unknown[] = NO_QUEUE;
   private head = 0;
@@ -82,11 +79,13 @@ export class Dispatcher implements FrameSink<unknown> {
   closeHandler: Promise<void> | undefined;
 
   constructor(
-    private readonly table: HandlerTable,
-    readonly instance: object,
+    table: HandlerTable,
+    instance: object,
     private readonly conn: DispatchTarget,
     private decoder: Decoder<unknown>,
-  ) {}
+  ) {
+    super(table, instance, conn);
+  }
 
   /**
    * The byte stream starts over (STARTTLS): frames still queued, the rest of the current read
@@ -115,7 +114,7 @@ export class Dispatcher implements FrameSink<unknown> {
   /** Runs `@OnConnect` (the first job in the connection's serial order). */
   start(connection: unknown): void {
     const { onConnect } = this.table;
-    if (onConnect !== undefined) this.invoke(onConnect, connection, this.table.names.connect);
+    if (onConnect !== undefined) this.invoke(onConnect, connection, this.table.names.connect, undefined);
     else this.becameIdle();
   }
 
@@ -129,7 +128,7 @@ export class Dispatcher implements FrameSink<unknown> {
     try {
       this.decoder.decode(chunk, this);
     } catch (error) {
-      this.fail(error as Error, undefined);
+      this.failed(error as Error, undefined);
     }
   }
 
@@ -142,7 +141,7 @@ export class Dispatcher implements FrameSink<unknown> {
       this.enqueue(frame);
       return;
     }
-    this.invoke(this.table.onData, frame, this.table.names.data);
+    this.invoke(this.table.onData, frame, this.table.names.data, undefined);
   }
 
   frameError(error: Error): void {
@@ -167,7 +166,7 @@ export class Dispatcher implements FrameSink<unknown> {
       try {
         onDrain.call(this.instance);
       } catch (error) {
-        this.fail(error, this.table.names.drain);
+        this.failed(error, this.table.names.drain);
         return;
       }
     }
@@ -218,7 +217,7 @@ export class Dispatcher implements FrameSink<unknown> {
     const { onInputEnd } = this.table;
     if (onInputEnd !== undefined && this.phase === Phase.Open && (this.bits & (INPUT_ENDED | INPUT_END_HANDLED)) === INPUT_ENDED) {
       this.bits |= INPUT_END_HANDLED;
-      this.invoke(onInputEnd, undefined, this.table.names.inputEnd);
+      this.invoke(onInputEnd, undefined, this.table.names.inputEnd, undefined);
       if (!this.idle) return; // async: settled() comes back here
     }
     this.conn.dispatchIdle();
@@ -257,7 +256,7 @@ export class Dispatcher implements FrameSink<unknown> {
       const item = queue[this.head];
       queue[this.head++] = undefined;
       if (item instanceof FailedFrame) this.badFrame(item.error);
-      else this.invoke(this.table.onData, item, this.table.names.data);
+      else this.invoke(this.table.onData, item, this.table.names.data, undefined);
     }
     if (this.head === queue.length && this.head > 0) {
       queue.length = 0;
@@ -267,30 +266,19 @@ export class Dispatcher implements FrameSink<unknown> {
     if (this.idle) this.becameIdle();
   }
 
-  private invoke(handler: (this: object, arg?: unknown) => unknown, arg: unknown, name: string): void {
-    let result: unknown;
-    try {
-      result = handler.call(this.instance, arg);
-    } catch (error) {
-      this.fail(error, name);
-      return;
-    }
-    if (result === undefined) return;
-    if (isThenable(result)) {
-      this.pending = name;
-      const async = (this.async ??= { onSettled: (value) => this.settled(value), onRejected: (error) => this.rejected(error), deferredFailure: undefined });
-      result.then(async.onSettled, async.onRejected);
-      return;
-    }
-    this.reply(result, name);
+  protected send(value: unknown): void {
+    this.conn.send(value);
   }
 
-  private reply(value: unknown, name: string): void {
-    try {
-      this.conn.send(value);
-    } catch (error) {
-      this.fail(error, name);
-    }
+  protected peerOf(): undefined {
+    return undefined; // the connection's logger already names its peer
+  }
+
+  /** An async handler: the following frames wait in the queue until it settles (reply order). */
+  protected awaitResult(result: PromiseLike<unknown>, name: string): void {
+    this.pending = name;
+    const async = (this.async ??= { onSettled: (value) => this.settled(value), onRejected: (error) => this.rejected(error), deferredFailure: undefined });
+    result.then(async.onSettled, async.onRejected);
   }
 
   private settled(value: unknown): void {
@@ -299,12 +287,12 @@ export class Dispatcher implements FrameSink<unknown> {
     if (this.phase === Phase.Stopped && (this.bits & CLOSE_HANDLED) !== 0) return; // closed meanwhile: nothing to write to
     this.conn.beginBatch();
     try {
-      if (value !== undefined) this.reply(value, name);
+      if (value !== undefined) this.reply(value, name, undefined);
       const deferred = this.async?.deferredFailure;
       if (deferred !== undefined) {
         // The failure came after this handler's frame: its reply is out first, now the failure.
         (this.async as AsyncState).deferredFailure = undefined;
-        this.fail(deferred.cause, deferred.handlerName);
+        this.failed(deferred.cause, deferred.handlerName);
       } else {
         this.pump();
       }
@@ -321,7 +309,7 @@ export class Dispatcher implements FrameSink<unknown> {
     if (deferred !== undefined) this.conn.log.warn({ err: deferred.cause }, 'a later failure is superseded by the in-flight handler failing');
     this.conn.beginBatch();
     try {
-      this.fail(error, name);
+      this.failed(error, name);
     } finally {
       this.conn.endBatch();
     }
@@ -329,19 +317,14 @@ export class Dispatcher implements FrameSink<unknown> {
 
   /** One undecodable frame: `@OnError` answers it (or it is logged) and the stream goes on. */
   private badFrame(error: Error): void {
-    const { onError } = this.table;
-    if (onError === undefined) {
-      if (this.conn.allowLog('undecodable frame')) this.conn.log.warn({ err: error }, 'undecodable frame skipped');
-      return;
-    }
-    this.invoke(onError, error, this.table.names.error);
+    this.recover(error, undefined, undefined);
   }
 
   /**
    * A handler or the codec failed: `@OnError` gets the original error and may reply; then the
    * connection closes with reason "error". No frame is dispatched after this.
    */
-  private fail(cause: unknown, handlerName: string | undefined): void {
+  protected failed(cause: unknown, handlerName: string | undefined): void {
     if ((this.bits & (FAILED | CLOSE_HANDLED)) !== 0) {
       // Too late to answer (closed, or already failing), but never lose an error silently.
       if (this.conn.allowLog('late failure')) this.conn.log.warn({ err: cause }, `${handlerName === undefined ? 'codec' : `${this.table.name}.${handlerName}`} failed after the connection began closing`);
@@ -356,7 +339,7 @@ export class Dispatcher implements FrameSink<unknown> {
     }
     this.bits |= FAILED;
     this.stop();
-    const error = handlerName === undefined ? asError(cause) : new HandlerError(this.table.name, handlerName, cause);
+    const error = failure(this.table, handlerName, cause);
     const what = handlerName === undefined ? 'codec error' : 'handler failed';
     if (this.conn.allowLog(what)) this.conn.log.error({ err: error }, `${what}, closing`);
     const { onError } = this.table;
@@ -377,7 +360,7 @@ export class Dispatcher implements FrameSink<unknown> {
       result.then(
         (value) => {
           this.pending = undefined;
-          if (value !== undefined) this.reply(value, this.table.names.error);
+          if (value !== undefined) this.reply(value, this.table.names.error, undefined);
           this.conn.closeWithError(error);
         },
         (second: unknown) => {
@@ -388,12 +371,9 @@ export class Dispatcher implements FrameSink<unknown> {
       );
       return;
     }
-    if (result !== undefined) this.reply(result, this.table.names.error);
+    if (result !== undefined) this.reply(result, this.table.names.error, undefined);
     this.conn.closeWithError(error);
   }
 }
 
 
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new TorsionError('TORSION_ERR_DECODER', `the decoder threw ${String(value)}, not an Error`, { cause: value });
-}

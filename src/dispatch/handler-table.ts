@@ -1,11 +1,12 @@
 import type { Codec } from '../codec/codec';
-import { RawCodec } from '../codec/raw';
-import type { ProtocolOptions } from '../decorators/options';
-import { BootstrapError, OptionError } from '../errors';
-import { getHandlerMisuse, getHandlers, getProtocol, type HandlerKind } from '../metadata';
+import type { DatagramCodec } from '../codec/datagram';
 import type { Constructor } from '../types';
 
-type Handler = (this: object, arg?: unknown) => unknown;
+/** The handler decorators, by what they handle. */
+export type HandlerKind = 'connect' | 'data' | 'close' | 'error' | 'drain' | 'inputEnd';
+
+/** A handler method, called with `.call(instance, ...)`; datagram handlers get the sender second. */
+export type Handler = (this: object, arg?: unknown, sender?: unknown) => unknown;
 
 /**
  * Everything dispatch needs about one protocol class, compiled once at bootstrap: handler
@@ -15,7 +16,10 @@ type Handler = (this: object, arg?: unknown) => unknown;
 export interface HandlerTable {
   readonly protocol: Constructor;
   readonly name: string;
+  /** The stream codec (`raw()` unless `@Protocol` names one). */
   readonly codec: Codec<unknown, unknown>;
+  /** The datagram codec `@Protocol` names, if it names one (UDP listeners default to `datagramRaw()`). */
+  readonly datagramCodec: DatagramCodec | undefined;
   readonly onConnect: Handler | undefined;
   readonly onData: Handler;
   readonly onClose: Handler | undefined;
@@ -36,76 +40,3 @@ export interface HandlerTable {
 
 /** Builds a protocol instance for one connection from dependencies resolved at bootstrap. */
 export type DirectConstructor = (connection: { readonly log: unknown }) => object;
-
-const DEFAULT_MAX_QUEUED_FRAMES = 1024;
-const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
-const sharedRaw = new RawCodec();
-
-/** Validates a protocol class and compiles its table; throws BootstrapError naming the class. */
-export function compileProtocol(protocol: Constructor): HandlerTable {
-  const name = protocol.name || '<anonymous protocol>';
-  const options = getProtocol(protocol);
-  if (options === undefined) {
-    throw new BootstrapError('TORSION_ERR_NOT_A_PROTOCOL', `${name} is used as a protocol but has no @Protocol() decorator: add @Protocol() to the class`, { target: name });
-  }
-  const misuse = getHandlerMisuse(protocol);
-  if (misuse.length > 0) {
-    throw new BootstrapError('TORSION_ERR_HANDLER_NOT_METHOD', `${name}: ${misuse[0]}; handler decorators go on methods`, { target: name });
-  }
-  const found = new Map<HandlerKind, string | symbol>();
-  for (const { kind, method } of getHandlers(protocol)) {
-    const previous = found.get(kind);
-    if (previous !== undefined && previous !== method) {
-      throw new BootstrapError('TORSION_ERR_DUPLICATE_HANDLER', `${name} has two ${decoratorName(kind)} handlers (${String(previous)} and ${String(method)}): keep one and call the other from it`, { target: name });
-    }
-    found.set(kind, method);
-  }
-  if (!found.has('data')) {
-    throw new BootstrapError('TORSION_ERR_NO_DATA_HANDLER', `${name} has no @OnData() handler: add a method decorated with @OnData() to receive frames`, { target: name });
-  }
-  const proto = protocol.prototype as Record<string | symbol, unknown>;
-  const fn = (kind: HandlerKind): Handler | undefined => {
-    const method = found.get(kind);
-    return method === undefined ? undefined : (proto[method] as Handler);
-  };
-  const names = {} as Record<HandlerKind, string>;
-  for (const [kind, method] of found) names[kind] = String(method);
-  const limits = compileLimits(name, options);
-  return {
-    protocol,
-    name,
-    codec: (options.codec ?? sharedRaw) as Codec<unknown, unknown>,
-    onConnect: fn('connect'),
-    onData: fn('data') as Handler,
-    onClose: fn('close'),
-    onError: fn('error'),
-    onDrain: fn('drain'),
-    onInputEnd: fn('inputEnd'),
-    names,
-    ...limits,
-  };
-}
-
-function compileLimits(name: string, options: ProtocolOptions): Pick<HandlerTable, 'maxQueuedFrames' | 'resumeQueuedFrames' | 'writeHighWaterMark'> {
-  const maxQueuedFrames = options.maxQueuedFrames ?? DEFAULT_MAX_QUEUED_FRAMES;
-  const resumeQueuedFrames = options.resumeQueuedFrames ?? Math.floor(maxQueuedFrames / 2);
-  const writeHighWaterMark = options.writeHighWaterMark ?? DEFAULT_WRITE_HIGH_WATER_MARK;
-  try {
-    positiveInteger(maxQueuedFrames, 'maxQueuedFrames');
-    positiveInteger(writeHighWaterMark, 'writeHighWaterMark');
-    if (!Number.isInteger(resumeQueuedFrames) || resumeQueuedFrames < 0 || resumeQueuedFrames >= maxQueuedFrames) {
-      throw new OptionError(`resumeQueuedFrames must be an integer from 0 to maxQueuedFrames - 1 (${maxQueuedFrames - 1}), got ${resumeQueuedFrames}`);
-    }
-  } catch (error) {
-    throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Protocol() of ${name}: ${(error as Error).message}`, { target: name, cause: error });
-  }
-  return { maxQueuedFrames, resumeQueuedFrames, writeHighWaterMark };
-}
-
-function positiveInteger(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 1) throw new OptionError(`${what} must be a positive integer, got ${value}`);
-}
-
-function decoratorName(kind: HandlerKind): string {
-  return `@On${kind[0].toUpperCase()}${kind.slice(1)}()`;
-}

@@ -15,6 +15,7 @@
 export { createTestingApp, TestingApp, TestPair } from './testing-app';
 export type { TestDatagramSocket } from './testing-app';
 export { MemoryDatagramWire } from './memory-datagram-wire';
+export type { MemoryDatagramWireOptions } from './memory-datagram-wire';
 export type { TestingAppOptions, TestConnectOptions, ConnectPairOptions, PeerAddress } from './testing-app';
 export { TestConnection, settleAll } from './test-connection';
 export type { SendOptions, SettleOptions } from './test-connection';
@@ -30,6 +31,4 @@ export { MemoryLogger } from './memory-logger';
 export type { LogRecord } from './memory-logger';
 export { PumpError, SettleError, ClockRunawayError, DeferredRunawayError } from './errors';
 export { nextTurn } from './turns';
-export { FakeDatagramEndpoint } from './fake-datagram-endpoint';
-export type { DatagramEndpoint, DatagramAddress, DatagramReceiver, SentDatagram, FakeDatagramEndpointOptions } from './fake-datagram-endpoint';
 export { checkCodec, CodecConformanceError, type CodecProperty, type CodecCheckReport, type CheckBytes, type CheckSplit, type StreamCodecCheckOptions, type FramedCodecCheckOptions, type UnframedCodecCheckOptions, type DatagramCodecCheckOptions } from './check-codec';

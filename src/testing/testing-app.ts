@@ -15,24 +15,22 @@ import { settleAll, TestConnection, type SettleOptions } from './test-connection
 import { nextTurn } from './turns';
 import { ClockRunawayError } from './errors';
 import { VirtualClock } from './virtual-clock';
-import { openDatagramEndpoint, udpOptions } from '../transport/udp';
-import type { DatagramSocket } from '../transport/udp-socket';
-import { FakeDatagramEndpoint, type DatagramAddress } from './fake-datagram-endpoint';
+import { openDatagramSocket, udpOptions } from '../transport/udp';
+import type { DatagramAddress, DatagramSocket } from '../transport/udp-socket';
 import { MemoryDatagramWire } from './memory-datagram-wire';
 
 /**
- * A UDP protocol served in memory (`t.bindDatagram`): the production UDP endpoint — codec,
- * `@OnData(datagram, sender)`, replies to the sender, per-datagram errors — over a fake socket.
- * `endpoint.inject(bytes, from)` delivers a datagram; `endpoint.sent` records what was sent.
+ * A UDP protocol served in memory (`t.bindDatagram`), the datagram counterpart of
+ * `TestConnection`: the production UDP socket and dispatch — codec, `@OnData(datagram, sender)`,
+ * replies to the sender, per-datagram errors — over a `MemoryDatagramWire`.
+ * `wire.inject(bytes, from)` delivers a datagram; `wire.sent` records what was sent.
  */
 export interface TestDatagramSocket<T> {
   /** The protocol instance serving the socket. */
   readonly protocol: T;
   /** What the protocol injects as `DatagramSocket` (send, write, counters). */
   readonly socket: DatagramSocket;
-  /** Inject datagrams here, read sent ones here. */
-  readonly endpoint: FakeDatagramEndpoint;
-  /** Socket options the protocol set (broadcast, ttl, multicast memberships). */
+  /** Inject datagrams here; read what was sent and the socket options set here. */
   readonly wire: MemoryDatagramWire;
 }
 
@@ -189,13 +187,12 @@ export class TestingApp {
     const table = this.app.table(protocol);
     const declared = getListens(protocol).find((l) => l.transport === 'udp');
     if (declared === undefined) throw new OptionError(`${protocol.name} has no @Listen({ transport: 'udp' }): use t.connect() for stream protocols`);
-    const settings = udpOptions(declared, table.name);
-    const endpoint = new FakeDatagramEndpoint({ local: options.local ?? { address: '127.0.0.1', port: declared.port ?? 0 }, maxDatagramSize: settings.codec.maxSize });
-    const wire = new MemoryDatagramWire(endpoint);
-    const { endpoint: served, close } = drive(() => openDatagramEndpoint(this.app.container, reactor, table, wire, settings));
-    endpoint.onDatagram((data, from) => served.received(data, { address: from.address, port: from.port, family: from.address.includes(':') ? 'IPv6' : 'IPv4', size: data.length }));
-    reactor.own({ close });
-    return { protocol: served.instance as T, socket: served, endpoint, wire };
+    const settings = udpOptions(declared, table);
+    const wire = new MemoryDatagramWire({ local: options.local ?? { address: '127.0.0.1', port: declared.port ?? 0 }, maxDatagramSize: settings.codec.maxSize });
+    const served = drive(() => openDatagramSocket(this.app.container, reactor, table, wire, settings));
+    wire.onDatagram((data, from) => served.received(data, from));
+    reactor.own(served);
+    return { protocol: served.protocol as T, socket: served, wire };
   }
 
   /** Waits until every open connection of this app is idle (see `TestConnection.settle`). */

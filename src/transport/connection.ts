@@ -1,5 +1,8 @@
 import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import { TorsionError } from '../errors';
+import type { CloseReason } from '../dispatch/close-reason';
+
+export type { CloseReason } from '../dispatch/close-reason';
 import type { TlsInfo } from './tls-info';
 
 /**
@@ -72,17 +75,3 @@ export abstract class Connection {
 }
 
 export type ConnectionState = 'open' | 'closing' | 'closed';
-
-/**
- * Why a connection ended:
- * - done: a clean end by either side (the peer's FIN, our `end()`, `app.close()`);
- * - lost: the transport failed (a socket error: ECONNRESET, EPIPE...); connections have no idle
- *   or read timeout of their own;
- * - aborted: `destroy()` was called (also on the connections `app.close()` destroys when its
- *   `timeoutMs` runs out);
- * - error: a handler or the codec failed; `error` says how.
- */
-export interface CloseReason {
-  readonly kind: 'done' | 'lost' | 'aborted' | 'error';
-  readonly error?: Error;
-}

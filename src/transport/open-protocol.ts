@@ -3,54 +3,79 @@ import { Dispatcher } from '../dispatch/dispatcher';
 import type { HandlerTable } from '../dispatch/handler-table';
 import { Logger } from '../logger';
 import type { Reactor } from '../reactor/reactor';
-import { classToken } from '../types';
+import { classToken, type Constructor } from '../types';
 import { Connection } from './connection';
 import type { StreamConnection } from './stream-connection';
 
+/** A protocol instance built for one endpoint, and how to release what was built with it. */
+export interface BuiltProtocol {
+  readonly instance: object;
+  /** Releases the endpoint's DI scope (disposing what it holds); call once, when it has closed. */
+  release(): void;
+}
+
 /**
- * Builds the protocol instance for a new connection and attaches a Dispatcher to it. It lives in
- * transport/ because both application/ (accepted sockets) and client/ (dialled ones) use it.
- * The instance comes from the connection's own DI scope (a child container holding `Connection`
- * and a connection-bound `Logger`), released when the connection closes — or, when the protocol
- * needs nothing per connection but those two, straight from `table.direct`. Returns the
- * instance, or undefined when it could not be built (the connection then closes with that error).
- * (transport/udp.ts builds its endpoint's instance with its own copy of this scope for now.)
+ * The one place a protocol instance is built, for every caller: accepted and dialled
+ * connections, UDP sockets and the testing kit. The instance comes from the endpoint's own DI
+ * scope, a child container holding the endpoint under `token` (`Connection` or `DatagramSocket`)
+ * and its `Logger` (a child of the app's, naming the peer or socket) — or, for a stream protocol
+ * that needs nothing per connection but those two, straight from `table.direct` (no container:
+ * see direct-constructor.ts). Throws what building threw, having released what it made.
  */
-export function attachProtocol(root: DependencyContainer, reactor: Reactor, table: HandlerTable, conn: StreamConnection): object | undefined {
-  let instance: object;
-  if (table.direct !== undefined) {
-    try {
-      instance = table.direct(conn);
-    } catch (error) {
-      return failed(table, conn, error);
-    }
+export function buildProtocol(root: DependencyContainer, reactor: Reactor, table: HandlerTable, token: Constructor, endpoint: { readonly log: Logger }): BuiltProtocol {
+  if (table.direct !== undefined && token === Connection) {
+    const instance = table.direct(endpoint);
     // A container would dispose a disposable protocol at close; keep that contract.
-    if (typeof (instance as { dispose?: unknown }).dispose === 'function') conn.onRelease = () => disposeQuietly(instance, reactor);
-    conn.attach(new Dispatcher(table, instance, conn, table.codec.createDecoder()));
-    return instance;
+    const disposable = typeof (instance as { dispose?: unknown }).dispose === 'function';
+    return { instance, release: disposable ? () => disposeQuietly(instance, reactor) : noop };
   }
   const scope = root.createChildContainer();
-  scope.register(classToken(Connection), { useValue: conn });
-  scope.register(classToken(Logger), { useFactory: connectionLogger });
+  scope.register(classToken(token), { useValue: endpoint });
+  scope.register(classToken(Logger), { useFactory: endpointLogger(token) });
   reactor.liveScopes++;
-  conn.onRelease = () => {
+  const release = (): void => {
     reactor.liveScopes--;
-    // Disposes connection-scoped services that implement dispose(); nothing else holds the scope.
-    Promise.resolve(scope.dispose()).catch((error: unknown) => reactor.logger.warn({ err: error }, 'disposing a connection scope failed'));
+    // Disposes scoped services that implement dispose(); nothing else holds the scope.
+    Promise.resolve(scope.dispose()).catch((error: unknown) => reactor.logger.warn({ err: error }, 'disposing a protocol scope failed'));
   };
   try {
-    instance = scope.resolve(table.protocol as never);
+    return { instance: scope.resolve(table.protocol as never) as object, release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/**
+ * Builds the protocol for a stream connection and starts dispatch on it (`@OnConnect` runs).
+ * Returns the instance, or undefined when it could not be built: the connection then closes
+ * with that error.
+ */
+export function attachProtocol(root: DependencyContainer, reactor: Reactor, table: HandlerTable, conn: StreamConnection): object | undefined {
+  let built: BuiltProtocol;
+  try {
+    built = buildProtocol(root, reactor, table, Connection, conn);
   } catch (error) {
     return failed(table, conn, error);
   }
-  conn.attach(new Dispatcher(table, instance, conn, table.codec.createDecoder()));
-  return instance;
+  if (built.release !== noop) conn.onRelease = built.release;
+  conn.attach(new Dispatcher(table, built.instance, conn, table.codec.createDecoder()));
+  return built.instance;
 }
 
-/** The connection's own logger, built only if something injects it. */
-function connectionLogger(scope: DependencyContainer): Logger {
-  return (scope.resolve(classToken(Connection)) as StreamConnection).log;
+const loggers = new Map<Constructor, (scope: DependencyContainer) => Logger>();
+
+/** The endpoint's own logger, built only if something injects it (one factory per token, not per endpoint). */
+function endpointLogger(token: Constructor): (scope: DependencyContainer) => Logger {
+  let factory = loggers.get(token);
+  if (factory === undefined) {
+    factory = (scope) => (scope.resolve(classToken(token)) as { readonly log: Logger }).log;
+    loggers.set(token, factory);
+  }
+  return factory;
 }
+
+function noop(): void {}
 
 function failed(table: HandlerTable, conn: StreamConnection, error: unknown): undefined {
   if (conn.allowLog('building a protocol failed')) conn.log.error({ err: error }, `building ${table.name} for a new connection failed, closing it`);

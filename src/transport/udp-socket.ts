@@ -1,4 +1,7 @@
-/** Where a datagram came from or goes to. Incoming senders also carry `family` and `size`. */
+/**
+ * Where a datagram came from or goes to. Senders handed to `@OnData(datagram, sender)` also
+ * carry `family` and `size`; a reply goes to `{ address, port }`.
+ */
 export interface DatagramAddress {
   readonly address: string;
   readonly port: number;
@@ -27,7 +30,7 @@ export abstract class DatagramSocket {
   abstract readonly droppedDatagrams: number;
   abstract readonly sendErrors: number;
 
-  /** Encodes `value` with the listener's datagram codec and sends it to `to`. */
+  /** Encodes `value` with the protocol's datagram codec and sends it to `to`. */
   abstract send(value: unknown, to: DatagramAddress): boolean;
   /** Sends raw bytes, bypassing the codec (still bounded by its maxSize). */
   abstract write(data: Buffer | Uint8Array | string, to: DatagramAddress): boolean;
@@ -35,4 +38,19 @@ export abstract class DatagramSocket {
   abstract setTTL(ttl: number): void;
   abstract addMembership(group: string, iface?: string): void;
   abstract dropMembership(group: string, iface?: string): void;
+}
+
+/**
+ * The socket operations a `DatagramSocket` is served over: a `dgram.Socket` in production,
+ * the testing kit's `MemoryDatagramWire` in tests, so a UDP protocol runs the same code either
+ * way. Each datagram arrives whole, through whatever the owner wires to `received`.
+ */
+export interface DatagramWire {
+  send(bytes: Uint8Array, port: number, address: string, callback: (error: Error | null) => void): void;
+  address(): { address: string; port: number };
+  close(callback: () => void): void;
+  setBroadcast(on: boolean): void;
+  setTTL(ttl: number): void;
+  addMembership(group: string, iface?: string): void;
+  dropMembership(group: string, iface?: string): void;
 }

@@ -1,8 +1,8 @@
 import { Listen, Module, OnData, Protocol, datagramJson, lines } from '../../src';
 import { createTestingApp } from '../../src/testing';
 
-@Listen({ port: 9200, transport: 'udp', codec: datagramJson() })
-@Protocol()
+@Listen({ port: 9200, transport: 'udp' })
+@Protocol({ codec: datagramJson() })
 class JsonDatagrams {
   @OnData() got(): void {}
 }
@@ -19,13 +19,13 @@ describe('log records peers can cause are rate-limited per kind', () => {
   it('writes 20 per window for bad datagrams, then one "suppressed N" line when the next window begins', async () => {
     const t = createTestingApp(NoisyModule);
     const udp = t.bindDatagram(JsonDatagrams);
-    for (let i = 0; i < 500; i++) udp.endpoint.inject('not json', { address: '198.51.100.7', port: 4000 + i });
-    expect(t.logs.records.filter((r) => r.msg === 'bad datagram skipped')).toHaveLength(20);
+    for (let i = 0; i < 500; i++) udp.wire.inject('not json', { address: '198.51.100.7', port: 4000 + i });
+    expect(t.logs.records.filter((r) => r.msg === 'undecodable frame skipped')).toHaveLength(20);
     await t.advance(10_000);
-    udp.endpoint.inject('still not json', { address: '198.51.100.7', port: 5000 });
+    udp.wire.inject('still not json', { address: '198.51.100.7', port: 5000 });
     const summary = t.logs.records.filter((r) => r.msg.startsWith('suppressed'));
-    expect(summary).toEqual([expect.objectContaining({ level: 'warn', msg: "suppressed 480 more 'bad datagram skipped' messages in the last 10 s" })]);
-    expect(t.logs.records.filter((r) => r.msg === 'bad datagram skipped')).toHaveLength(21);
+    expect(summary).toEqual([expect.objectContaining({ level: 'warn', msg: "suppressed 480 more 'undecodable frame skipped' messages in the last 10 s" })]);
+    expect(t.logs.records.filter((r) => r.msg === 'undecodable frame skipped')).toHaveLength(21);
     await t.close();
   });
 
@@ -40,8 +40,8 @@ describe('log records peers can cause are rate-limited per kind', () => {
   it('logs every record with logRateLimit: false', async () => {
     const t = createTestingApp(NoisyModule, { logRateLimit: false });
     const udp = t.bindDatagram(JsonDatagrams);
-    for (let i = 0; i < 50; i++) udp.endpoint.inject('x', { address: '198.51.100.7', port: 4000 });
-    expect(t.logs.records.filter((r) => r.msg === 'bad datagram skipped')).toHaveLength(50);
+    for (let i = 0; i < 50; i++) udp.wire.inject('x', { address: '198.51.100.7', port: 4000 });
+    expect(t.logs.records.filter((r) => r.msg === 'undecodable frame skipped')).toHaveLength(50);
     await t.close();
   });
 });

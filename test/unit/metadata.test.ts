@@ -1,6 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import { Listen, Module, OnClose, OnConnect, OnData, OnError, Protocol, lines, raw } from '../../src';
-import { compileProtocol } from '../../src/dispatch/handler-table';
+import { compileProtocol } from '../../src/application/compile-protocol';
 import { getConstructorParams, getHandlers, getListens, getModule, getProtocol } from '../../src/metadata';
 
 describe('metadata', () => {

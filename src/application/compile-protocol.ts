@@ -1,0 +1,84 @@
+import type { Codec } from '../codec/codec';
+import { isDatagramCodec, type DatagramCodec } from '../codec/datagram';
+import { RawCodec } from '../codec/raw';
+import type { ProtocolOptions } from '../decorators/options';
+import type { Handler, HandlerKind, HandlerTable } from '../dispatch/handler-table';
+import { BootstrapError, OptionError } from '../errors';
+import { getHandlerMisuse, getHandlers, getProtocol } from '../metadata';
+import type { Constructor } from '../types';
+
+const DEFAULT_MAX_QUEUED_FRAMES = 1024;
+const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
+const sharedRaw = new RawCodec();
+
+/** Validates a protocol class and compiles its table; throws BootstrapError naming the class. */
+export function compileProtocol(protocol: Constructor): HandlerTable {
+  const name = protocol.name || '<anonymous protocol>';
+  const options = getProtocol(protocol);
+  if (options === undefined) {
+    throw new BootstrapError('TORSION_ERR_NOT_A_PROTOCOL', `${name} is used as a protocol but has no @Protocol() decorator: add @Protocol() to the class`, { target: name });
+  }
+  const misuse = getHandlerMisuse(protocol);
+  if (misuse.length > 0) {
+    throw new BootstrapError('TORSION_ERR_HANDLER_NOT_METHOD', `${name}: ${misuse[0]}; handler decorators go on methods`, { target: name });
+  }
+  const found = new Map<HandlerKind, string | symbol>();
+  for (const { kind, method } of getHandlers(protocol)) {
+    const previous = found.get(kind);
+    if (previous !== undefined && previous !== method) {
+      throw new BootstrapError('TORSION_ERR_DUPLICATE_HANDLER', `${name} has two ${decoratorName(kind)} handlers (${String(previous)} and ${String(method)}): keep one and call the other from it`, { target: name });
+    }
+    found.set(kind, method);
+  }
+  if (!found.has('data')) {
+    throw new BootstrapError('TORSION_ERR_NO_DATA_HANDLER', `${name} has no @OnData() handler: add a method decorated with @OnData() to receive frames`, { target: name });
+  }
+  const proto = protocol.prototype as Record<string | symbol, unknown>;
+  const fn = (kind: HandlerKind): Handler | undefined => {
+    const method = found.get(kind);
+    return method === undefined ? undefined : (proto[method] as Handler);
+  };
+  const names = {} as Record<HandlerKind, string>;
+  for (const [kind, method] of found) names[kind] = String(method);
+  const limits = compileLimits(name, options);
+  // One codec option for every transport: a datagram codec makes the protocol a UDP one.
+  const datagramCodec = isDatagramCodec(options.codec) ? (options.codec as DatagramCodec) : undefined;
+  return {
+    protocol,
+    name,
+    codec: (datagramCodec === undefined ? options.codec ?? sharedRaw : sharedRaw) as Codec<unknown, unknown>,
+    datagramCodec,
+    onConnect: fn('connect'),
+    onData: fn('data') as Handler,
+    onClose: fn('close'),
+    onError: fn('error'),
+    onDrain: fn('drain'),
+    onInputEnd: fn('inputEnd'),
+    names,
+    ...limits,
+  };
+}
+
+function compileLimits(name: string, options: ProtocolOptions): Pick<HandlerTable, 'maxQueuedFrames' | 'resumeQueuedFrames' | 'writeHighWaterMark'> {
+  const maxQueuedFrames = options.maxQueuedFrames ?? DEFAULT_MAX_QUEUED_FRAMES;
+  const resumeQueuedFrames = options.resumeQueuedFrames ?? Math.floor(maxQueuedFrames / 2);
+  const writeHighWaterMark = options.writeHighWaterMark ?? DEFAULT_WRITE_HIGH_WATER_MARK;
+  try {
+    positiveInteger(maxQueuedFrames, 'maxQueuedFrames');
+    positiveInteger(writeHighWaterMark, 'writeHighWaterMark');
+    if (!Number.isInteger(resumeQueuedFrames) || resumeQueuedFrames < 0 || resumeQueuedFrames >= maxQueuedFrames) {
+      throw new OptionError(`resumeQueuedFrames must be an integer from 0 to maxQueuedFrames - 1 (${maxQueuedFrames - 1}), got ${resumeQueuedFrames}`);
+    }
+  } catch (error) {
+    throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Protocol() of ${name}: ${(error as Error).message}`, { target: name, cause: error });
+  }
+  return { maxQueuedFrames, resumeQueuedFrames, writeHighWaterMark };
+}
+
+function positiveInteger(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 1) throw new OptionError(`${what} must be a positive integer, got ${value}`);
+}
+
+function decoratorName(kind: HandlerKind): string {
+  return `@On${kind[0].toUpperCase()}${kind.slice(1)}()`;
+}
