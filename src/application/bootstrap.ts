@@ -11,17 +11,21 @@ import { binders } from '../transport/binders';
 import { TLS_MATERIAL, type TlsMaterial } from '../transport/tls';
 import { DatagramSocket } from '../transport/udp-socket';
 import { classToken, tokenName, type ConcreteConstructor, type Constructor } from '../types';
-import type { Provider } from '../decorators/options';
+import type { ModuleImport, Provider } from '../decorators/options';
 import { Application } from './application';
 import { checkDependencies, constructorDeps } from './dependencies';
 import { directConstructor } from './direct-constructor';
-import { planListeners, type ListenOverrides } from './listen-plan';
+import { planListeners, type ListenOverrides, type ListenRewrite } from './listen-plan';
 import { buildGraph, normaliseProvider, type AppGraph } from './module-graph';
+import { checkProtocolOptionTokens, resolveProtocolOptions } from './protocol-options';
 import { instantiateSingletons, registerProviders } from './providers';
 import { planClients } from '../client/start-clients';
 
 export interface BootstrapOptions {
-  /** Listener address overrides, e.g. `[[Echo, { port: 0 }]]` or `(cls, opts) => ({ ...opts, port: 0 })`. */
+  /**
+   * Listener address overrides, e.g. `[[Echo, { port: 0 }]]` or `(cls, opts) => ({ ...opts, port: 0 })`.
+   * Applied after a configured module's own `listen`, so these win.
+   */
   listen?: ListenOverrides;
   /** Replaces the default console logger (a pino instance fits). */
   logger?: Logger;
@@ -30,8 +34,11 @@ export interface BootstrapOptions {
   /** Replace providers by token (same forms as module providers): test doubles, config. */
   overrides?: Provider[];
   /**
-   * A `@Listen` or `@Connect` class that no `@Module` lists is a bootstrap error: it would
-   * silently never listen or connect. 'ignore' turns the check off (for code that declares listeners it never serves).
+   * A `@Listen` or `@Connect` class that no module lists (no `@Module`'s protocols, nor those of
+   * a configured module some application included) is a bootstrap error: it would silently
+   * never listen or connect. The check is process-wide, since one process may run several
+   * applications. 'ignore' turns it off, for a process that declares such a class on purpose
+   * and never serves it (a test of the check itself); a configurable module never needs it.
    */
   unlistedListen?: 'error' | 'ignore';
   /** Key material for every `transport: 'tls'` listener that does not bring its own (`@Listen({ tls })`). */
@@ -48,16 +55,17 @@ export interface BootstrapOptions {
  * Validates the module graph and compiles it, binding nothing: the part of `bootstrap`
  * the testing kit shares. Throws `BootstrapError` naming the class and the fix.
  */
-export function compileApplication(rootModule: Constructor, options: BootstrapOptions = {}): Application {
+export function compileApplication(rootModule: ModuleImport, options: BootstrapOptions = {}): Application {
   const graph = buildGraph(rootModule);
   applyOverrides(graph, options.overrides ?? []);
   const tables = new Map<Constructor, HandlerTable>();
   for (const { cls } of graph.protocols) tables.set(cls, compileProtocol(cls));
   if (options.unlistedListen !== 'ignore') checkUnlisted();
-  const plans = planListeners([...tables.values()], options.listen, new Set(binders.keys()));
+  const plans = planListeners([...tables.values()], options.listen, new Set(binders.keys()), moduleListenOverrides(graph));
   planClients(tables.values()); // checks every @Connect now; started after binding
   checkDependencies(graph, { global: new Set<unknown>([Reactor, Logger, Application]), connection: new Set<unknown>([Connection, DatagramSocket]) });
   checkTransportTokens(tables.values());
+  checkProtocolOptionTokens(graph);
 
   const logger = options.logger ?? new ConsoleLogger();
   const reactor = new Reactor(options.clock ?? new RealClock(), logger, options.logRateLimit);
@@ -70,6 +78,8 @@ export function compileApplication(rootModule: Constructor, options: BootstrapOp
   if (options.tls !== undefined) root.register(TLS_MATERIAL, { useValue: options.tls });
   registerProviders(root, graph.providers.values());
   instantiateSingletons(root, graph.providers.values());
+  // Codecs and limits from @Protocol({ options: TOKEN }) need the providers; before any listener exists.
+  resolveProtocolOptions(tables, root);
   // Inside a protocol, Logger is the connection's own (a child of the app's), not a global.
   const protocolGlobals = new Set<unknown>([Reactor, Application]);
   for (const table of tables.values()) table.direct = directConstructor(table.protocol as ConcreteConstructor<object>, graph, root, protocolGlobals);
@@ -79,12 +89,20 @@ export function compileApplication(rootModule: Constructor, options: BootstrapOp
 /**
  * Starts an application (Twisted's `reactor.run()` with every `listenTCP` declared): validates
  * the whole graph before binding anything, builds the singletons, binds every `@Listen`.
+ * `rootModule` is a `@Module` class or a configured module (`SomeModule.configure({ ... })`).
  */
-export async function bootstrap(rootModule: Constructor, options: BootstrapOptions = {}): Promise<Application> {
+export async function bootstrap(rootModule: ModuleImport, options: BootstrapOptions = {}): Promise<Application> {
   const app = compileApplication(rootModule, options);
   await app.listen();
   app.startClients();
   return app;
+}
+
+/** Each protocol served by a configured module with `listen`, and that module's overrides. */
+function moduleListenOverrides(graph: AppGraph): Map<Constructor, ListenRewrite> {
+  const out = new Map<Constructor, ListenRewrite>();
+  for (const { cls, module } of graph.protocols) if (module.listen !== undefined) out.set(cls, module.listen);
+  return out;
 }
 
 function applyOverrides(graph: AppGraph, overrides: Provider[]): void {

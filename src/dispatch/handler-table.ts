@@ -41,10 +41,15 @@ const DEFAULT_MAX_QUEUED_FRAMES = 1024;
 const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
 const sharedRaw = new RawCodec();
 
-/** Validates a protocol class and compiles its table; throws BootstrapError naming the class. */
-export function compileProtocol(protocol: Constructor): HandlerTable {
+/**
+ * Validates a protocol class and compiles its table; throws BootstrapError naming the class.
+ * `resolved`: options resolved from the protocol's `@Protocol({ options: TOKEN })`, which win
+ * over the ones `@Protocol` gives in place (bootstrap compiles once without, once with them).
+ */
+export function compileProtocol(protocol: Constructor, resolved?: ProtocolOptions): HandlerTable {
   const name = protocol.name || '<anonymous protocol>';
-  const options = getProtocol(protocol);
+  const declared = getProtocol(protocol);
+  const options = declared === undefined || resolved === undefined ? declared : { ...declared, ...resolved };
   if (options === undefined) {
     throw new BootstrapError('TORSION_ERR_NOT_A_PROTOCOL', `${name} is used as a protocol but has no @Protocol() decorator: add @Protocol() to the class`, { target: name });
   }
