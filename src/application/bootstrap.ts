@@ -33,14 +33,6 @@ export interface BootstrapOptions {
   clock?: Clock;
   /** Replace providers by token (same forms as module providers): test doubles, config. */
   overrides?: Provider[];
-  /**
-   * A `@Listen` or `@Connect` class that no module lists (no `@Module`'s protocols, nor those of
-   * a configured module some application included) is a bootstrap error: it would silently
-   * never listen or connect. The check is process-wide, since one process may run several
-   * applications. 'ignore' turns it off, for a process that declares such a class on purpose
-   * and never serves it (a test of the check itself); a configurable module never needs it.
-   */
-  unlistedListen?: 'error' | 'ignore';
   /** Key material for every `transport: 'tls'` listener that does not bring its own (`@Listen({ tls })`). */
   tls?: TlsMaterial;
   /**
@@ -60,7 +52,7 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
   applyOverrides(graph, options.overrides ?? []);
   const tables = new Map<Constructor, HandlerTable>();
   for (const { cls } of graph.protocols) tables.set(cls, compileProtocol(cls));
-  if (options.unlistedListen !== 'ignore') checkUnlisted();
+  checkUnlisted();
   const plans = planListeners([...tables.values()], options.listen, new Set(binders.keys()), moduleListenOverrides(graph));
   planClients(tables.values()); // checks every @Connect now; started after binding
   checkDependencies(graph, { global: new Set<unknown>([Reactor, Logger, Application]), connection: new Set<unknown>([Connection, DatagramSocket]) });
@@ -77,9 +69,10 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
   root.register(Application, { useValue: app });
   if (options.tls !== undefined) root.register(TLS_MATERIAL, { useValue: options.tls });
   registerProviders(root, graph.providers.values());
-  instantiateSingletons(root, graph.providers.values());
-  // Codecs and limits from @Protocol({ options: TOKEN }) need the providers; before any listener exists.
+  // Codecs and limits from @Protocol({ options: TOKEN }) need the providers (first, so a failing
+  // options factory is reported with the protocol it was for); all before any listener exists.
   resolveProtocolOptions(tables, root);
+  instantiateSingletons(root, graph.providers.values());
   // Inside a protocol, Logger is the connection's own (a child of the app's), not a global.
   const protocolGlobals = new Set<unknown>([Reactor, Application]);
   for (const table of tables.values()) table.direct = directConstructor(table.protocol as ConcreteConstructor<object>, graph, root, protocolGlobals);
@@ -139,8 +132,13 @@ function checkTransportTokens(tables: Iterable<HandlerTable>): void {
 }
 
 /**
+ * A `@Listen` or `@Connect` class that no module lists would silently never listen or connect.
  * Several applications may share a process (a server and its client in one test), so the check
- * is process-wide: every `@Listen` class must be in the protocols of some `@Module`.
+ * is process-wide: every such class must be in the protocols of some `@Module` loaded in the
+ * process, or of a configured module (`DynamicModule.protocols`) some application included.
+ * There is no switch to turn it off: a class is declared once and listed by its module, and a
+ * configurable module lists its protocols in its `@Module` (its `configure` changes their
+ * options and listeners, not which classes exist), so no process needs one.
  */
 function checkUnlisted(): void {
   for (const cls of allEndpointClasses()) {
@@ -148,7 +146,7 @@ function checkUnlisted(): void {
       const [decorator, consequence] = getConnect(cls) === undefined ? ['@Listen', 'listen'] : ['@Connect', 'connect'];
       throw new BootstrapError(
         'TORSION_ERR_UNLISTED_LISTENER',
-        `${cls.name} has ${decorator} but no @Module lists it in its protocols, so it would never ${consequence}: add it to the protocols of a module`,
+        `${cls.name} has ${decorator} but no module lists it in its protocols, so it would never ${consequence}: add it to the protocols of its @Module`,
         { target: cls.name },
       );
     }
