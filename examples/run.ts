@@ -1,18 +1,18 @@
 import 'reflect-metadata';
-import { bootstrap, formatAddress, ConsoleLogger, TorsionError, type Application, type BootstrapOptions } from 'torsion';
+import { bootstrap, formatAddress, ConsoleLogger, TorsionError, type Application, type BootstrapOptions, type ModuleImport } from 'torsion';
 import type { ListenOptions } from 'torsion';
 
 /**
  * The convention every example follows: `PORT` overrides its port (with several listeners,
  * listener i gets PORT + i; PORT=0 gives each a free port), `HOST` its interface, one line
  * `listening <transport> <host>:<port>` per listener on stdout once bound, and SIGINT/SIGTERM
- * close the application gracefully.
+ * close the application gracefully. `rootModule` is a module class or a configured module.
  *
  * A start that fails (a port in use, a module that does not wire up) prints the error's message
  * on one stderr line and exits with code 1: the promise never rejects, so a main.ts may start
  * an example with `void runExample(...)` and still never leave an unhandled rejection.
  */
-export function runExample(rootModule: new (...args: never[]) => unknown, options: BootstrapOptions = {}): Promise<Application> {
+export function runExample(rootModule: ModuleImport, options: BootstrapOptions = {}): Promise<Application> {
   return start(rootModule, options).catch(exitOnStartFailure);
 }
 
@@ -23,7 +23,7 @@ function exitOnStartFailure(error: unknown): never {
   process.exit(1);
 }
 
-async function start(rootModule: new (...args: never[]) => unknown, options: BootstrapOptions): Promise<Application> {
+async function start(rootModule: ModuleImport, options: BootstrapOptions): Promise<Application> {
   const port = process.env.PORT === undefined || process.env.PORT === '' ? undefined : Number(process.env.PORT);
   const host = process.env.HOST === '' ? undefined : process.env.HOST;
   let next = 0;

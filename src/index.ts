@@ -3,8 +3,9 @@
  */
 export { Module } from './decorators/module';
 export type { ModuleOptions, Provider, ProviderScope, ClassProvider, ValueProvider, FactoryProvider, ExistingProvider } from './decorators/options';
+export type { DynamicModule, ModuleImport } from './decorators/options';
 export { Protocol } from './decorators/protocol';
-export type { ProtocolOptions } from './decorators/options';
+export type { ProtocolOptions, ProtocolDeclaration } from './decorators/options';
 export { Listen } from './decorators/listen';
 export type { ListenOptions, ListenTransport } from './decorators/options';
 export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd } from './decorators/handlers';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { HandlerKind } from './dispatch/handler-table';
 import type { Constructor } from './types';
-import type { ConnectOptions, ListenOptions, ModuleOptions, ProtocolOptions } from './decorators/options';
+import type { ConnectOptions, ListenOptions, ModuleOptions, ProtocolDeclaration } from './decorators/options';
 
 export type { HandlerKind } from './dispatch/handler-table';
 
@@ -23,12 +23,22 @@ const HANDLERS = Symbol('torsion:handlers');
 const HANDLER_MISUSE = Symbol('torsion:handler-misuse');
 const CONNECT = Symbol('torsion:connect');
 
-/** Every protocol class listed by any `@Module` loaded in this process. */
+/**
+ * Every protocol class listed by any `@Module` loaded in this process, or by a configured
+ * module (`DynamicModule.protocols`) some application graph has included. Process-wide on
+ * purpose: several applications may share a process (a server and its client in one test), and
+ * a `@Listen` class none of them lists would silently never listen.
+ */
 const listedProtocols = new Set<unknown>();
 
 export function setModule(target: Constructor, options: ModuleOptions): void {
   Reflect.defineMetadata(MODULE, options, target);
   for (const protocol of options.protocols ?? []) listedProtocols.add(protocol);
+}
+
+/** Records `protocol` as listed by a module: a configured module's protocols, seen by bootstrap. */
+export function markListed(protocol: unknown): void {
+  listedProtocols.add(protocol);
 }
 
 /** True when some `@Module` in the process lists `protocol`. */
@@ -41,13 +51,13 @@ export function getModule(target: unknown): ModuleOptions | undefined {
   return Reflect.getOwnMetadata(MODULE, target) as ModuleOptions | undefined;
 }
 
-export function setProtocol(target: Constructor, options: ProtocolOptions): void {
+export function setProtocol(target: Constructor, options: ProtocolDeclaration): void {
   Reflect.defineMetadata(PROTOCOL, options, target);
 }
 
-export function getProtocol(target: unknown): ProtocolOptions | undefined {
+export function getProtocol(target: unknown): ProtocolDeclaration | undefined {
   if (typeof target !== 'function') return undefined;
-  return Reflect.getOwnMetadata(PROTOCOL, target) as ProtocolOptions | undefined;
+  return Reflect.getOwnMetadata(PROTOCOL, target) as ProtocolDeclaration | undefined;
 }
 
 /** `@Listen` may appear several times on one class; decorators run bottom-up, so prepend. */

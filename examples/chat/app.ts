@@ -1,8 +1,11 @@
-import { Connection, FrameTooLargeError, Listen, Module, OnClose, OnConnect, OnData, OnDrain, OnError, OptionError, Protocol, injectable, lines } from 'torsion';
+import { Connection, FrameTooLargeError, Listen, Module, OnClose, OnConnect, OnData, OnDrain, OnError, OptionError, Protocol, lines, type DynamicModule, type ProtocolOptions } from 'torsion';
 import { CHAT_OPTIONS, ChatRoom, DEFAULT_CHAT_OPTIONS, MAX_NICK_LENGTH, type ChatOptions, type Member } from './room';
 import { printable, separatorIndex } from './text';
 
 export { CHAT_OPTIONS, ChatRoom, DEFAULT_CHAT_OPTIONS, type ChatOptions } from './room';
+
+/** Injection token of the chat protocol's codec (`ProtocolOptions`), made from `CHAT_OPTIONS`. */
+export const CHAT_PROTOCOL_OPTIONS = Symbol('CHAT_PROTOCOL_OPTIONS');
 
 /**
  * Twisted's classic line chat (the `Chat(LineReceiver)` of its howto), on port 8001:
@@ -16,8 +19,12 @@ export { CHAT_OPTIONS, ChatRoom, DEFAULT_CHAT_OPTIONS, type ChatOptions } from '
  *     is disconnected ('disconnect'), per `ChatOptions`.
  *
  * Lines from the server start with '*' (news), '!' (an error) or '<nick>' (a message).
+ *
+ * Its codec comes from `CHAT_PROTOCOL_OPTIONS`, resolved once when the application starts, so
+ * each configuration of `ChatModule` frames lines its own way with this one class.
  */
-@injectable()
+@Listen(8001)
+@Protocol({ options: CHAT_PROTOCOL_OPTIONS })
 export class ChatSession {
   private member!: Member;
   private readonly maxLineLength: number;
@@ -102,15 +109,16 @@ export class ChatSession {
   }
 }
 
-/** What `createChat` builds: the module to bootstrap and its protocol class (for `t.connect`). */
-export interface ChatApp {
-  readonly module: new () => unknown;
-  readonly protocol: typeof ChatSession;
+/** What `ChatModule.configure` accepts: the chat's options, and the port to listen on. */
+export interface ChatModuleOptions extends Partial<ChatOptions> {
+  /** Default 8001; 0 picks a free one (ask the Application which). */
+  port?: number;
+  /** Interface to listen on; default all. */
+  host?: string;
 }
 
 /**
- * Builds a chat application for `options` (NestJS's `forRoot` idea). The codec is part of the
- * protocol's metadata, so each configuration gets its own protocol class:
+ * The codec for `options`:
  *
  * - 'warn' uses `lines({ failFast: false })`: an overlong line is dropped as it arrives
  *   (nothing retained) and reported to `@OnError` in its place; the member stays.
@@ -120,30 +128,46 @@ export interface ChatApp {
  * A lines codec has one `maxLength` for what it reads and what it writes, and what the room
  * writes is a message plus its `<nick> ` envelope, so the codec allows that envelope on top of
  * `maxLineLength`; the handler holds messages themselves to `maxLineLength`.
- *
- * `CHAT_OPTIONS` is provided with the options; change them here, not by overriding the token
- * (an override would not change the codec). Each call declares a new `@Listen(8001)` class, so
- * a process that builds several (tests) bootstraps with `{ unlistedListen: 'ignore' }`.
  */
-export function createChat(options: Partial<ChatOptions> = {}): ChatApp {
-  const config: ChatOptions = { ...DEFAULT_CHAT_OPTIONS, ...options };
-  if (!Number.isInteger(config.maxLineLength) || config.maxLineLength < 64) {
-    throw new OptionError(`chat: maxLineLength must be an integer >= 64, got ${config.maxLineLength}`);
-  }
-  if (config.onOverlong !== 'warn' && config.onOverlong !== 'disconnect') {
-    throw new OptionError(`chat: onOverlong must be 'warn' or 'disconnect', got ${String(config.onOverlong)}`);
-  }
+export function chatProtocolOptions(options: ChatOptions): ProtocolOptions {
   const envelope = MAX_NICK_LENGTH + 3; // "<" nick "> "
-
-  @Listen(8001)
-  @Protocol({ codec: lines({ maxLength: config.maxLineLength + envelope, failFast: config.onOverlong === 'disconnect' }) })
-  class ChatServer extends ChatSession {}
-
-  @Module({ protocols: [ChatServer], providers: [ChatRoom, { provide: CHAT_OPTIONS, useValue: Object.freeze(config) }] })
-  class ChatModule {}
-
-  return { module: ChatModule, protocol: ChatServer };
+  return { codec: lines({ maxLength: options.maxLineLength + envelope, failFast: options.onOverlong === 'disconnect' }) };
 }
 
-/** The chat with the default options ('warn', 1024-byte lines): what `npm run example -- chat` runs. */
-export const { module: ChatModule, protocol: ChatServer } = createChat();
+/**
+ * Twisted's line chat as a module. Imported or bootstrapped as it is, it serves the defaults
+ * ('warn', 1024-byte lines, port 8001: what `npm run example -- chat` runs);
+ * `ChatModule.configure({ port, maxLineLength, onOverlong })` serves another configuration with
+ * the same classes, so several may run in one process (one per application).
+ */
+@Module({
+  protocols: [ChatSession],
+  providers: [
+    ChatRoom,
+    { provide: CHAT_OPTIONS, useValue: DEFAULT_CHAT_OPTIONS },
+    { provide: CHAT_PROTOCOL_OPTIONS, useFactory: chatProtocolOptions, inject: [CHAT_OPTIONS] },
+  ],
+})
+export class ChatModule {
+  /**
+   * The chat configured by `options` (NestJS's `forRoot`): its `CHAT_OPTIONS` replace the
+   * defaults, and so the codec; `port` and `host` override `@Listen(8001)`. Throws `OptionError` for
+   * invalid options, here rather than when the application starts.
+   */
+  static configure(options: ChatModuleOptions = {}): DynamicModule {
+    const { port, host, ...chat } = options;
+    const config: ChatOptions = Object.freeze({ ...DEFAULT_CHAT_OPTIONS, ...chat });
+    if (!Number.isInteger(config.maxLineLength) || config.maxLineLength < 64) {
+      throw new OptionError(`chat: maxLineLength must be an integer >= 64, got ${config.maxLineLength}`);
+    }
+    if (config.onOverlong !== 'warn' && config.onOverlong !== 'disconnect') {
+      throw new OptionError(`chat: onOverlong must be 'warn' or 'disconnect', got ${String(config.onOverlong)}`);
+    }
+    return {
+      module: ChatModule,
+      providers: [{ provide: CHAT_OPTIONS, useValue: config }],
+      // Only what was given: an override of `port: undefined` would erase @Listen(8001)'s port.
+      listen: [[ChatSession, { ...(port === undefined ? {} : { port }), ...(host === undefined ? {} : { host }) }]],
+    };
+  }
+}

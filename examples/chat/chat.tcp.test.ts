@@ -1,12 +1,12 @@
 import { bootstrap, silentLogger, type Application } from 'torsion';
 import { Peer } from '../../test/support/peer';
-import { ChatModule, ChatServer } from './app';
+import { ChatModule, ChatSession } from './app';
 
 /** The chat over real sockets: two node:net clients talking through the server. */
 describe('examples/chat over TCP', () => {
   let app: Application;
   beforeAll(async () => {
-    app = await bootstrap(ChatModule, { listen: [[ChatServer, { port: 0, host: '127.0.0.1' }]], logger: silentLogger });
+    app = await bootstrap(ChatModule.configure({ port: 0, host: '127.0.0.1' }), { logger: silentLogger });
   });
   afterAll(async () => {
     await app.close();
@@ -17,7 +17,7 @@ describe('examples/chat over TCP', () => {
     peer.until((p) => lines(p).some((l) => (typeof line === 'string' ? l === line : line.test(l))), 5000, `the line ${String(line)}`);
 
   it('two members: welcome, join notice, /nick, broadcast, /who, /quit and the leave notice', async () => {
-    const port = app.address(ChatServer).port;
+    const port = app.address(ChatSession).port;
     const alice = await Peer.connect(port);
     await saw(alice, /^\* welcome, guest-\d+! 1 here/);
     const bob = await Peer.connect(port);
@@ -49,7 +49,7 @@ describe('examples/chat over TCP', () => {
   });
 
   it('a member that drops its connection is announced as gone', async () => {
-    const port = app.address(ChatServer).port;
+    const port = app.address(ChatSession).port;
     const carol = await Peer.connect(port);
     await saw(carol, /^\* welcome/);
     const dave = await Peer.connect(port);
@@ -66,5 +66,28 @@ describe('examples/chat over TCP', () => {
     expect(who).toContain(nick);
     expect(who).not.toContain('dave');
     await carol.close();
+  });
+
+  it('is configured: another port and another line limit, served beside the default one', async () => {
+    const small = await bootstrap(ChatModule.configure({ port: 0, host: '127.0.0.1', maxLineLength: 64, onOverlong: 'disconnect' }), { logger: silentLogger });
+    try {
+      const port = small.address(ChatSession).port;
+      expect(port).not.toBe(8001);
+      expect(port).not.toBe(app.address(ChatSession).port);
+      const erin = await Peer.connect(port);
+      await saw(erin, /^\* welcome/);
+      erin.send(`${'x'.repeat(100)}\n`); // within the default 1024 bytes, over this chat's 64
+      await saw(erin, '! line too long (at most 64 bytes)');
+      await erin.waitClosed();
+
+      const frank = await Peer.connect(app.address(ChatSession).port); // the default chat takes it
+      await saw(frank, /^\* welcome/);
+      frank.send(`/nick frank\n${'y'.repeat(100)}\n/who\n`);
+      await saw(frank, /^\* \d+ here: /);
+      expect(lines(frank)).not.toContain('! line too long (at most 1024 bytes)');
+      await frank.close();
+    } finally {
+      await small.close();
+    }
   });
 });

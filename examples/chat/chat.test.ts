@@ -1,11 +1,10 @@
 import { FrameTooLargeError, OptionError } from 'torsion';
 import { createTestingApp, type TestConnection, type TestingApp } from 'torsion/testing';
-import { ChatModule, ChatRoom, ChatServer, createChat, type ChatSession } from './app';
+import { ChatModule, ChatRoom, ChatSession } from './app';
 
-// Several configurations are built in this process, each with its own @Listen class.
-const options = { unlistedListen: 'ignore' } as const;
-const Disconnecting = createChat({ maxLineLength: 64, onOverlong: 'disconnect' });
-const Warning = createChat({ maxLineLength: 64, onOverlong: 'warn' });
+// Three configurations of one module in this process: the defaults and these two.
+const Disconnecting = ChatModule.configure({ maxLineLength: 64, onOverlong: 'disconnect' });
+const Warning = ChatModule.configure({ maxLineLength: 64, onOverlong: 'warn' });
 
 /** What a member received since the last call, as lines. */
 function news(c: TestConnection<unknown>): string[] {
@@ -17,12 +16,12 @@ function news(c: TestConnection<unknown>): string[] {
 describe('examples/chat (in memory)', () => {
   let t: TestingApp;
   beforeEach(() => {
-    t = createTestingApp(ChatModule, options);
+    t = createTestingApp(ChatModule);
   });
   afterEach(() => t.close());
 
   function join(): TestConnection<ChatSession> {
-    return t.connect(ChatServer);
+    return t.connect(ChatSession);
   }
 
   it('names a newcomer guest-<id>, welcomes it, and tells the others', () => {
@@ -151,12 +150,12 @@ describe('examples/chat (in memory)', () => {
   describe("overlong lines, onOverlong: 'warn'", () => {
     let w: TestingApp;
     beforeEach(() => {
-      w = createTestingApp(Warning.module, options);
+      w = createTestingApp(Warning);
     });
     afterEach(() => w.close());
 
     it('answers with an error line, broadcasts nothing, and the member stays', () => {
-      const [a, b] = [w.connect(Warning.protocol), w.connect(Warning.protocol)];
+      const [a, b] = [w.connect(ChatSession), w.connect(ChatSession)];
       [a, b].forEach(news);
       a.send(`${'x'.repeat(65)}\n`); // over the 64-byte message limit (caught by the handler)
       a.send(`${'y'.repeat(500)}\n`, { split: 7 }); // over the codec's limit (dropped as it arrives)
@@ -168,7 +167,7 @@ describe('examples/chat (in memory)', () => {
     });
 
     it('a message of exactly the limit goes through, with its envelope', () => {
-      const [a, b] = [w.connect(Warning.protocol), w.connect(Warning.protocol)];
+      const [a, b] = [w.connect(ChatSession), w.connect(ChatSession)];
       a.send('/nick abcdefghijklmnopqrst\n');
       [a, b].forEach(news);
       a.send(`${'z'.repeat(64)}\n`);
@@ -180,12 +179,12 @@ describe('examples/chat (in memory)', () => {
   describe("overlong lines, onOverlong: 'disconnect'", () => {
     let d: TestingApp;
     beforeEach(() => {
-      d = createTestingApp(Disconnecting.module, options);
+      d = createTestingApp(Disconnecting);
     });
     afterEach(() => d.close());
 
     it('a line over the codec limit: error line, then closed before the line even ends', async () => {
-      const [a, b] = [d.connect(Disconnecting.protocol), d.connect(Disconnecting.protocol)];
+      const [a, b] = [d.connect(ChatSession), d.connect(ChatSession)];
       [a, b].forEach(news);
       a.send('z'.repeat(200)); // no newline: fails fast
       expect(news(a)).toEqual(['! line too long (at most 64 bytes)', '* bye']);
@@ -196,7 +195,7 @@ describe('examples/chat (in memory)', () => {
     });
 
     it('a message over the limit but within the envelope: error line, bye, closed', async () => {
-      const [a, b] = [d.connect(Disconnecting.protocol), d.connect(Disconnecting.protocol)];
+      const [a, b] = [d.connect(ChatSession), d.connect(ChatSession)];
       [a, b].forEach(news);
       a.send(`${'x'.repeat(70)}\nnever broadcast\n`);
       expect(news(a)).toEqual(['! line too long (at most 64 bytes)', '* bye']);
@@ -206,7 +205,7 @@ describe('examples/chat (in memory)', () => {
   });
 
   it('options are validated', () => {
-    expect(() => createChat({ maxLineLength: 10 })).toThrow(OptionError);
-    expect(() => createChat({ onOverlong: 'ignore' as never })).toThrow(OptionError);
+    expect(() => ChatModule.configure({ maxLineLength: 10 })).toThrow(OptionError);
+    expect(() => ChatModule.configure({ onOverlong: 'ignore' as never })).toThrow(OptionError);
   });
 });

@@ -1,6 +1,6 @@
 import { Connection, inject, injectable } from 'torsion';
 
-/** How the chat treats long lines; give it to `createChat(options)`. */
+/** How the chat treats long lines; give it to `ChatModule.configure(options)`. */
 export interface ChatOptions {
   /** Longest message a member may send, in UTF-8 bytes. Default 1024. */
   maxLineLength: number;
@@ -11,7 +11,7 @@ export interface ChatOptions {
   onOverlong: 'warn' | 'disconnect';
 }
 
-/** Injection token of the `ChatOptions` in effect (provided by the module `createChat` builds). */
+/** Injection token of the `ChatOptions` in effect (`ChatModule` provides the defaults, `configure` replaces them). */
 export const CHAT_OPTIONS = Symbol('CHAT_OPTIONS');
 export const DEFAULT_CHAT_OPTIONS: ChatOptions = Object.freeze({ maxLineLength: 1024, onOverlong: 'warn' });
 

@@ -3,7 +3,7 @@ import * as tls from 'node:tls';
 import { bootstrap, silentLogger, type Application } from 'torsion';
 import { Peer } from '../../test/support/peer';
 import { makeTestCerts } from '../../test/transport/support/certs';
-import { ChatServer } from '../chat/app';
+import { ChatSession } from '../chat/app';
 import { Echo } from '../echo/app';
 import { RespKv } from '../resp-kv/app';
 import { TlsEcho } from '../tls-echo/app';
@@ -27,8 +27,8 @@ describe('examples/showcase: one application on TCP, TLS, UDP at once', () => {
   });
 
   it('binds every example listener', () => {
-    expect(app.addresses.map((a) => `${a.protocol}/${a.transport}`).sort()).toEqual(['ChatServer/tcp', 'Echo/tcp', 'RespKv/tcp', 'TlsEcho/tls', 'UdpEcho/udp']);
-    expect(app.address(ChatServer).port).toBeGreaterThan(0);
+    expect(app.addresses.map((a) => `${a.protocol}/${a.transport}`).sort()).toEqual(['ChatSession/tcp', 'Echo/tcp', 'RespKv/tcp', 'TlsEcho/tls', 'UdpEcho/udp']);
+    expect(app.address(ChatSession).port).toBeGreaterThan(0);
   });
 
   it('serves echo, chat and RESP over TCP', async () => {
@@ -37,7 +37,7 @@ describe('examples/showcase: one application on TCP, TLS, UDP at once', () => {
     await echo.until((p) => p.text === 'seed');
     echo.close();
 
-    const chat = await Peer.connect(app.address(ChatServer).port);
+    const chat = await Peer.connect(app.address(ChatSession).port);
     await chat.until((p) => p.text.includes('\n'));
     expect(chat.text.toLowerCase()).toContain('welcome');
     chat.close();

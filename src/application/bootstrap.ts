@@ -1,10 +1,9 @@
 import { container as globalContainer } from 'tsyringe';
 import { BootstrapError } from '../errors';
 import type { HandlerTable } from '../dispatch/handler-table';
-import { compileProtocol } from './compile-protocol';
+import { DEFAULT_STREAM_CODEC, compileProtocol } from './compile-protocol';
 import { ConsoleLogger, Logger } from '../logger';
-import { allEndpointClasses, getConnect, getListens, getProtocol, isListedInSomeModule } from '../metadata';
-import { isDatagramCodec } from '../codec/datagram';
+import { allEndpointClasses, getConnect, getListens, isListedInSomeModule } from '../metadata';
 import { RealClock, type Clock } from '../reactor/clock';
 import { Reactor } from '../reactor/reactor';
 import type { LogRateLimit } from '../reactor/log-limiter';
@@ -13,17 +12,21 @@ import { binders } from '../transport/binders';
 import { TLS_MATERIAL, type TlsMaterial } from '../transport/tls';
 import { DatagramSocket } from '../transport/udp-socket';
 import { classToken, tokenName, type ConcreteConstructor, type Constructor } from '../types';
-import type { Provider } from '../decorators/options';
+import type { ModuleImport, Provider } from '../decorators/options';
 import { Application } from './application';
 import { checkDependencies, constructorDeps } from './dependencies';
 import { directConstructor } from './direct-constructor';
-import { planListeners, type ListenOverrides } from './listen-plan';
+import { planListeners, type ListenOverrides, type ListenRewrite } from './listen-plan';
 import { buildGraph, normaliseProvider, type AppGraph } from './module-graph';
+import { checkProtocolOptionTokens, resolveProtocolOptions } from './protocol-options';
 import { instantiateSingletons, registerProviders } from './providers';
 import { planClients } from '../client/start-clients';
 
 export interface BootstrapOptions {
-  /** Listener address overrides, e.g. `[[Echo, { port: 0 }]]` or `(cls, opts) => ({ ...opts, port: 0 })`. */
+  /**
+   * Listener address overrides, e.g. `[[Echo, { port: 0 }]]` or `(cls, opts) => ({ ...opts, port: 0 })`.
+   * Applied after a configured module's own `listen`, so these win.
+   */
   listen?: ListenOverrides;
   /** Replaces the default console logger (a pino instance fits). */
   logger?: Logger;
@@ -31,11 +34,6 @@ export interface BootstrapOptions {
   clock?: Clock;
   /** Replace providers by token (same forms as module providers): test doubles, config. */
   overrides?: Provider[];
-  /**
-   * A `@Listen` or `@Connect` class that no `@Module` lists is a bootstrap error: it would
-   * silently never listen or connect. 'ignore' turns the check off (for code that declares listeners it never serves).
-   */
-  unlistedListen?: 'error' | 'ignore';
   /** Key material for every `transport: 'tls'` listener that does not bring its own (`@Listen({ tls })`). */
   tls?: TlsMaterial;
   /**
@@ -50,16 +48,17 @@ export interface BootstrapOptions {
  * Validates the module graph and compiles it, binding nothing: the part of `bootstrap`
  * the testing kit shares. Throws `BootstrapError` naming the class and the fix.
  */
-export function compileApplication(rootModule: Constructor, options: BootstrapOptions = {}): Application {
+export function compileApplication(rootModule: ModuleImport, options: BootstrapOptions = {}): Application {
   const graph = buildGraph(rootModule);
   applyOverrides(graph, options.overrides ?? []);
   const tables = new Map<Constructor, HandlerTable>();
   for (const { cls } of graph.protocols) tables.set(cls, compileProtocol(cls));
-  if (options.unlistedListen !== 'ignore') checkUnlisted();
-  const plans = planListeners([...tables.values()], options.listen, new Set(binders.keys()));
+  checkUnlisted();
+  const plans = planListeners([...tables.values()], options.listen, new Set(binders.keys()), moduleListenOverrides(graph));
   planClients(tables.values()); // checks every @Connect now; started after binding
   checkDependencies(graph, { global: new Set<unknown>([Reactor, Logger, Application]), connection: new Set<unknown>([Connection, DatagramSocket]) });
   checkTransportTokens(tables.values());
+  checkProtocolOptionTokens(graph);
 
   const logger = options.logger ?? new ConsoleLogger();
   const reactor = new Reactor(options.clock ?? new RealClock(), logger, options.logRateLimit);
@@ -71,6 +70,10 @@ export function compileApplication(rootModule: Constructor, options: BootstrapOp
   root.register(Application, { useValue: app });
   if (options.tls !== undefined) root.register(TLS_MATERIAL, { useValue: options.tls });
   registerProviders(root, graph.providers.values());
+  // Codecs and limits from @Protocol({ options: TOKEN }) need the providers (first, so a failing
+  // options factory is reported with the protocol it was for); all before any listener exists.
+  resolveProtocolOptions(tables, root);
+  checkCodecKinds(tables.values());
   instantiateSingletons(root, graph.providers.values());
   // Inside a protocol, Logger is the connection's own (a child of the app's), not a global.
   const protocolGlobals = new Set<unknown>([Reactor, Application]);
@@ -81,12 +84,20 @@ export function compileApplication(rootModule: Constructor, options: BootstrapOp
 /**
  * Starts an application (Twisted's `reactor.run()` with every `listenTCP` declared): validates
  * the whole graph before binding anything, builds the singletons, binds every `@Listen`.
+ * `rootModule` is a `@Module` class or a configured module (`SomeModule.configure({ ... })`).
  */
-export async function bootstrap(rootModule: Constructor, options: BootstrapOptions = {}): Promise<Application> {
+export async function bootstrap(rootModule: ModuleImport, options: BootstrapOptions = {}): Promise<Application> {
   const app = compileApplication(rootModule, options);
   await app.listen();
   app.startClients();
   return app;
+}
+
+/** Each protocol served by a configured module with `listen`, and that module's overrides. */
+function moduleListenOverrides(graph: AppGraph): Map<Constructor, ListenRewrite> {
+  const out = new Map<Constructor, ListenRewrite>();
+  for (const { cls, module } of graph.protocols) if (module.listen !== undefined) out.set(cls, module.listen);
+  return out;
 }
 
 function applyOverrides(graph: AppGraph, overrides: Provider[]): void {
@@ -106,19 +117,30 @@ function applyOverrides(graph: AppGraph, overrides: Provider[]): void {
  * A stream protocol talks to a `Connection`, a UDP one to a `DatagramSocket`; asking for the
  * other would only fail when the first connection or datagram arrives.
  */
+/** A protocol is a UDP one when every listener is UDP, or (listening nowhere) its codec is a datagram codec. */
+function isDatagramProtocol(table: HandlerTable): boolean {
+  const listens = getListens(table.protocol);
+  return listens.length > 0 ? listens.every((l) => l.transport === 'udp') : table.datagramCodec !== undefined;
+}
+
+/** The codec a protocol declares (in place or from its options token) fits its transport. */
+function checkCodecKinds(tables: Iterable<HandlerTable>): void {
+  for (const table of tables) {
+    const datagram = isDatagramProtocol(table);
+    const declared = datagram ? (table.codec === DEFAULT_STREAM_CODEC ? undefined : table.codec) : table.datagramCodec;
+    if (declared === undefined) continue;
+    const fix = datagram ? 'use datagramRaw(), datagramUtf8() or datagramJson()' : "use a stream codec (lines(), lengthPrefixed(), resp()...) or listen with transport: 'udp'";
+    throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Protocol() of ${table.name}: the ${declared.name} codec is a ${datagram ? 'stream' : 'datagram'} codec but ${table.name} is a ${datagram ? 'UDP' : 'stream'} protocol: ${fix}`, { target: table.name });
+  }
+}
+
 function checkTransportTokens(tables: Iterable<HandlerTable>): void {
   for (const table of tables) {
     const listens = getListens(table.protocol);
     const udp = listens.filter((l) => l.transport === 'udp').length;
-    // A protocol is a UDP one when every listener is UDP, or (listening nowhere) its codec is a datagram codec.
-    const datagram = listens.length > 0 ? udp === listens.length : table.datagramCodec !== undefined;
+    const datagram = isDatagramProtocol(table);
     if (udp > 0 && udp < listens.length) {
       throw new BootstrapError('TORSION_ERR_TRANSPORT_MIX', `${table.name} listens on UDP and on a stream transport: a protocol is a datagram one or a stream one; declare two protocol classes (they may share a base class)`, { target: table.name });
-    }
-    const declared = getProtocol(table.protocol)?.codec;
-    if (declared !== undefined && datagram !== isDatagramCodec(declared)) {
-      const fix = datagram ? 'use datagramRaw(), datagramUtf8() or datagramJson()' : 'use a stream codec (lines(), lengthPrefixed(), resp()...) or listen with transport: \'udp\'';
-      throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Protocol() of ${table.name}: the ${declared.name} codec is a ${isDatagramCodec(declared) ? 'datagram' : 'stream'} codec but ${table.name} is a ${datagram ? 'UDP' : 'stream'} protocol: ${fix}`, { target: table.name });
     }
     const [wrong, right] = datagram ? [Connection, 'DatagramSocket'] : [DatagramSocket, 'Connection'];
     const index = constructorDeps(table.protocol, table.name).findIndex((d) => d.token === wrong);
@@ -133,8 +155,13 @@ function checkTransportTokens(tables: Iterable<HandlerTable>): void {
 }
 
 /**
+ * A `@Listen` or `@Connect` class that no module lists would silently never listen or connect.
  * Several applications may share a process (a server and its client in one test), so the check
- * is process-wide: every `@Listen` class must be in the protocols of some `@Module`.
+ * is process-wide: every such class must be in the protocols of some `@Module` loaded in the
+ * process, or of a configured module (`DynamicModule.protocols`) some application included.
+ * There is no switch to turn it off: a class is declared once and listed by its module, and a
+ * configurable module lists its protocols in its `@Module` (its `configure` changes their
+ * options and listeners, not which classes exist), so no process needs one.
  */
 function checkUnlisted(): void {
   for (const cls of allEndpointClasses()) {
@@ -142,7 +169,7 @@ function checkUnlisted(): void {
       const [decorator, consequence] = getConnect(cls) === undefined ? ['@Listen', 'listen'] : ['@Connect', 'connect'];
       throw new BootstrapError(
         'TORSION_ERR_UNLISTED_LISTENER',
-        `${cls.name} has ${decorator} but no @Module lists it in its protocols, so it would never ${consequence}: add it to the protocols of a module`,
+        `${cls.name} has ${decorator} but no module lists it in its protocols, so it would never ${consequence}: add it to the protocols of its @Module`,
         { target: cls.name },
       );
     }

@@ -9,12 +9,18 @@ import type { Constructor } from '../types';
 
 const DEFAULT_MAX_QUEUED_FRAMES = 1024;
 const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
-const sharedRaw = new RawCodec();
+/** The stream codec of a protocol that names none: `raw()`, one shared instance. */
+export const DEFAULT_STREAM_CODEC = new RawCodec();
 
-/** Validates a protocol class and compiles its table; throws BootstrapError naming the class. */
-export function compileProtocol(protocol: Constructor): HandlerTable {
+/**
+ * Validates a protocol class and compiles its table; throws BootstrapError naming the class.
+ * `resolved`: options resolved from the protocol's `@Protocol({ options: TOKEN })`, which win
+ * over the ones `@Protocol` gives in place (bootstrap compiles once without, once with them).
+ */
+export function compileProtocol(protocol: Constructor, resolved?: ProtocolOptions): HandlerTable {
   const name = protocol.name || '<anonymous protocol>';
-  const options = getProtocol(protocol);
+  const declared = getProtocol(protocol);
+  const options = declared === undefined || resolved === undefined ? declared : { ...declared, ...resolved };
   if (options === undefined) {
     throw new BootstrapError('TORSION_ERR_NOT_A_PROTOCOL', `${name} is used as a protocol but has no @Protocol() decorator: add @Protocol() to the class`, { target: name });
   }
@@ -46,7 +52,7 @@ export function compileProtocol(protocol: Constructor): HandlerTable {
   return {
     protocol,
     name,
-    codec: (datagramCodec === undefined ? options.codec ?? sharedRaw : sharedRaw) as Codec<unknown, unknown>,
+    codec: (datagramCodec === undefined ? options.codec ?? DEFAULT_STREAM_CODEC : DEFAULT_STREAM_CODEC) as Codec<unknown, unknown>,
     datagramCodec,
     onConnect: fn('connect'),
     onData: fn('data') as Handler,

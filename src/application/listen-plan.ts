@@ -1,21 +1,25 @@
-import type { ListenOptions } from '../decorators/options';
+import type { ListenOptions, ListenOverrides } from '../decorators/options';
 import type { HandlerTable } from '../dispatch/handler-table';
 import { BootstrapError } from '../errors';
 import { getListens } from '../metadata';
 import type { BindPlan } from '../transport/binder';
 import type { Constructor } from '../types';
 
-/** Replaces fields of a protocol's `@Listen` options (tests pass `{ port: 0 }`). */
-export type ListenOverride = Partial<ListenOptions>;
+// The types live with the other option types (a configured module's `listen` uses them too).
+export type { ListenOverride, ListenOverrides } from '../decorators/options';
 
-/**
- * Overrides for listener addresses, applied before validation and binding:
- * - pairs (or a Map) of protocol class -> override, applied to every `@Listen` of that class;
- * - or a function of (protocol class, options, index) returning the options to use.
- */
-export type ListenOverrides =
-  | Iterable<readonly [Constructor, ListenOverride]>
-  | ((protocol: Constructor, options: ListenOptions, index: number) => ListenOptions);
+/** Overrides as one function: `ListenOverrides` normalised (a Map form is read once, here). */
+export type ListenRewrite = (protocol: Constructor, options: ListenOptions, index: number) => ListenOptions;
+
+/** `overrides` as a function; pairs are read once (they may be a one-shot iterable). */
+export function listenRewrite(overrides: ListenOverrides): ListenRewrite {
+  if (typeof overrides === 'function') return overrides;
+  const byClass = new Map(overrides);
+  return (protocol, options) => {
+    const override = byClass.get(protocol);
+    return override === undefined ? options : { ...options, ...override };
+  };
+}
 
 /** One listener to bind: a transport's `BindPlan` whose options are the checked `@Listen` options. */
 export interface ListenPlan extends BindPlan {
@@ -24,15 +28,25 @@ export interface ListenPlan extends BindPlan {
 
 const WILDCARDS = new Set([undefined, '', '0.0.0.0', '::']);
 
-/** Applies overrides and checks every listener before anything is bound. */
-export function planListeners(tables: HandlerTable[], overrides: ListenOverrides | undefined, transports: ReadonlySet<string>): ListenPlan[] {
-  const byClass = typeof overrides === 'function' || overrides === undefined ? undefined : new Map(overrides);
+/**
+ * Applies overrides and checks every listener before anything is bound. `moduleOverrides` are
+ * those of the configured module serving each protocol (`DynamicModule.listen`); `overrides`
+ * (bootstrap's) are applied after them, so they win.
+ */
+export function planListeners(
+  tables: HandlerTable[],
+  overrides: ListenOverrides | undefined,
+  transports: ReadonlySet<string>,
+  moduleOverrides: ReadonlyMap<Constructor, ListenRewrite> = new Map(),
+): ListenPlan[] {
+  const rewrite = overrides === undefined ? undefined : listenRewrite(overrides);
   const plans: ListenPlan[] = [];
   for (const table of tables) {
+    const moduleRewrite = moduleOverrides.get(table.protocol);
     getListens(table.protocol).forEach((declared, index) => {
       let options: ListenOptions = { ...declared };
-      if (typeof overrides === 'function') options = overrides(table.protocol, options, index);
-      else if (byClass?.has(table.protocol)) options = { ...options, ...byClass.get(table.protocol) };
+      if (moduleRewrite !== undefined) options = moduleRewrite(table.protocol, options, index);
+      if (rewrite !== undefined) options = rewrite(table.protocol, options, index);
       // A path means a Unix socket; saying so twice is not required.
       const transport = options.transport ?? (options.path !== undefined ? 'unix' : 'tcp');
       if (!transports.has(transport)) {

@@ -56,11 +56,65 @@ export interface ModuleOptions {
   protocols?: Constructor[];
   /** Services available to this module's protocols and providers. */
   providers?: Provider[];
-  /** Modules whose exported providers this module may inject. */
-  imports?: Constructor[];
+  /** Modules whose exported providers this module may inject: classes, or configured modules. */
+  imports?: ModuleImport[];
   /** Provider tokens (or imported modules, re-exported whole) visible to importers. */
-  exports?: Array<Token | Constructor>;
+  exports?: Array<Token | ModuleImport>;
 }
+
+/**
+ * A module configured by its user without declaring a class (NestJS's dynamic module): what a
+ * module's static `configure(...)` (or `forRoot(...)`) returns, accepted wherever a module class
+ * is (`bootstrap`, `createTestingApp`, another module's `imports`).
+ *
+ * Its `protocols`, `imports` and `exports` are added to those of `module`'s `@Module`; its
+ * `providers` too, and one for a token the `@Module` already provides replaces that one (so the
+ * `@Module` can hold defaults that `configure` replaces). `listen` overrides the listeners of
+ * this module's protocols only; `BootstrapOptions.listen` is applied after it, and wins.
+ *
+ * A module class may appear in one application with one configuration: import the same object
+ * everywhere (keep it in a const) rather than calling `configure` twice.
+ *
+ * @example
+ * ```ts
+ * @Module({ protocols: [ChatSession], providers: [ChatRoom] })
+ * class ChatModule {
+ *   static configure(options: { port: number }): DynamicModule {
+ *     return { module: ChatModule, listen: [[ChatSession, { port: options.port }]] };
+ *   }
+ * }
+ * await bootstrap(ChatModule.configure({ port: 7000 }));
+ * ```
+ */
+export interface DynamicModule {
+  /** The `@Module` class configured (its static metadata is the base). */
+  module: Constructor;
+  /** Protocol classes added to the module's; they count as listed for the unlisted-`@Listen` check. */
+  protocols?: Constructor[];
+  /** Providers added to the module's (one for a token it already provides replaces it). */
+  providers?: Provider[];
+  /** Modules added to the module's imports. */
+  imports?: ModuleImport[];
+  /** Tokens or modules added to the module's exports. */
+  exports?: Array<Token | ModuleImport>;
+  /** Listener overrides for this module's protocols (same forms as `BootstrapOptions.listen`). */
+  listen?: ListenOverrides;
+}
+
+/** What a module's `imports` (and `bootstrap`) accept: a `@Module` class or a configured one. */
+export type ModuleImport = Constructor | DynamicModule;
+
+/** Replaces fields of a protocol's `@Listen` options (tests pass `{ port: 0 }`). */
+export type ListenOverride = Partial<ListenOptions>;
+
+/**
+ * Overrides for listener addresses, applied before validation and binding:
+ * - pairs (or a Map) of protocol class -> override, applied to every `@Listen` of that class;
+ * - or a function of (protocol class, options, index) returning the options to use.
+ */
+export type ListenOverrides =
+  | Iterable<readonly [Constructor, ListenOverride]>
+  | ((protocol: Constructor, options: ListenOptions, index: number) => ListenOptions);
 
 export interface ProtocolOptions {
   /**
@@ -82,6 +136,21 @@ export interface ProtocolOptions {
    * stops reading and dispatching until it drains (default 64 KiB).
    */
   writeHighWaterMark?: number;
+}
+
+/**
+ * What `@Protocol(...)` accepts: `ProtocolOptions` given in place, and/or `options`, a token
+ * resolved once at bootstrap (from the application's providers, typically a `useFactory` that
+ * reads a configurable module's config) to `ProtocolOptions`. The resolved fields win over the
+ * ones given in place, which act as defaults; both are validated the same way.
+ *
+ * A field (`{ options: TOKEN }`) rather than `@Protocol(TOKEN)`: a token may be a class, a
+ * string or a symbol, and `@Protocol(SomeClass)` would read as if the class were the protocol's
+ * codec or base; the field names what the token stands for, and leaves room for defaults beside it.
+ */
+export interface ProtocolDeclaration extends ProtocolOptions {
+  /** A token whose provider yields this protocol's `ProtocolOptions` (codec, limits). */
+  options?: Token<ProtocolOptions>;
 }
 
 export type ListenTransport = 'tcp' | 'tls' | 'udp' | 'unix';

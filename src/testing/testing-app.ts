@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import { getListens } from '../metadata';
 import type { Reactor } from '../reactor/reactor';
 import type { Constructor } from '../types';
+import type { ModuleImport } from '../decorators/options';
 import { ephemeralPort, MemoryConnection } from './memory-connection';
 import { MemoryLogger } from './memory-logger';
 import { drive } from './memory-loop';
@@ -259,7 +260,8 @@ export class TestingApp {
  * Twisted's `MemoryReactor`): the same `compileApplication` as `bootstrap`, so a graph that
  * would fail at bootstrap fails here with the same `BootstrapError`, but nothing is bound.
  * Providers can be overridden by token; the reactor runs on a `VirtualClock`; logs are kept in
- * memory. Close it in `afterEach` (`await t.close()`).
+ * memory. `rootModule` is a `@Module` class or a configured module (`ChatModule.configure({ ... })`).
+ * Close it in `afterEach` (`await t.close()`).
  *
  * @example
  * const t = createTestingApp(AppModule, { overrides: [{ provide: Greeting, useValue: { text: () => 'hi' } }] });
@@ -268,7 +270,7 @@ export class TestingApp {
  * expect(c.frames()).toEqual(['hi', 'ping']);
  * await t.close();
  */
-export function createTestingApp(rootModule: Constructor, options: TestingAppOptions = {}): TestingApp {
+export function createTestingApp(rootModule: ModuleImport, options: TestingAppOptions = {}): TestingApp {
   const clock = options.clock ?? new VirtualClock();
   const logs = new MemoryLogger();
   const app = compileApplication(rootModule, { ...options, clock, logger: options.logger ?? logs });

@@ -18,7 +18,7 @@ import {
 import { eventually } from '../support/peer';
 import { VirtualClock } from '../../src/testing';
 
-const opts = { logger: silentLogger, unlistedListen: 'ignore' as const };
+const opts = { logger: silentLogger };
 
 @Listen({ port: 0, host: '127.0.0.1' })
 @Protocol()

@@ -43,7 +43,7 @@ class TlsEcho {
 class EchoModule {}
 
 const material = { key: certs.server.key, cert: certs.server.cert };
-const opts = { logger: silentLogger, unlistedListen: 'ignore' as const };
+const opts = { logger: silentLogger };
 
 /** Connects with node:tls (trusting the test server cert) and resolves with the socket once secure. */
 function tlsConnect(port: number, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {

@@ -21,7 +21,7 @@ import {
 import { runPeer } from './support/process-peer';
 import { UdpPeer } from './support/udp-peer';
 
-const opts = { logger: silentLogger, unlistedListen: 'ignore' as const };
+const opts = { logger: silentLogger };
 
 describe('UDP listener', () => {
   it('echoes datagrams to socat, one protocol instance for the socket', async () => {

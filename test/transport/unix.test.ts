@@ -100,7 +100,7 @@ describe('app.connect over a Unix socket', () => {
 
   it('connects by path and exchanges data', async () => {
     const server = await bootstrap(EchoModule, opts);
-    const app = await bootstrap(ClientModule, { ...opts, unlistedListen: 'ignore' });
+    const app = await bootstrap(ClientModule, opts);
     try {
       const client = await app.connect(Client, { transport: 'unix', path: socketPath });
       expect(client.connection.transport).toBe('unix');
@@ -113,7 +113,7 @@ describe('app.connect over a Unix socket', () => {
   });
 
   it('rejects with TORSION_ERR_CONNECT_REFUSED when nothing listens on the path', async () => {
-    const app = await bootstrap(ClientModule, { ...opts, unlistedListen: 'ignore' });
+    const app = await bootstrap(ClientModule, opts);
     try {
       const error = await app.connect(Client, { transport: 'unix', path: path.join(dir, 'nobody.sock') }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConnectError);
