@@ -5,10 +5,11 @@ export { Module } from './decorators/module';
 export type { ModuleOptions, Provider, ProviderScope, ClassProvider, ValueProvider, FactoryProvider, ExistingProvider } from './decorators/options';
 export type { DynamicModule, ModuleImport } from './decorators/options';
 export { Protocol } from './decorators/protocol';
-export type { ProtocolOptions, ProtocolDeclaration } from './decorators/options';
+export type { ProtocolOptions, ProtocolDeclaration, IdleOptions } from './decorators/options';
+export type { IdleKind } from './dispatch/handler-table';
 export { Listen } from './decorators/listen';
 export type { ListenOptions, ListenTransport } from './decorators/options';
-export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd } from './decorators/handlers';
+export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd, OnIdle } from './decorators/handlers';
 
 export { bootstrap, compileApplication } from './application/bootstrap';
 export type { BootstrapOptions } from './application/bootstrap';

@@ -1,4 +1,4 @@
-import { Application, Connection, Listen, Module, OnClose, OnConnect, OnData, OnDrain, OnInputEnd, Protocol, inject } from 'torsion';
+import { Application, Connection, Listen, Module, OnClose, OnConnect, OnData, OnDrain, OnInputEnd, OptionError, Protocol, inject, type CloseReason, type DynamicModule, type ProtocolOptions } from 'torsion';
 
 /** Where every accepted connection is relayed to. */
 export interface ForwardTarget {
@@ -8,10 +8,34 @@ export interface ForwardTarget {
 export const FORWARD_TARGET = Symbol('port-forward target');
 
 /**
+ * Both halves' protocol options: an idle timeout (`allMs`: nothing read and nothing written).
+ * A relay whose target stalls stops reading from its client (backpressure), so it would never
+ * see that client reset and would hold both sockets and their buffers forever; the timeout
+ * frees them (as HAProxy's `timeout client` / `timeout server` do). Default 5 minutes.
+ */
+export const FORWARD_PROTOCOL_OPTIONS = Symbol('port-forward protocol options');
+export const DEFAULT_IDLE_MS = 5 * 60_000;
+
+function relayOptions(idleMs: number): ProtocolOptions {
+  return { idle: { allMs: idleMs } };
+}
+
+/**
+ * A close that was not clean (the peer reset, an idle timeout, an error) aborts the other side
+ * too: its unsent bytes are for a peer that is gone. A clean one ends it (what was written
+ * still leaves).
+ */
+function closeOther(other: Connection | undefined, reason: CloseReason): void {
+  if (other === undefined) return;
+  if (reason.kind === 'done') other.end();
+  else other.destroy();
+}
+
+/**
  * The outbound half (Twisted's portforward.ProxyClient): bytes from the target go to the
  * client. It reads nothing until paired with its inbound connection.
  */
-@Protocol()
+@Protocol({ options: FORWARD_PROTOCOL_OPTIONS })
 export class ProxyClient {
   private inbound: Connection | undefined;
 
@@ -46,8 +70,8 @@ export class ProxyClient {
   }
 
   @OnClose()
-  closed(): void {
-    this.inbound?.end();
+  closed(reason: CloseReason): void {
+    closeOther(this.inbound, reason);
   }
 }
 
@@ -59,7 +83,7 @@ export class ProxyClient {
  * whichever side is slow.
  */
 @Listen(8080)
-@Protocol()
+@Protocol({ options: FORWARD_PROTOCOL_OPTIONS })
 export class ProxyServer {
   private outbound: ProxyClient | undefined;
 
@@ -105,13 +129,42 @@ export class ProxyServer {
   }
 
   @OnClose()
-  closed(): void {
-    this.outbound?.conn.end();
+  closed(reason: CloseReason): void {
+    closeOther(this.outbound?.conn, reason);
   }
+}
+
+/** What `PortForwardModule.configure` accepts. */
+export interface PortForwardOptions {
+  /** Where to relay; default 127.0.0.1:8000 (the echo example). */
+  target?: ForwardTarget;
+  /** Port and interface to listen on; default 8080 on all interfaces. */
+  port?: number;
+  host?: string;
+  /** Close both sides after this long with nothing read or written (ms); default 5 minutes. */
+  idleMs?: number;
 }
 
 @Module({
   protocols: [ProxyServer, ProxyClient],
-  providers: [{ provide: FORWARD_TARGET, useValue: { host: '127.0.0.1', port: 8000 } }],
+  providers: [
+    { provide: FORWARD_TARGET, useValue: { host: '127.0.0.1', port: 8000 } },
+    { provide: FORWARD_PROTOCOL_OPTIONS, useValue: relayOptions(DEFAULT_IDLE_MS) },
+  ],
 })
-export class PortForwardModule {}
+export class PortForwardModule {
+  /** The relay configured by `options` (target, listening address, idle timeout). */
+  static configure(options: PortForwardOptions = {}): DynamicModule {
+    const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+    if (!Number.isFinite(idleMs) || idleMs <= 0) throw new OptionError(`port-forward: idleMs must be a positive number of ms, got ${idleMs}`);
+    const listen = options.port !== undefined || options.host !== undefined ? [[ProxyServer, { port: options.port, host: options.host }] as const] : undefined;
+    return {
+      module: PortForwardModule,
+      providers: [
+        { provide: FORWARD_TARGET, useValue: options.target ?? { host: '127.0.0.1', port: 8000 } },
+        { provide: FORWARD_PROTOCOL_OPTIONS, useValue: relayOptions(idleMs) },
+      ],
+      listen: listen as DynamicModule['listen'],
+    };
+  }
+}

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import { bootstrap, silentLogger, type Application } from 'torsion';
 import { Peer, eventually } from '../../test/support/peer';
-import { FORWARD_TARGET, PortForwardModule, ProxyServer } from './app';
+import { PortForwardModule, ProxyServer } from './app';
 
 /**
  * A target that echoes (an echo server as the examples' own: it answers what it got, and ends
@@ -27,12 +27,8 @@ async function startTarget(gate?: Promise<void>): Promise<{ port: number; server
   return { port: (server.address() as net.AddressInfo).port, server, sockets, received: () => received };
 }
 
-async function startForward(port: number): Promise<Application> {
-  return bootstrap(PortForwardModule, {
-    listen: [[ProxyServer, { port: 0, host: '127.0.0.1' }]],
-    overrides: [{ provide: FORWARD_TARGET, useValue: { host: '127.0.0.1', port } }],
-    logger: silentLogger,
-  });
+async function startForward(port: number, idleMs?: number): Promise<Application> {
+  return bootstrap(PortForwardModule.configure({ target: { host: '127.0.0.1', port }, port: 0, host: '127.0.0.1', idleMs }), { logger: silentLogger });
 }
 
 function pattern(size: number): Buffer {
@@ -96,6 +92,27 @@ describe('examples/port-forward', () => {
       expect(app.metrics().connections).toBe(0);
     } finally {
       await app.close();
+    }
+  });
+
+  it('frees both sides when the client resets while the stalled target holds it paused (idle timeout)', async () => {
+    const target = await startTarget();
+    const app = await startForward(target.port, 300);
+    try {
+      const peer = await Peer.connect(app.address(ProxyServer).port);
+      await eventually(() => target.sockets.length === 1);
+      target.sockets[0].pause(); // the target stalls: the forwarder stops reading from the client
+      peer.send(pattern(8 * 1024 * 1024));
+      await quiescent(() => peer.socket.writableLength);
+      peer.socket.resetAndDestroy(); // RST, which the paused forwarder cannot read
+      // Without a timeout both connections (and ~MBs of buffers) were held forever.
+      await eventually(() => app.metrics().connections === 0, 10_000, 'the forwarder to free both connections');
+      expect(app.metrics().connections).toBe(0);
+    } finally {
+      await app.close();
+      // The paused target would never see the forwarder's reset either.
+      for (const socket of target.sockets) socket.destroy();
+      await closeServer(target.server);
     }
   });
 

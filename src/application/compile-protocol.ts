@@ -2,7 +2,7 @@ import type { Codec } from '../codec/codec';
 import { isDatagramCodec, type DatagramCodec } from '../codec/datagram';
 import { RawCodec } from '../codec/raw';
 import type { ProtocolOptions } from '../decorators/options';
-import type { Handler, HandlerKind, HandlerTable } from '../dispatch/handler-table';
+import type { Handler, HandlerKind, HandlerTable, IdleTimes } from '../dispatch/handler-table';
 import { BootstrapError, OptionError } from '../errors';
 import { getHandlerMisuse, getHandlers, getProtocol } from '../metadata';
 import type { Constructor } from '../types';
@@ -60,6 +60,8 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
     onError: fn('error'),
     onDrain: fn('drain'),
     onInputEnd: fn('inputEnd'),
+    onIdle: fn('idle'),
+    idle: compileIdle(name, options),
     names,
     ...limits,
   };
@@ -87,4 +89,16 @@ function positiveInteger(value: number, what: string): void {
 
 function decoratorName(kind: HandlerKind): string {
   return `@On${kind[0].toUpperCase()}${kind.slice(1)}()`;
+}
+
+function compileIdle(name: string, options: ProtocolOptions): IdleTimes | undefined {
+  const idle = options.idle;
+  if (idle === undefined) return undefined;
+  const times = { readMs: idle.readMs ?? 0, writeMs: idle.writeMs ?? 0, allMs: idle.allMs ?? 0 };
+  for (const [key, value] of Object.entries(times)) {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Protocol() of ${name}: idle.${key} must be a number of ms >= 0 (0: off), got ${String(value)}`, { target: name });
+    }
+  }
+  return times.readMs > 0 || times.writeMs > 0 || times.allMs > 0 ? times : undefined;
 }

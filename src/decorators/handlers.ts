@@ -34,3 +34,10 @@ export const OnDrain = handler('drain', 'OnDrain');
  * to what the peer sent are written and then the connection ends.
  */
 export const OnInputEnd = handler('inputEnd', 'OnInputEnd');
+/**
+ * Runs when an idle timeout of `@Protocol({ idle })` fires, with its kind: 'read' (nothing
+ * read), 'write' (nothing written) or 'all' (neither), as Netty's IdleStateEvent. A returned
+ * value is written and the connection stays open unless the handler ends it. Without it, an
+ * idle connection ends with reason `timeout`.
+ */
+export const OnIdle = handler('idle', 'OnIdle');

@@ -136,6 +136,21 @@ export interface ProtocolOptions {
    * stops reading and dispatching until it drains (default 64 KiB).
    */
   writeHighWaterMark?: number;
+  /**
+   * Idle timeouts (Netty's IdleStateHandler), in ms; 0 or absent: off. `readMs`: nothing read
+   * for that long; `writeMs`: nothing written; `allMs`: neither. `@OnIdle(kind)` is called
+   * (its value is written; the connection stays open unless it ends it); without `@OnIdle` the
+   * connection ends with reason `timeout`. Checked on the reactor clock at a coarse interval
+   * (a quarter of the shortest timeout, at most 1 s), so one fires up to that much late.
+   */
+  idle?: IdleOptions;
+}
+
+/** `@Protocol({ idle })`: see `ProtocolOptions.idle`. */
+export interface IdleOptions {
+  readMs?: number;
+  writeMs?: number;
+  allMs?: number;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Decoder, FrameSink } from '../codec/codec';
 import { isThenable } from '../thenable';
 import type { CloseReason } from './close-reason';
-import type { HandlerTable } from './handler-table';
+import type { Handler, HandlerTable } from './handler-table';
 import { HandlerRunner, failure, type RunnerLog } from './handler-runner';
 
 /** What the dispatcher needs from its connection (implemented by StreamConnection). */
@@ -18,14 +18,36 @@ export interface DispatchTarget extends RunnerLog {
   /** The peer finished sending and every frame has been handled: end our side. */
   end(): void;
   closeWithError(error: Error): void;
+  /** An idle timeout fired with no `@OnIdle` to answer it: end, reason `timeout`. */
+  timedOut(): void;
 }
 
 /** The shared empty queue of connections that never queued a frame (never written to). */
 const NO_QUEUE: unknown[] = [];
 
+/** Not a frame but an event queued in the frames' order: a bad frame, an idle timeout. */
+abstract class QueuedEvent {
+  abstract run(dispatcher: Dispatcher): void;
+}
+
 /** A frame the codec could not decode, queued in its place so replies keep stream order. */
-class FailedFrame {
-  constructor(readonly error: Error) {}
+class FailedFrame extends QueuedEvent {
+  constructor(readonly error: Error) {
+    super();
+  }
+  run(dispatcher: Dispatcher): void {
+    dispatcher.badFrame(this.error);
+  }
+}
+
+/** An idle timeout that fired while frames were queued or a handler was in flight. */
+class IdleEvent extends QueuedEvent {
+  constructor(readonly kind: string) {
+    super();
+  }
+  run(dispatcher: Dispatcher): void {
+    dispatcher.runIdle(this.kind);
+  }
 }
 
 // Dispatcher.bits
@@ -255,7 +277,7 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
     while (this.pending === undefined && this.phase !== Phase.Stopped && this.head < queue.length && !this.conn.writeBlocked) {
       const item = queue[this.head];
       queue[this.head++] = undefined;
-      if (item instanceof FailedFrame) this.badFrame(item.error);
+      if (item instanceof QueuedEvent) item.run(this);
       else this.invoke(this.table.onData, item, this.table.names.data, undefined);
     }
     if (this.head === queue.length && this.head > 0) {
@@ -315,8 +337,28 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
     }
   }
 
+  /**
+   * An idle timeout fired (see IdleWatch): `@OnIdle(kind)` runs in the frames' order (after
+   * what is queued) and its value is written; without `@OnIdle` the connection ends, reason
+   * `timeout`.
+   */
+  idleTimeout(kind: string): void {
+    if (this.phase !== Phase.Open) return;
+    if (this.table.onIdle === undefined) {
+      this.conn.timedOut();
+      return;
+    }
+    if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) this.enqueue(new IdleEvent(kind));
+    else this.runIdle(kind);
+  }
+
+  /** @internal (IdleEvent) */
+  runIdle(kind: string): void {
+    if (this.phase === Phase.Open) this.invoke(this.table.onIdle as Handler, kind, this.table.names.idle, undefined);
+  }
+
   /** One undecodable frame: `@OnError` answers it (or it is logged) and the stream goes on. */
-  private badFrame(error: Error): void {
+  badFrame(error: Error): void {
     this.recover(error, undefined, undefined);
   }
 

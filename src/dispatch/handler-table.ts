@@ -3,7 +3,17 @@ import type { DatagramCodec } from '../codec/datagram';
 import type { Constructor } from '../types';
 
 /** The handler decorators, by what they handle. */
-export type HandlerKind = 'connect' | 'data' | 'close' | 'error' | 'drain' | 'inputEnd';
+export type HandlerKind = 'connect' | 'data' | 'close' | 'error' | 'drain' | 'inputEnd' | 'idle';
+
+/** Which idle timeout fired: nothing read, nothing written, or neither. */
+export type IdleKind = 'read' | 'write' | 'all';
+
+/** Idle timeouts in ms, each 0 when off (compiled from `@Protocol({ idle })`). */
+export interface IdleTimes {
+  readonly readMs: number;
+  readonly writeMs: number;
+  readonly allMs: number;
+}
 
 /** A handler method, called with `.call(instance, ...)`; datagram handlers get the sender second. */
 export type Handler = (this: object, arg?: unknown, sender?: unknown) => unknown;
@@ -26,6 +36,9 @@ export interface HandlerTable {
   readonly onError: Handler | undefined;
   readonly onDrain: Handler | undefined;
   readonly onInputEnd: Handler | undefined;
+  readonly onIdle: Handler | undefined;
+  /** Idle timeouts; undefined when all are off (most protocols: nothing is watched). */
+  readonly idle: IdleTimes | undefined;
   /** Method names, for error messages. */
   readonly names: Readonly<Record<HandlerKind, string>>;
   readonly maxQueuedFrames: number;

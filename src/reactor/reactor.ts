@@ -3,6 +3,7 @@ import { DelayedCall, LoopingCall } from './delayed-call';
 import type { Logger } from '../logger';
 import { OptionError } from '../errors';
 import { LogLimiter, type LogRateLimit } from './log-limiter';
+import { IdleWatch } from './idle-watch';
 
 /** Something the reactor closes on shutdown: a listening port, an outbound client. */
 export interface Closeable {
@@ -50,6 +51,7 @@ export class Reactor {
 
   /** Limits what peers can make us log, per kind (see LogLimiter). */
   readonly logLimiter: LogLimiter;
+  private watch: IdleWatch | undefined;
 
   constructor(
     readonly clock: Clock,
@@ -74,6 +76,12 @@ export class Reactor {
     checkDelay(ms, 'every');
     if (ms === 0) throw new OptionError('every(ms) needs ms > 0; a zero interval would spin the event loop');
     return new LoopingCall(this.clock, this.timers, fn, this.reportTimerError, ms, options.now ?? false);
+  }
+
+  /** The idle timeouts of every connection that has some (made on first use). */
+  get idleWatch(): IdleWatch {
+    this.watch ??= new IdleWatch(this.clock, (ms, fn) => this.every(ms, fn));
+    return this.watch;
   }
 
   /** A write batch opens on some connection (see `batchDepth`). */

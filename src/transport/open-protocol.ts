@@ -60,6 +60,7 @@ export function attachProtocol(root: DependencyContainer, reactor: Reactor, tabl
   }
   if (built.release !== noop) conn.onRelease = built.release;
   conn.attach(new Dispatcher(table, built.instance, conn, table.codec.createDecoder()));
+  if (table.idle !== undefined && conn.state === 'open') conn.watchIdle(table.idle);
   return built.instance;
 }
 

@@ -2,6 +2,7 @@ import type { Codec, OutputChunks } from '../codec/codec';
 import type { Dispatcher, DispatchTarget } from '../dispatch/dispatcher';
 import type { Logger } from '../logger';
 import type { GatheredWrites, Reactor, ReactorConnection } from '../reactor/reactor';
+import type { IdleEventKind, IdleLimits, IdleState } from '../reactor/idle-watch';
 import type { DelayedCall } from '../reactor/delayed-call';
 import { Connection, type CloseReason, type ConnectionState } from './connection';
 
@@ -57,6 +58,8 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   private resolveFinished: (() => void) | undefined;
   /** Set by whoever opened the connection; runs once when it has closed. */
   onRelease: (() => void) | undefined;
+  /** Activity counters for idle timeouts; only protocols with `@Protocol({ idle })` have one. */
+  private idleState: IdleState | undefined;
 
   constructor(
     protected readonly reactor: Reactor,
@@ -100,6 +103,29 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     }
   }
 
+  /** Starts the protocol's idle timeouts (after `attach`). */
+  watchIdle(limits: IdleLimits): void {
+    this.idleState = this.reactor.idleWatch.watch(limits, (kind) => this.idleTimeout(kind));
+  }
+
+  private idleTimeout(kind: IdleEventKind): void {
+    const d = this.dispatcher;
+    if (this.state !== 'open' || d === undefined) return;
+    this.beginBatch();
+    try {
+      d.idleTimeout(kind);
+    } finally {
+      this.endBatch();
+    }
+  }
+
+  /** An idle timeout fired and no `@OnIdle` keeps the connection: it ends with reason `timeout`. */
+  timedOut(): void {
+    if (this.state !== 'open') return;
+    this.closeReason ??= { kind: 'timeout' };
+    this.end();
+  }
+
   get discardedFrames(): number {
     return this.dispatcher?.discardedFrames ?? 0;
   }
@@ -129,6 +155,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
       return !this.writeBlocked;
     }
     // Raw writes are UTF-8, whatever the codec writes its own strings in.
+    if (this.idleState !== undefined) this.idleState.writes++;
     if (!this.transportWrite(bytes, 'utf8')) this.blockWrites();
     return !this.writeBlocked;
   }
@@ -260,6 +287,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   protected received(chunk: Buffer): void {
     const dispatcher = this.dispatcher;
     if (dispatcher === undefined) return; // the protocol could not be built; the connection is ending
+    if (this.idleState !== undefined) this.idleState.reads++;
     this.beginBatch();
     try {
       dispatcher.onChunk(chunk);
@@ -294,6 +322,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     this.flags |= TRANSPORT_DONE;
     this.closeReason ??= { kind, error };
     this.closeTimer?.cancel();
+    if (this.idleState !== undefined) this.reactor.idleWatch.unwatch(this.idleState);
     this.reactor.connections.delete(this);
     this.dispatcher?.closed(this.closeReason);
     this.released();
@@ -366,6 +395,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
       this.droppedWrites++;
       return;
     }
+    if (this.idleState !== undefined) this.idleState.writes++;
     if (!this.transportWrite(data, this.stringEncoding())) this.blockWrites();
   }
 
