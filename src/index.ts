@@ -9,7 +9,7 @@ export { Listen } from './decorators/listen';
 export type { ListenOptions, ListenTransport } from './decorators/options';
 export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd } from './decorators/handlers';
 
-export { bootstrap, compileApplication } from './application/bootstrap';
+export { bootstrap } from './application/bootstrap';
 export type { BootstrapOptions } from './application/bootstrap';
 export { Application, formatAddress } from './application/application';
 export type { ApplicationMetrics, ClientConnection } from './application/application';
@@ -30,7 +30,7 @@ export { TLS_MATERIAL } from './transport/tls';
 export type { TlsListenOptions, TlsMaterial } from './transport/tls';
 export { DatagramSocket } from './transport/udp-socket';
 export type { DatagramAddress } from './transport/udp-socket';
-export type { UdpListenOptions } from './transport/udp';
+export type { UdpListenOptions, DatagramWire } from './transport/udp';
 export { datagramRaw, datagramUtf8, datagramJson } from './codec/datagram';
 export type { DatagramCodec, DatagramCodecOptions } from './codec/datagram';
 
@@ -40,8 +40,8 @@ export { RealClock } from './reactor/clock';
 export type { Clock, TimerHandle } from './reactor/clock';
 export { DelayedCall, LoopingCall } from './reactor/delayed-call';
 
-export { Logger, ConsoleLogger, silentLogger } from './logger';
-export type { LogLevel, ConsoleLoggerOptions } from './logger';
+export { Logger, RecordingLogger, ConsoleLogger, silentLogger } from './logger';
+export type { LogLevel, RecordLevel, ConsoleLoggerOptions } from './logger';
 
 export * from './codec/index';
 
@@ -59,3 +59,4 @@ export {
 
 // Re-exported so users need not depend on tsyringe directly for the common decorators.
 export { injectable, inject, singleton } from 'tsyringe';
+export type { Constructor, ConcreteConstructor, Token } from './types';

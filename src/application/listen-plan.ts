@@ -17,7 +17,7 @@ export type ListenOverrides =
   | Iterable<readonly [Constructor, ListenOverride]>
   | ((protocol: Constructor, options: ListenOptions, index: number) => ListenOptions);
 
-/** One listener to bind: a transport's `BindPlan` whose options are the checked `@Listen` options. */
+/** @internal One listener to bind: a transport's `BindPlan` whose options are the checked `@Listen` options. */
 export interface ListenPlan extends BindPlan {
   readonly options: ListenOptions;
 }

@@ -19,6 +19,8 @@ export type { TestingAppOptions, TestConnectOptions, ConnectPairOptions, PeerAdd
 export { TestConnection, settleAll } from './test-connection';
 export type { SendOptions, SettleOptions } from './test-connection';
 export { MemoryConnection, PEER_END, PEER_RESET } from './memory-connection';
+// MemoryConnection's base class: its public members are what a test reads on a connection.
+export type { StreamConnection } from '../transport/stream-connection';
 export type { MemoryConnectionOptions, MemoryOutput } from './memory-connection';
 export { VirtualClock } from './virtual-clock';
 export type { VirtualClockOptions } from './virtual-clock';
@@ -32,4 +34,4 @@ export { PumpError, SettleError, ClockRunawayError } from './errors';
 export { nextTurn } from './turns';
 export { FakeDatagramEndpoint } from './fake-datagram-endpoint';
 export type { DatagramEndpoint, DatagramAddress, DatagramReceiver, SentDatagram, FakeDatagramEndpointOptions } from './fake-datagram-endpoint';
-export { checkCodec, CodecConformanceError, type CodecProperty, type CodecCheckReport, type CheckBytes, type CheckSplit, type StreamCodecCheckOptions, type FramedCodecCheckOptions, type UnframedCodecCheckOptions, type DatagramCodecCheckOptions } from './check-codec';
+export { checkCodec, CodecConformanceError, type CodecProperty, type CodecCheckReport, type SampleOptions, type CheckBytes, type CheckSplit, type StreamCodecCheckOptions, type FramedCodecCheckOptions, type UnframedCodecCheckOptions, type DatagramCodecCheckOptions } from './check-codec';
