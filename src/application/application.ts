@@ -101,7 +101,7 @@ export class Application {
   }
 
   /**
-   * Stops accepting, drains every connection (queued frames and in-flight handlers finish,
+   * Stops accepting, shuts every connection down gracefully (queued frames and in-flight handlers finish,
    * replies are flushed), waits for `@OnClose` handlers, cancels timers. Connections still
    * open after `timeoutMs` (default 5 s) are destroyed.
    */

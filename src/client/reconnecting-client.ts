@@ -25,7 +25,7 @@ const FINAL = new Set<ClientState>(['disconnected', 'gave-up', 'stopped']);
  * One `@Connect` client: dials, serves each connection with a fresh protocol instance, and
  * reconnects per its policy. Every wait goes through `reactor.callLater`, so a virtual clock
  * drives it in tests. Owned by the reactor: `app.close()` stops it (the live connection is
- * drained like any other). Read it with `app.client(Proto)`.
+ * shut down like any other). Read it with `app.client(Proto)`.
  */
 // A Closeable for `reactor.own` (checked there; an implements clause would show that internal interface).
 export class ReconnectingClient<T = object> {

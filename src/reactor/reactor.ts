@@ -127,7 +127,7 @@ export class Reactor {
   }
 
   /**
-   * Shuts down: stops accepting, drains every connection (queued frames and in-flight handlers
+   * Shuts down: stops accepting, shuts every connection down gracefully (queued frames and in-flight handlers
    * finish, replies are flushed, then each connection ends), cancels timers. Connections still
    * open after `timeoutMs` are destroyed. Idempotent.
    */
