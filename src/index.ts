@@ -6,12 +6,12 @@ export type { ModuleOptions, Provider, ProviderScope, ClassProvider, ValueProvid
 export type { DynamicModule, ModuleImport } from './decorators/options';
 export { Protocol } from './decorators/protocol';
 export type { ProtocolOptions, ProtocolDeclaration, IdleOptions } from './decorators/options';
-export type { IdleKind } from './dispatch/handler-table';
+export type { IdleKind } from './types';
 export { Listen } from './decorators/listen';
 export type { ListenOptions, ListenTransport } from './decorators/options';
 export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd, OnIdle } from './decorators/handlers';
 
-export { bootstrap, compileApplication } from './application/bootstrap';
+export { bootstrap } from './application/bootstrap';
 export type { BootstrapOptions } from './application/bootstrap';
 export { Application, formatAddress } from './application/application';
 export type { ApplicationMetrics, ClientConnection } from './application/application';
@@ -25,13 +25,14 @@ export { ReconnectingClient } from './client/reconnecting-client';
 export type { ClientState } from './client/reconnecting-client';
 
 export { Connection } from './transport/connection';
-export type { CloseReason, ConnectionState, StartTlsOptions } from './transport/connection';
+export type { ConnectionState, StartTlsOptions } from './transport/connection';
+export type { CloseReason } from './types';
 export type { BoundAddress } from './transport/binder';
 export type { TlsInfo } from './transport/tls-info';
 export { TLS_MATERIAL } from './transport/tls';
 export type { TlsListenOptions, TlsMaterial } from './transport/tls';
 export { DatagramSocket } from './transport/udp-socket';
-export type { DatagramAddress } from './transport/udp-socket';
+export type { DatagramAddress, DatagramWire } from './transport/udp-socket';
 export type { UdpListenOptions } from './transport/udp';
 export { datagramRaw, datagramUtf8, datagramJson } from './codec/datagram';
 export type { DatagramCodec, DatagramCodecOptions } from './codec/datagram';
@@ -42,8 +43,8 @@ export { RealClock } from './reactor/clock';
 export type { Clock, TimerHandle } from './reactor/clock';
 export { DelayedCall, LoopingCall } from './reactor/delayed-call';
 
-export { Logger, ConsoleLogger, silentLogger } from './logger';
-export type { LogLevel, ConsoleLoggerOptions } from './logger';
+export { Logger, RecordingLogger, ConsoleLogger, silentLogger } from './logger';
+export type { LogLevel, RecordLevel, ConsoleLoggerOptions } from './logger';
 
 export * from './codec/index';
 
@@ -62,3 +63,4 @@ export {
 
 // Re-exported so users need not depend on tsyringe directly for the common decorators.
 export { injectable, inject, singleton } from 'tsyringe';
+export type { Constructor, ConcreteConstructor, Token } from './types';

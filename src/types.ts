@@ -20,3 +20,20 @@ export function tokenName(token: unknown): string {
 export function classToken<T>(cls: Constructor<T>): InjectionToken<T> {
   return cls as unknown as InjectionToken<T>;
 }
+
+/**
+ * Why a connection ended:
+ * - done: a clean end by either side (the peer's FIN, our `end()`, `app.close()`);
+ * - lost: the transport failed (a socket error: ECONNRESET, EPIPE...);
+ * - timeout: an idle timeout of `@Protocol({ idle })` fired and no `@OnIdle` handler kept it open;
+ * - aborted: `destroy()` was called (also on the connections `app.close()` destroys when its
+ *   `timeoutMs` runs out);
+ * - error: a handler or the codec failed; `error` says how.
+ */
+export interface CloseReason {
+  readonly kind: 'done' | 'lost' | 'aborted' | 'error' | 'timeout';
+  readonly error?: Error;
+}
+
+/** Which idle timeout fired (`@OnIdle(kind)`): nothing read, nothing written, or neither. */
+export type IdleKind = 'read' | 'write' | 'all';

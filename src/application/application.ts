@@ -42,6 +42,7 @@ export class Application {
   private readonly bound: Array<{ readonly protocol: Constructor; readonly address: BoundAddress }> = [];
   private clients = new Map<Constructor, ReconnectingClient>();
 
+  /** @internal Made by `bootstrap` (and the testing kit). */
   constructor(
     readonly reactor: Reactor,
     /** The root DI container (singletons live here). */
@@ -62,7 +63,7 @@ export class Application {
     return found.address;
   }
 
-  /** The compiled table of a protocol listed in a module (for transports and the testing kit). */
+  /** @internal The compiled table of a protocol listed in a module (for transports and the testing kit). */
   table(protocol: Constructor): HandlerTable {
     const table = this.tables.get(protocol);
     if (table === undefined) {
@@ -100,7 +101,7 @@ export class Application {
   }
 
   /**
-   * Stops accepting, drains every connection (queued frames and in-flight handlers finish,
+   * Stops accepting, shuts every connection down gracefully (queued frames and in-flight handlers finish,
    * replies are flushed), waits for `@OnClose` handlers, cancels timers. Connections still
    * open after `timeoutMs` (default 5 s) are destroyed.
    */

@@ -21,7 +21,7 @@ export function listenRewrite(overrides: ListenOverrides): ListenRewrite {
   };
 }
 
-/** One listener to bind: a transport's `BindPlan` whose options are the checked `@Listen` options. */
+/** @internal One listener to bind: a transport's `BindPlan` whose options are the checked `@Listen` options. */
 export interface ListenPlan extends BindPlan {
   readonly options: ListenOptions;
 }

@@ -2,7 +2,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { HandlerTable } from '../dispatch/handler-table';
 import { ClientEndedError, ConnectError, describe } from '../errors';
 import type { DelayedCall } from '../reactor/delayed-call';
-import type { Closeable, Reactor } from '../reactor/reactor';
+import type { Reactor } from '../reactor/reactor';
 import type { Connection } from '../transport/connection';
 import type { ConnectTarget } from '../decorators/options';
 import { describeTarget } from './dial';
@@ -25,9 +25,10 @@ const FINAL = new Set<ClientState>(['disconnected', 'gave-up', 'stopped']);
  * One `@Connect` client: dials, serves each connection with a fresh protocol instance, and
  * reconnects per its policy. Every wait goes through `reactor.callLater`, so a virtual clock
  * drives it in tests. Owned by the reactor: `app.close()` stops it (the live connection is
- * drained like any other). Read it with `app.client(Proto)`.
+ * shut down like any other). Read it with `app.client(Proto)`.
  */
-export class ReconnectingClient<T = object> implements Closeable {
+// A Closeable for `reactor.own` (checked there; an implements clause would show that internal interface).
+export class ReconnectingClient<T = object> {
   state: ClientState = 'connecting';
   /** Consecutive failed attempts (0 after a successful connection). */
   failures = 0;
@@ -45,6 +46,7 @@ export class ReconnectingClient<T = object> implements Closeable {
   private timer: DelayedCall | undefined;
   private readonly listeners = new Set<(state: ClientState, client: ReconnectingClient<T>) => void>();
 
+  /** @internal Made by bootstrap for each `@Connect`. */
   constructor(
     private readonly container: DependencyContainer,
     private readonly reactor: Reactor,

@@ -26,7 +26,9 @@ const MIN_CAPACITY = 256;
  * the guard's `TorsionError`, or one thrown by the sink) leaves the decoder failed: its
  * buffer is released and every later `decode` call rethrows that same error.
  */
-export abstract class FrameDecoder<F> implements Decoder<F>, FrameSink<F> {
+// Also the counting FrameSink passed to decodeFrame (checked there); not in the implements clause,
+// whose @internal frame/frameError the public typings drop.
+export abstract class FrameDecoder<F> implements Decoder<F> {
   /**
    * The decoder is itself the sink handed to `decodeFrame`: it forwards to the sink of the
    * current `decode` call and counts what it forwards, so the loop can tell "a frame without

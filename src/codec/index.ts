@@ -8,5 +8,5 @@ export { delimited, DelimitedCodec, type DelimitedOptions } from './delimited';
 export { lengthPrefixed, LengthPrefixedCodec, type LengthPrefixedOptions, type LengthFieldLength, type LengthFieldLayout } from './length-prefixed';
 export { netstring, NetstringCodec, type NetstringOptions } from './netstring';
 export { jsonLines, JsonLinesCodec, type JsonLinesOptions } from './json-lines';
-export { resp, RespCodec, type RespOptions } from './resp';
+export { resp, RespCodec, type RespOptions, type RespOutput, type RespLimits } from './resp';
 export { respSimple, respError, RespSimple, RespError, type RespReply } from './resp-reply';

@@ -56,7 +56,8 @@ function parseInteger(buf: Buffer, start: number, end: number): number {
   return negative ? -value : value;
 }
 
-interface RespLimits {
+/** The limits a `RespCodec` enforces, from its `RespOptions` with defaults filled in. */
+export interface RespLimits {
   readonly maxBulkLength: number;
   readonly maxArgs: number;
   readonly maxInlineLength: number;

@@ -1,6 +1,6 @@
 import type { Decoder, FrameSink } from '../codec/codec';
 import { isThenable } from '../thenable';
-import type { CloseReason } from './close-reason';
+import type { CloseReason } from '../types';
 import type { Handler, HandlerTable } from './handler-table';
 import { HandlerRunner, failure, type RunnerLog } from './handler-runner';
 

@@ -5,8 +5,6 @@ import type { Constructor } from '../types';
 /** The handler decorators, by what they handle. */
 export type HandlerKind = 'connect' | 'data' | 'close' | 'error' | 'drain' | 'inputEnd' | 'idle';
 
-/** Which idle timeout fired: nothing read, nothing written, or neither. */
-export type IdleKind = 'read' | 'write' | 'all';
 
 /** Idle timeouts in ms, each 0 when off (compiled from `@Protocol({ idle })`). */
 export interface IdleTimes {

@@ -1,7 +1,7 @@
 import { isThenable } from '../thenable';
 import type { Clock, TimerHandle } from './clock';
 
-/** Reports a timer callback's failure without stopping the reactor. */
+/** @internal Reports a timer callback's failure without stopping the reactor. */
 export type TimerErrorSink = (error: unknown, what: string) => void;
 
 /** A call scheduled with `reactor.callLater` (Twisted's IDelayedCall). */
@@ -9,6 +9,7 @@ export class DelayedCall {
   private handle: TimerHandle | undefined;
   private done = false;
 
+  /** @internal Made by `reactor.callLater` / `reactor.every`. */
   constructor(
     private readonly clock: Clock,
     private readonly owner: Set<DelayedCall | LoopingCall>,
@@ -50,6 +51,7 @@ export class LoopingCall {
   private handle: TimerHandle | undefined;
   private running = true;
 
+  /** @internal Made by `reactor.callLater` / `reactor.every`. */
   constructor(
     private readonly clock: Clock,
     private readonly owner: Set<DelayedCall | LoopingCall>,

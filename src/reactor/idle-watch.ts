@@ -1,10 +1,10 @@
 import type { Clock } from './clock';
 import type { LoopingCall } from './delayed-call';
 
-/** Which idle timeout fired: nothing read, nothing written, or neither. */
+/** @internal Which idle timeout fired: nothing read, nothing written, or neither. */
 export type IdleEventKind = 'read' | 'write' | 'all';
 
-/** Idle timeouts in ms (0: off). */
+/** @internal Idle timeouts in ms (0: off). */
 export interface IdleLimits {
   readonly readMs: number;
   readonly writeMs: number;
@@ -12,6 +12,7 @@ export interface IdleLimits {
 }
 
 /**
+ * @internal
  * One watched connection's activity: the connection bumps `reads` and `writes` (a counter, no
  * clock read and no timer per chunk); the watch turns changes into times when it sweeps.
  */
@@ -66,6 +67,7 @@ const MAX_TICK_MS = 1000;
 const MIN_TICK_MS = 10;
 
 /**
+ * @internal
  * Idle timeouts for every connection of a reactor (Netty's IdleStateHandler, Twisted's
  * TimeoutMixin) with one periodic sweep on the reactor clock instead of a timer re-armed per
  * read: the sweep runs every quarter of the shortest timeout watched (10 ms to 1 s), so a

@@ -17,6 +17,7 @@ interface KindState {
 }
 
 /**
+ * @internal
  * Rate-limits what peers can make us log (a bad datagram, a failed TLS handshake, an undecodable
  * frame): without it an attacker decides how much we write (one WARN per bad datagram was 44,298
  * lines, 8.7 MB in 4 s). Per kind, `perWindow` records are written in each window; the others are

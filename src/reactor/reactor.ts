@@ -5,12 +5,12 @@ import { OptionError } from '../errors';
 import { LogLimiter, type LogRateLimit } from './log-limiter';
 import { IdleWatch } from './idle-watch';
 
-/** Something the reactor closes on shutdown: a listening port, an outbound client. */
+/** @internal Something the reactor closes on shutdown: a listening port, an outbound client. */
 export interface Closeable {
   close(): Promise<void>;
 }
 
-/** A live connection as the reactor sees it: shut down gracefully when the reactor stops. */
+/** @internal A live connection as the reactor sees it: shut down gracefully when the reactor stops. */
 export interface ReactorConnection {
   readonly id: number;
   /** Stops reading, lets queued frames and in-flight handlers finish, then ends. */
@@ -20,7 +20,7 @@ export interface ReactorConnection {
   readonly finished: Promise<void>;
 }
 
-/** A connection holding writes gathered while another connection was being served. */
+/** @internal A connection holding writes gathered while another connection was being served. */
 export interface GatheredWrites {
   /** Writes out what was gathered (one transport write). */
   flushGathered(): void;
@@ -32,13 +32,14 @@ export interface GatheredWrites {
  * Time comes from its `Clock`, so tests drive timers with a virtual clock.
  */
 export class Reactor {
+  /** @internal Live connections, shut down by `stop()`. */
   readonly connections = new Set<ReactorConnection>();
   private readonly timers = new Set<DelayedCall | LoopingCall>();
   private readonly listeners: Closeable[] = [];
   /** Work in flight that stop() must abort (outbound dials); see track(). */
   private readonly inFlight = new Set<{ abort(): void }>();
   private stopping: Promise<void> | undefined;
-  /** Connection scopes opened and not yet released (see Application.metrics). */
+  /** @internal Connection scopes opened and not yet released (see Application.metrics). */
   liveScopes = 0;
   /**
    * Write batches open on any connection (a read being handled, an async reply settling...).
@@ -49,10 +50,11 @@ export class Reactor {
   private batchDepth = 0;
   private readonly gathered: GatheredWrites[] = [];
 
-  /** Limits what peers can make us log, per kind (see LogLimiter). */
+  /** @internal Limits what peers can make us log, per kind (see LogLimiter). */
   readonly logLimiter: LogLimiter;
   private watch: IdleWatch | undefined;
 
+  /** @internal Made by bootstrap (and the testing kit); inject it rather than making one. */
   constructor(
     readonly clock: Clock,
     readonly logger: Logger,
@@ -78,18 +80,18 @@ export class Reactor {
     return new LoopingCall(this.clock, this.timers, fn, this.reportTimerError, ms, options.now ?? false);
   }
 
-  /** The idle timeouts of every connection that has some (made on first use). */
+  /** @internal The idle timeouts of every connection that has some (made on first use). */
   get idleWatch(): IdleWatch {
     this.watch ??= new IdleWatch(this.clock, (ms, fn) => this.every(ms, fn));
     return this.watch;
   }
 
-  /** A write batch opens on some connection (see `batchDepth`). */
+  /** @internal A write batch opens on some connection (see `batchDepth`). */
   beginBatch(): void {
     this.batchDepth++;
   }
 
-  /** The batch closes; the outermost one flushes every connection that gathered writes. */
+  /** @internal The batch closes; the outermost one flushes every connection that gathered writes. */
   endBatch(): void {
     if (--this.batchDepth > 0) return;
     const gathered = this.gathered;
@@ -99,6 +101,7 @@ export class Reactor {
   }
 
   /**
+   * @internal
    * True while some connection's batch is open: a write elsewhere is gathered, then flushed
    * when that batch ends (the connection asks once per batch with `gather`).
    */
@@ -106,6 +109,7 @@ export class Reactor {
     return this.batchDepth > 0;
   }
 
+  /** @internal A connection gathered writes during another's batch: flush it when the batch ends. */
   gather(connection: GatheredWrites): void {
     this.gathered.push(connection);
   }
@@ -116,6 +120,7 @@ export class Reactor {
   }
 
   /**
+   * @internal
    * Registers work in progress that `stop()` must abort (a connection being dialled); returns
    * the function that unregisters it once the work is done.
    */
@@ -124,13 +129,13 @@ export class Reactor {
     return () => this.inFlight.delete(work);
   }
 
-  /** Registers a listener or client to be closed by `stop()`. */
+  /** @internal Registers a listener or client to be closed by `stop()`. */
   own(closeable: Closeable): void {
     this.listeners.push(closeable);
   }
 
   /**
-   * Shuts down: stops accepting, drains every connection (queued frames and in-flight handlers
+   * Shuts down: stops accepting, shuts every connection down gracefully (queued frames and in-flight handlers
    * finish, replies are flushed, then each connection ends), cancels timers. Connections still
    * open after `timeoutMs` are destroyed. Idempotent.
    */

@@ -20,6 +20,8 @@ export type { TestingAppOptions, TestConnectOptions, ConnectPairOptions, PeerAdd
 export { TestConnection, settleAll } from './test-connection';
 export type { SendOptions, SettleOptions } from './test-connection';
 export { MemoryConnection, PEER_END, PEER_RESET } from './memory-connection';
+// MemoryConnection's base class: its public members are what a test reads on a connection.
+export type { StreamConnection } from '../transport/stream-connection';
 export type { MemoryConnectionOptions, MemoryOutput } from './memory-connection';
 export { VirtualClock } from './virtual-clock';
 export type { VirtualClockOptions } from './virtual-clock';
@@ -31,4 +33,4 @@ export { MemoryLogger } from './memory-logger';
 export type { LogRecord } from './memory-logger';
 export { PumpError, SettleError, ClockRunawayError, DeferredRunawayError } from './errors';
 export { nextTurn } from './turns';
-export { checkCodec, CodecConformanceError, type CodecProperty, type CodecCheckReport, type CheckBytes, type CheckSplit, type StreamCodecCheckOptions, type FramedCodecCheckOptions, type UnframedCodecCheckOptions, type DatagramCodecCheckOptions } from './check-codec';
+export { checkCodec, CodecConformanceError, type CodecProperty, type CodecCheckReport, type SampleOptions, type CheckBytes, type CheckSplit, type StreamCodecCheckOptions, type FramedCodecCheckOptions, type UnframedCodecCheckOptions, type DatagramCodecCheckOptions } from './check-codec';

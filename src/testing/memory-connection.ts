@@ -2,7 +2,7 @@ import type { Codec } from '../codec/codec';
 import type { Dispatcher } from '../dispatch/dispatcher';
 import type { Reactor } from '../reactor/reactor';
 import { StreamConnection } from '../transport/stream-connection';
-import { defer, drive, isDeferred, type DeferredWork } from './memory-loop';
+import { defer, drive, isDeferred } from './memory-loop';
 import { toBuffer } from './split';
 
 /** The peer's FIN, in a queue of bytes. */
@@ -67,7 +67,8 @@ export function ephemeralPort(): number {
  * Usually made by `TestingApp.connect`; use it directly only to drive an opened connection
  * by hand.
  */
-export class MemoryConnection extends StreamConnection implements DeferredWork {
+// `defer(this)` checks it is a DeferredWork; an implements clause would show that internal interface.
+export class MemoryConnection extends StreamConnection {
   /** The fake peer's address (`options.remoteAddress`, default '127.0.0.1'). */
   readonly remoteAddress: string;
   /** The fake peer's port (`options.remotePort`, default a fresh ephemeral port). */
@@ -219,6 +220,7 @@ export class MemoryConnection extends StreamConnection implements DeferredWork {
 
   // --- transport half of StreamConnection --------------------------------------------------
 
+  /** @internal The transport half of StreamConnection. */
   protected transportWrite(data: Buffer | string, encoding: 'utf8' | 'latin1'): boolean {
     if (data.length > 0) {
       const chunk = typeof data === 'string' ? Buffer.from(data, encoding) : data;
@@ -228,12 +230,14 @@ export class MemoryConnection extends StreamConnection implements DeferredWork {
     return this.writable;
   }
 
+  /** @internal The transport half of StreamConnection. */
   protected transportEnd(): void {
     this.localEnded = true;
     if (!this.outputEnded) this.outbox.push(PEER_END);
     if (this.remoteEnded || !this.halfOpenPeer) this.scheduleClose();
   }
 
+  /** @internal The transport half of StreamConnection. */
   protected transportEndOutput(): void {
     this.outbox.push(PEER_END);
     if (this.remoteEnded) this.scheduleClose();
@@ -241,6 +245,7 @@ export class MemoryConnection extends StreamConnection implements DeferredWork {
     else if (!this.halfOpenPeer) this.peerEnd();
   }
 
+  /** @internal The transport half of StreamConnection. */
   protected transportDestroy(error?: Error): void {
     void error; // our reason, already recorded; the peer just sees a reset
     if (this.closeDue) return;
@@ -251,6 +256,7 @@ export class MemoryConnection extends StreamConnection implements DeferredWork {
     this.scheduleClose();
   }
 
+  /** @internal The transport half of StreamConnection. */
   protected transportSetReading(reading: boolean): void {
     this.reading = reading;
     if (reading && this.inbox.length > 0) defer(this);

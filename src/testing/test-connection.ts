@@ -41,6 +41,7 @@ export class TestConnection<T = unknown> {
   /** Resolves with the close reason once closed and `@OnClose` has settled. */
   readonly finished: Promise<CloseReason>;
 
+  /** @internal Made by `TestingApp.connect` / `connectPair`. */
   constructor(
     /** The protocol instance serving this connection. */
     readonly protocol: T,

@@ -20,6 +20,7 @@ export interface BoundAddress {
 }
 
 /**
+ * @internal
  * The address options a binder reads. `@Listen`'s `ListenOptions` satisfies it; further keys are
  * transport-specific (TLS material, UDP type...) and each binder checks its own.
  */
@@ -31,27 +32,27 @@ export interface BindOptions {
   readonly [option: string]: unknown;
 }
 
-/** One listener to bind: the protocol's compiled table, its address options and the transport name. */
+/** @internal One listener to bind: the protocol's compiled table, its address options and the transport name. */
 export interface BindPlan {
   readonly table: HandlerTable;
   readonly options: BindOptions;
   readonly transport: string;
 }
 
-/** A bound listener, owned by the reactor. */
+/** @internal A bound listener, owned by the reactor. */
 export interface Listener {
   readonly address: BoundAddress;
   close(): Promise<void>;
 }
 
-/** Hands each accepted stream socket to the application (which opens a Connection). */
+/** @internal Hands each accepted stream socket to the application (which opens a Connection). */
 export type AcceptStream = (plan: BindPlan, socket: Socket, transport: string) => void;
 
-/** What a binder may use besides its plan: the root container (TLS material, UDP protocol instances) and the reactor. */
+/** @internal What a binder may use besides its plan: the root container (TLS material, UDP protocol instances) and the reactor. */
 export interface BindContext {
   readonly container: DependencyContainer;
   readonly reactor: Reactor;
 }
 
-/** Binds one listener; rejects with the OS error (EADDRINUSE, EACCES...). */
+/** @internal Binds one listener; rejects with the OS error (EADDRINUSE, EACCES...). */
 export type Binder = (plan: BindPlan, accept: AcceptStream, context: BindContext) => Promise<Listener>;

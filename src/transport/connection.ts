@@ -1,8 +1,8 @@
 import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import { TorsionError } from '../errors';
-import type { CloseReason } from '../dispatch/close-reason';
+import type { CloseReason } from '../types';
 
-export type { CloseReason } from '../dispatch/close-reason';
+export type { CloseReason } from '../types';
 import type { TlsInfo } from './tls-info';
 
 /**

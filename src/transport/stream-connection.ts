@@ -1,7 +1,7 @@
 import type { Codec, OutputChunks } from '../codec/codec';
-import type { Dispatcher, DispatchTarget } from '../dispatch/dispatcher';
+import type { Dispatcher } from '../dispatch/dispatcher';
 import type { Logger } from '../logger';
-import type { GatheredWrites, Reactor, ReactorConnection } from '../reactor/reactor';
+import type { Reactor } from '../reactor/reactor';
 import type { IdleEventKind, IdleLimits, IdleState } from '../reactor/idle-watch';
 import type { DelayedCall } from '../reactor/delayed-call';
 import { Connection, type CloseReason, type ConnectionState } from './connection';
@@ -37,11 +37,15 @@ const CLOSE_TIMEOUT_MS = 30_000;
  * (`transport*` methods) and reports transport events (`received`, `drained`, `peerEnded`,
  * `transportClosed`).
  */
-export abstract class StreamConnection extends Connection implements DispatchTarget, ReactorConnection, GatheredWrites {
+// Not `implements DispatchTarget, ReactorConnection, GatheredWrites`: those interfaces are internal
+// and an implements clause would show them in the public typings. The shape is still checked where
+// the connection is handed over (`connections.add(this)`, `dispatcher.start(this)`, `gather(this)`).
+export abstract class StreamConnection extends Connection {
   readonly id = nextId++;
   state: ConnectionState = 'open';
   closeReason: CloseReason | undefined = undefined;
   droppedWrites = 0;
+  /** @internal The transport reported a full buffer; writes return false until it drains. */
   writeBlocked = false;
   private dispatcher: Dispatcher | undefined;
   private readonly out: OutputChunks = [];
@@ -56,14 +60,18 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   // Made on demand: most connections close without anyone awaiting them.
   private finishedPromise: Promise<void> | undefined;
   private resolveFinished: (() => void) | undefined;
-  /** Set by whoever opened the connection; runs once when it has closed. */
+  /** @internal Set by whoever opened the connection; runs once when it has closed. */
   onRelease: (() => void) | undefined;
   /** Activity counters for idle timeouts; only protocols with `@Protocol({ idle })` have one. */
   private idleState: IdleState | undefined;
 
+  /** @internal Made by a transport (or the testing kit) for each accepted or dialled stream. */
   constructor(
+    /** @internal */
     protected readonly reactor: Reactor,
+    /** @internal */
     readonly codec: Codec<unknown, unknown>,
+    /** @internal */
     protected readonly writeHighWaterMark: number,
   ) {
     super();
@@ -92,7 +100,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     return this.dispatcher?.instance;
   }
 
-  /** Connects the dispatcher and runs `@OnConnect`. */
+  /** @internal Connects the dispatcher and runs `@OnConnect`. */
   attach(dispatcher: Dispatcher): void {
     this.dispatcher = dispatcher;
     this.beginBatch();
@@ -103,7 +111,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     }
   }
 
-  /** Starts the protocol's idle timeouts (after `attach`). */
+  /** @internal Starts the protocol's idle timeouts (after `attach`). */
   watchIdle(limits: IdleLimits): void {
     this.idleState = this.reactor.idleWatch.watch(limits, (kind) => this.idleTimeout(kind));
   }
@@ -119,7 +127,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     }
   }
 
-  /** An idle timeout fired and no `@OnIdle` keeps the connection: it ends with reason `timeout`. */
+  /** @internal An idle timeout fired and no `@OnIdle` keeps the connection: it ends with reason `timeout`. */
   timedOut(): void {
     if (this.state !== 'open') return;
     this.closeReason ??= { kind: 'timeout' };
@@ -217,11 +225,13 @@ export abstract class StreamConnection extends Connection implements DispatchTar
 
   // --- for the dispatcher and the reactor ----------------------------------------------
 
+  /** @internal For the dispatcher, the reactor and transports. */
   beginBatch(): void {
     this.batchDepth++;
     this.reactor.beginBatch();
   }
 
+  /** @internal For the dispatcher, the reactor and transports. */
   endBatch(): void {
     if (--this.batchDepth === 0) {
       this.flush();
@@ -230,26 +240,30 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     this.reactor.endBatch();
   }
 
+  /** @internal For the dispatcher, the reactor and transports. */
   flushGathered(): void {
     this.flags &= ~GATHERED;
     if (this.batchDepth === 0) this.flush();
   }
 
+  /** @internal For the dispatcher, the reactor and transports. */
   allowLog(kind: string): boolean {
     return this.reactor.logLimiter.allow(kind);
   }
 
+  /** @internal For the dispatcher, the reactor and transports. */
   setQueueFull(full: boolean): void {
     this.setPaused(PAUSED_BY_QUEUE, full);
   }
 
+  /** @internal For the dispatcher, the reactor and transports. */
   dispatchIdle(): void {
     const d = this.dispatcher;
     if ((this.flags & ENDING) !== 0) this.maybeFinishEnd();
     else if (d !== undefined && this.state === 'open' && d.shouldEnd((this.flags & OUTPUT_ENDED) !== 0)) this.end();
   }
 
-  /** Graceful shutdown (reactor.stop): stop reading, finish queued frames, then end. */
+  /** @internal Graceful shutdown (reactor.stop): stop reading, finish queued frames, then end. */
   shutdown(): void {
     if (this.state !== 'open') return;
     this.setPaused(PAUSED_BY_CLOSE, true);
@@ -257,6 +271,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     else this.dispatcher.shutdown();
   }
 
+  /** @internal For the dispatcher, the reactor and transports. */
   closeWithError(error: Error): void {
     if (this.state === 'closed') return;
     this.closeReason ??= { kind: 'error', error };
@@ -270,6 +285,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
   // --- for subclasses: transport events -------------------------------------------------
 
   /**
+   * @internal
    * The byte stream is about to change hands (STARTTLS): what was written so far leaves now, in
    * the old stream, and input not yet dispatched is dropped (see Dispatcher.resetInput).
    */
@@ -278,12 +294,12 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     this.dispatcher?.resetInput();
   }
 
-  /** True while something (user, full buffer, queue, close) holds reading paused. */
+  /** @internal True while something (user, full buffer, queue, close) holds reading paused. */
   protected get readingPaused(): boolean {
     return this.pausedBy !== 0;
   }
 
-  /** Bytes from the peer. Everything written while handling them leaves in one write. */
+  /** @internal Bytes from the peer. Everything written while handling them leaves in one write. */
   protected received(chunk: Buffer): void {
     const dispatcher = this.dispatcher;
     if (dispatcher === undefined) return; // the protocol could not be built; the connection is ending
@@ -296,7 +312,7 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     }
   }
 
-  /** The outgoing buffer drained below its high-water mark. */
+  /** @internal The outgoing buffer drained below its high-water mark. */
   protected drained(): void {
     if (!this.writeBlocked) return;
     this.writeBlocked = false;
@@ -309,13 +325,13 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     }
   }
 
-  /** The peer will send no more (FIN). Replies to what it sent are still written. */
+  /** @internal The peer will send no more (FIN). Replies to what it sent are still written. */
   protected peerEnded(): void {
     if (this.dispatcher === undefined) this.end();
     else this.dispatcher.onInputEnd();
   }
 
-  /** The transport is closed; `kind` applies unless a reason was already set by us. */
+  /** @internal The transport is closed; `kind` applies unless a reason was already set by us. */
   protected transportClosed(kind: 'done' | 'lost', error?: Error): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
@@ -338,13 +354,15 @@ export abstract class StreamConnection extends Connection implements DispatchTar
     release?.();
   }
 
-  /** Writes bytes, or a string in `encoding`; false when the buffer is over its high-water mark. */
+  /** @internal Writes bytes, or a string in `encoding`; false when the buffer is over its high-water mark. */
   protected abstract transportWrite(data: Buffer | string, encoding: 'utf8' | 'latin1'): boolean;
-  /** Flush, then close (FIN). */
+  /** @internal Flush, then close (FIN). */
   protected abstract transportEnd(): void;
-  /** Flush, then send FIN and keep reading (half-close). */
+  /** @internal Flush, then send FIN and keep reading (half-close). */
   protected abstract transportEndOutput(): void;
+  /** @internal Closes at once, discarding unwritten data. */
   protected abstract transportDestroy(error?: Error): void;
+  /** @internal Starts or stops reading from the peer. */
   protected abstract transportSetReading(reading: boolean): void;
 
   // --- internals ------------------------------------------------------------------------

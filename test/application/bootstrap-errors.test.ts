@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import { inject, injectable } from 'tsyringe';
-import { BootstrapError, Connect, DatagramSocket, Listen, Module, OnConnect, OnData, Protocol, bootstrap, compileApplication, silentLogger, Connection } from '../../src';
+import { BootstrapError, Connect, DatagramSocket, Listen, Module, OnConnect, OnData, Protocol, bootstrap, silentLogger, Connection } from '../../src';
+import { compileApplication } from '../../src/application/bootstrap';
 import { OnClose } from '../../src/decorators/handlers';
 
 const quiet = { logger: silentLogger };

@@ -7,7 +7,6 @@ import {
   OnError,
   Protocol,
   bootstrap,
-  compileApplication,
   inject,
   injectable,
   lines,
@@ -17,6 +16,7 @@ import {
   type ProtocolOptions,
 } from 'torsion';
 import { createTestingApp, type TestingApp } from 'torsion/testing';
+import { compileApplication } from '../../src/application/bootstrap';
 import { Peer } from '../support/peer';
 
 /**

@@ -1,5 +1,6 @@
 import { inject, injectable } from 'tsyringe';
-import { Application, Connection, Logger, Module, OnData, Protocol, Reactor, compileApplication, silentLogger } from '../../src';
+import { Application, Connection, Logger, Module, OnData, Protocol, Reactor, silentLogger } from '../../src';
+import { compileApplication } from '../../src/application/bootstrap';
 import { createTestingApp } from '../../src/testing';
 
 const CONFIG = Symbol('CONFIG');

@@ -1,5 +1,6 @@
-import { BootstrapError, ClosedError, compileApplication, Connection, Module, OnClose, OnConnect, OnData, Protocol, Reactor, TorsionError, injectable, silentLogger, type DelayedCall } from 'torsion';
+import { BootstrapError, ClosedError, Connection, Module, OnClose, OnConnect, OnData, Protocol, Reactor, TorsionError, injectable, silentLogger, type DelayedCall } from 'torsion';
 import { createTestingApp, MemoryLogger, SettleError, VirtualClock, type TestingApp } from 'torsion/testing';
+import { compileApplication } from '../../src/application/bootstrap';
 import { textLines } from './fixtures/text-lines';
 
 @injectable()
