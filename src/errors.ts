@@ -41,6 +41,21 @@ export class FrameTooLargeError extends TorsionError {
   }
 }
 
+/**
+ * A frame was begun and not finished within `@Protocol({ frameTimeoutMs })` (a slowloris peer
+ * holding a partial frame): `@OnError` answers it, then the connection closes with reason
+ * `timeout`.
+ */
+export class FrameTimeoutError extends TorsionError {
+  constructor(
+    readonly timeoutMs: number,
+    /** Bytes of the unfinished frame held when it timed out. */
+    readonly bufferedBytes: number,
+  ) {
+    super('TORSION_ERR_FRAME_TIMEOUT', `a frame was begun and not finished within ${timeoutMs} ms (${bufferedBytes} bytes held)`);
+  }
+}
+
 /** The peer sent bytes that do not follow the codec's grammar (a bad header, a bad terminator). */
 export class ProtocolError extends TorsionError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -53,6 +53,7 @@ export {
   BootstrapError,
   OptionError,
   FrameTooLargeError,
+  FrameTimeoutError,
   ProtocolError,
   FrameError,
   HandlerError,

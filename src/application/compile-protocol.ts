@@ -62,6 +62,7 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
     onInputEnd: fn('inputEnd'),
     onIdle: fn('idle'),
     idle: compileIdle(name, options),
+    frameTimeoutMs: compileFrameTimeout(name, options, datagramCodec === undefined ? options.codec ?? DEFAULT_STREAM_CODEC : undefined),
     names,
     ...limits,
   };
@@ -101,4 +102,15 @@ function compileIdle(name: string, options: ProtocolOptions): IdleTimes | undefi
     }
   }
   return times.readMs > 0 || times.writeMs > 0 || times.allMs > 0 ? times : undefined;
+}
+
+const DEFAULT_FRAME_TIMEOUT_MS = 60_000;
+
+/** `frameTimeoutMs`: default 60 s, but 0 for `raw()` (no partial frames) and datagram codecs. */
+function compileFrameTimeout(name: string, options: ProtocolOptions, streamCodec: unknown): number {
+  const value = options.frameTimeoutMs ?? (streamCodec === undefined || streamCodec instanceof RawCodec ? 0 : DEFAULT_FRAME_TIMEOUT_MS);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Protocol() of ${name}: frameTimeoutMs must be a number of ms >= 0 (0: off), got ${String(value)}`, { target: name });
+  }
+  return value;
 }

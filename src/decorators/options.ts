@@ -144,6 +144,14 @@ export interface ProtocolOptions {
    * (a quarter of the shortest timeout, at most 1 s), so one fires up to that much late.
    */
   idle?: IdleOptions;
+  /**
+   * A frame begun and not finished within this many ms fails the connection with a
+   * `FrameTimeoutError` (`@OnError` answers, then it closes with reason `timeout`): a slowloris
+   * peer cannot hold a partial frame, and its buffer, forever. Default 60 s for stream codecs
+   * other than `raw()` (whose every chunk is a frame); 0 turns it off. Time while we are not
+   * reading (backpressure, `pause()`) does not count.
+   */
+  frameTimeoutMs?: number;
 }
 
 /** `@Protocol({ idle })`: see `ProtocolOptions.idle`. */

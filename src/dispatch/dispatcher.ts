@@ -133,6 +133,17 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
     return this.decoder.bufferedBytes;
   }
 
+  /** The protocol's frame timeout (0: off). */
+  get frameTimeoutMs(): number {
+    return this.table.frameTimeoutMs;
+  }
+
+  /** A frame stayed unfinished too long (see FrameTimer): the connection fails with `error`. */
+  frameTimedOut(error: Error): void {
+    if (this.phase === Phase.Stopped) return;
+    this.failed(error, undefined);
+  }
+
   /** Runs `@OnConnect` (the first job in the connection's serial order). */
   start(connection: unknown): void {
     const { onConnect } = this.table;

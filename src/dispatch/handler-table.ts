@@ -37,6 +37,8 @@ export interface HandlerTable {
   readonly onIdle: Handler | undefined;
   /** Idle timeouts; undefined when all are off (most protocols: nothing is watched). */
   readonly idle: IdleTimes | undefined;
+  /** A frame begun and unfinished this long fails the connection; 0: off. */
+  readonly frameTimeoutMs: number;
   /** Method names, for error messages. */
   readonly names: Readonly<Record<HandlerKind, string>>;
   readonly maxQueuedFrames: number;

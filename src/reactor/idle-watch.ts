@@ -11,12 +11,17 @@ export interface IdleLimits {
   readonly allMs: number;
 }
 
+/** @internal Something the watch checks at every sweep. */
+export interface Swept {
+  sweep(now: number): void;
+}
+
 /**
  * @internal
  * One watched connection's activity: the connection bumps `reads` and `writes` (a counter, no
  * clock read and no timer per chunk); the watch turns changes into times when it sweeps.
  */
-export class IdleState {
+export class IdleState implements Swept {
   reads = 0;
   writes = 0;
   private seenReads = 0;
@@ -75,7 +80,7 @@ const MIN_TICK_MS = 10;
  * The sweep stops while nothing is watched.
  */
 export class IdleWatch {
-  private readonly watched = new Set<IdleState>();
+  private readonly watched = new Set<Swept>();
   private timer: LoopingCall | undefined;
   private tickMs = Infinity;
 
@@ -87,18 +92,11 @@ export class IdleWatch {
   /** Starts watching; `onIdle` is called with each timeout that fires. */
   watch(limits: IdleLimits, onIdle: (kind: IdleEventKind) => void): IdleState {
     const state = new IdleState(limits, onIdle, this.clock.now());
-    this.watched.add(state);
-    const shortest = Math.min(...[limits.readMs, limits.writeMs, limits.allMs].filter((ms) => ms > 0));
-    const tick = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, Math.floor(shortest / 4)));
-    if (this.timer === undefined || tick < this.tickMs) {
-      this.timer?.stop();
-      this.tickMs = tick;
-      this.timer = this.every(tick, () => this.sweep());
-    }
+    this.add(state, Math.min(...[limits.readMs, limits.writeMs, limits.allMs].filter((ms) => ms > 0)));
     return state;
   }
 
-  unwatch(state: IdleState): void {
+  unwatch(state: Swept): void {
     this.watched.delete(state);
     if (this.watched.size === 0 && this.timer !== undefined) {
       this.timer.stop();
@@ -107,9 +105,68 @@ export class IdleWatch {
     }
   }
 
+  /** Sweeps `item` from now on, at least every quarter of `shortestMs` (10 ms to 1 s). */
+  add(item: Swept, shortestMs: number): void {
+    this.watched.add(item);
+    const tick = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, Math.floor(shortestMs / 4)));
+    if (this.timer === undefined || tick < this.tickMs) {
+      this.timer?.stop();
+      this.tickMs = tick;
+      this.timer = this.every(tick, () => this.sweep());
+    }
+  }
+
+  /** The reactor clock, for items that note when something began. */
+  now(): number {
+    return this.clock.now();
+  }
+
   private sweep(): void {
     const now = this.clock.now();
     // An @OnIdle may close its connection (which unwatches it): Set iteration allows that.
     for (const state of this.watched) state.sweep(now);
+  }
+}
+
+/**
+ * @internal
+ * The frame timeout of one connection (slowloris): armed while its decoder holds part of a
+ * frame, from when that frame began; `onTimeout` is called once the frame has been unfinished
+ * for `timeoutMs`. Made on a connection's first partial frame; in the watch only while armed.
+ */
+export class FrameTimer implements Swept {
+  private since = 0;
+  private armed = false;
+
+  constructor(
+    private readonly watch: IdleWatch,
+    readonly timeoutMs: number,
+    /** Returns false to postpone (reading is paused by us, so the peer is not the slow one). */
+    private readonly onTimeout: () => boolean,
+  ) {}
+
+  get active(): boolean {
+    return this.armed;
+  }
+
+  /** A new frame began (now): time it from here. */
+  start(): void {
+    this.since = this.watch.now();
+    if (!this.armed) {
+      this.armed = true;
+      this.watch.add(this, this.timeoutMs);
+    }
+  }
+
+  stop(): void {
+    if (!this.armed) return;
+    this.armed = false;
+    this.watch.unwatch(this);
+  }
+
+  sweep(now: number): void {
+    if (now - this.since < this.timeoutMs) return;
+    if (this.onTimeout()) this.stop();
+    else this.since = now;
   }
 }

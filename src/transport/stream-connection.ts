@@ -2,7 +2,8 @@ import type { Codec, OutputChunks } from '../codec/codec';
 import type { Dispatcher } from '../dispatch/dispatcher';
 import type { Logger } from '../logger';
 import type { Reactor } from '../reactor/reactor';
-import type { IdleEventKind, IdleLimits, IdleState } from '../reactor/idle-watch';
+import { FrameTimer, type IdleEventKind, type IdleLimits, type IdleState } from '../reactor/idle-watch';
+import { FrameTimeoutError } from '../errors';
 import type { DelayedCall } from '../reactor/delayed-call';
 import { Connection, type CloseReason, type ConnectionState } from './connection';
 
@@ -64,6 +65,8 @@ export abstract class StreamConnection extends Connection {
   onRelease: (() => void) | undefined;
   /** Activity counters for idle timeouts; only protocols with `@Protocol({ idle })` have one. */
   private idleState: IdleState | undefined;
+  /** Times a partial frame (slowloris); made on the first read that ends inside a frame. */
+  private frameTimer: FrameTimer | undefined;
 
   /** @internal Made by a transport (or the testing kit) for each accepted or dialled stream. */
   constructor(
@@ -304,12 +307,47 @@ export abstract class StreamConnection extends Connection {
     const dispatcher = this.dispatcher;
     if (dispatcher === undefined) return; // the protocol could not be built; the connection is ending
     if (this.idleState !== undefined) this.idleState.reads++;
+    const frameTimeoutMs = dispatcher.frameTimeoutMs;
+    const before = frameTimeoutMs === 0 ? 0 : dispatcher.bufferedBytes;
     this.beginBatch();
     try {
       dispatcher.onChunk(chunk);
     } finally {
       this.endBatch();
     }
+    if (frameTimeoutMs !== 0 && this.state === 'open') this.timePartialFrame(dispatcher, before, chunk.length, frameTimeoutMs);
+  }
+
+  /**
+   * After a read: a decoder left holding part of a frame starts (or keeps) the frame timer. The
+   * frame began now if bytes of this read completed a frame (the decoder holds less than it
+   * held plus what came), else it is still the one begun earlier.
+   */
+  private timePartialFrame(dispatcher: Dispatcher, before: number, length: number, timeoutMs: number): void {
+    const after = dispatcher.bufferedBytes;
+    let timer = this.frameTimer;
+    if (after === 0) {
+      timer?.stop();
+      return;
+    }
+    timer ??= this.frameTimer = new FrameTimer(this.reactor.idleWatch, timeoutMs, () => this.frameTimedOut());
+    if (!timer.active || after < before + length) timer.start();
+  }
+
+  /** The frame timer ran out; false (postponed) while we, not the peer, hold reading paused. */
+  private frameTimedOut(): boolean {
+    const d = this.dispatcher;
+    if (this.state !== 'open' || d === undefined) return true;
+    if (this.pausedBy !== 0) return false;
+    const error = new FrameTimeoutError((this.frameTimer as FrameTimer).timeoutMs, d.bufferedBytes);
+    this.closeReason ??= { kind: 'timeout', error };
+    this.beginBatch();
+    try {
+      d.frameTimedOut(error);
+    } finally {
+      this.endBatch();
+    }
+    return true;
   }
 
   /** @internal The outgoing buffer drained below its high-water mark. */
@@ -339,6 +377,7 @@ export abstract class StreamConnection extends Connection {
     this.closeReason ??= { kind, error };
     this.closeTimer?.cancel();
     if (this.idleState !== undefined) this.reactor.idleWatch.unwatch(this.idleState);
+    this.frameTimer?.stop();
     this.reactor.connections.delete(this);
     this.dispatcher?.closed(this.closeReason);
     this.released();
