@@ -17,7 +17,9 @@ export interface IdleLimits {
  * clock read and no timer per chunk); the watch turns changes into times when it sweeps.
  */
 export class IdleState {
+  /** Bumped by the connection on every read (no clock read per chunk); the sweep compares it with the last count it saw. */
   reads = 0;
+  /** Bumped by the connection on every write; the sweep compares it with the last count it saw. */
   writes = 0;
   private seenReads = 0;
   private seenWrites = 0;
@@ -98,6 +100,7 @@ export class IdleWatch {
     return state;
   }
 
+  /** Stops sweeping `state` (its connection closed); the sweep timer stops with the last watched connection. */
   unwatch(state: IdleState): void {
     this.watched.delete(state);
     if (this.watched.size === 0 && this.timer !== undefined) {
