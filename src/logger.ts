@@ -8,18 +8,18 @@ import { format } from 'node:util';
  */
 export abstract class Logger {
   /**
-   * Finest detail (every frame, every timer); off unless asked for. `objOrMsg` is a fields object, an Error, or the message (a `util.format` format string, with `msg` and `args` its arguments).
+   * Finest detail, off unless asked for (torsion itself writes none). `objOrMsg` is a fields object, an Error, or the message (a `util.format` format string, with `msg` and `args` its arguments).
    */
   abstract trace(objOrMsg: unknown, msg?: string, ...args: unknown[]): void;
-  /** Detail for diagnosing a problem (a connection opened or closed). Arguments as for `trace`. */
+  /** Detail for diagnosing a problem (torsion itself writes none). Arguments as for `trace`. */
   abstract debug(objOrMsg: unknown, msg?: string, ...args: unknown[]): void;
-  /** Normal operation worth a line (listening, shut down). Arguments as for `trace`. */
+  /** Normal operation worth a line: a listener bound, a client connected. Arguments as for `trace`. */
   abstract info(objOrMsg: unknown, msg?: string, ...args: unknown[]): void;
   /**
-   * Something went wrong for one peer and was handled (a bad frame, a failed handshake); torsion rate-limits these per kind. Arguments as for `trace`.
+   * Something went wrong for one peer or one message and was handled (an undecodable frame, a failed handshake). Arguments as for `trace`.
    */
   abstract warn(objOrMsg: unknown, msg?: string, ...args: unknown[]): void;
-  /** A failure the application should look at (a handler threw, a listener failed). Arguments as for `trace`. */
+  /** A failure the application should look at: a handler threw and its connection closes, accepting failed, an `@OnClose` failed. Arguments as for `trace`. */
   abstract error(objOrMsg: unknown, msg?: string, ...args: unknown[]): void;
   /** A logger that adds `bindings` (e.g. the connection id and peer) to every line. */
   abstract child(bindings: Record<string, unknown>): Logger;

@@ -141,7 +141,7 @@ export abstract class StreamConnection extends Connection {
   }
 
   /**
-   * Frames (or raw chunks) received but never dispatched: they arrived while the connection was closing, or were plaintext read after a STARTTLS upgrade began.
+   * Frames (or raw chunks) received but never dispatched: queued or arriving when the connection began to close, or plaintext read after a STARTTLS upgrade began.
    */
   get discardedFrames(): number {
     return this.dispatcher?.discardedFrames ?? 0;
@@ -202,9 +202,10 @@ export abstract class StreamConnection extends Connection {
   }
 
   /**
-   * Graceful close: reading stops and no further frame is dispatched; once in-flight handlers
-   * have settled, what was written is flushed and the transport ended (destroyed if it cannot
-   * flush within 30 s). Reason: done, unless a cause was set before. Does nothing unless open.
+   * Graceful close: reading stops and no further frame is dispatched (queued ones are dropped,
+   * counted in `discardedFrames`); once the in-flight handler has settled, what was written is
+   * flushed and the transport ended (destroyed if it cannot flush within 30 s). Reason: done,
+   * unless a cause was set before. Does nothing unless open.
    */
   end(): void {
     if (this.state !== 'open') return;

@@ -85,7 +85,7 @@ export class UdpSocket extends DatagramSocket implements DatagramTarget {
   }
 
   /**
-   * Encodes `value` with the datagram codec (which throws for what it cannot write or past `maxSize`) and sends it to `to`; false when the socket is closing and the wire already closed.
+   * Encodes `value` with the datagram codec (which throws for what it cannot write or past `maxSize`) and sends it to `to`; false once the wire is closed.
    */
   send(value: unknown, to: DatagramAddress): boolean {
     return this.transmit(this.codec.encode(value), to);
