@@ -3,6 +3,7 @@
  * "Error codes"), carries the numbers involved as fields, and chains its cause.
  */
 export class TorsionError extends Error {
+  /** Stable identifier of the failure, `TORSION_ERR_*` (README, "Error codes"): match on it, never on the message. */
   readonly code: string;
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
@@ -122,6 +123,7 @@ export class ClosedError extends TorsionError {
   }
 }
 
+/** An error's message (or `String(value)` for a thrown non-Error), for embedding a cause in another error's message or a log line. */
 export function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -7,22 +7,34 @@ import { format } from 'node:util';
  * `log.info({ port }, 'listening')` or `log.info('listening on %d', port)`.
  */
 export abstract class Logger {
+  /**
+   * Finest detail, off unless asked for (torsion itself writes none). `objOrMsg` is a fields object, an Error, or the message (a `util.format` format string, with `msg` and `args` its arguments).
+   */
   abstract trace(objOrMsg: unknown, msg?: string, ...args: unknown[]): void;
+  /** Detail for diagnosing a problem (torsion itself writes none). Arguments as for `trace`. */
   abstract debug(objOrMsg: unknown, msg?: string, ...args: unknown[]): void;
+  /** Normal operation worth a line: a listener bound, a client connected. Arguments as for `trace`. */
   abstract info(objOrMsg: unknown, msg?: string, ...args: unknown[]): void;
+  /**
+   * Something went wrong for one peer or one message and was handled (an undecodable frame, a failed handshake). Arguments as for `trace`.
+   */
   abstract warn(objOrMsg: unknown, msg?: string, ...args: unknown[]): void;
+  /** A failure the application should look at: a handler threw and its connection closes, accepting failed, an `@OnClose` failed. Arguments as for `trace`. */
   abstract error(objOrMsg: unknown, msg?: string, ...args: unknown[]): void;
   /** A logger that adds `bindings` (e.g. the connection id and peer) to every line. */
   abstract child(bindings: Record<string, unknown>): Logger;
 }
 
+/** Severities, lowest first, with pino's names; a logger set to a level drops records below it, and 'silent' drops all. */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const RANK: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, silent: 100 };
 
+/** Options of `new ConsoleLogger()`; every one has a default. */
 export interface ConsoleLoggerOptions {
   /** Default: $TORSION_LOG_LEVEL, else 'info'. */
   level?: LogLevel;
+  /** Fields written on every line (`child()` adds to them). Default none. */
   bindings?: Record<string, unknown>;
   /** Where lines go; default process.stderr. */
   write?: (line: string) => void;
@@ -41,18 +53,23 @@ export abstract class RecordingLogger extends Logger {
     super();
   }
 
+  /** {@inheritDoc Logger.trace} */
   trace(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
     this.entry('trace', objOrMsg, msg, args);
   }
+  /** {@inheritDoc Logger.debug} */
   debug(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
     this.entry('debug', objOrMsg, msg, args);
   }
+  /** {@inheritDoc Logger.info} */
   info(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
     this.entry('info', objOrMsg, msg, args);
   }
+  /** {@inheritDoc Logger.warn} */
   warn(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
     this.entry('warn', objOrMsg, msg, args);
   }
+  /** {@inheritDoc Logger.error} */
   error(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
     this.entry('error', objOrMsg, msg, args);
   }
@@ -78,6 +95,9 @@ export abstract class RecordingLogger extends Logger {
 
 /** The default logger: one line per event, `LEVEL message key=value...`, to stderr. */
 export class ConsoleLogger extends RecordingLogger {
+  /**
+   * Records below this level are dropped before they are formatted: `options.level`, else $TORSION_LOG_LEVEL when it names a level, else 'info'.
+   */
   readonly level: LogLevel;
   private readonly rank: number;
   private readonly out: (line: string) => void;
@@ -90,6 +110,7 @@ export class ConsoleLogger extends RecordingLogger {
     this.out = options.write ?? ((line) => process.stderr.write(line));
   }
 
+  /** A ConsoleLogger with the same level and output whose lines carry this logger's bindings plus `bindings` (the latter win). */
   child(bindings: Record<string, unknown>): Logger {
     return new ConsoleLogger({ level: this.level, bindings: { ...this.bindings, ...bindings }, write: this.out });
   }

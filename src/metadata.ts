@@ -11,6 +11,7 @@ export type { HandlerKind } from './dispatch/handler-table';
  */
 
 
+/** One handler decorator as recorded: which event (`@OnData`, `@OnClose`...) and the method it is on. */
 export interface HandlerRecord {
   readonly kind: HandlerKind;
   readonly method: string | symbol;
@@ -31,6 +32,7 @@ const CONNECT = Symbol('torsion:connect');
  */
 const listedProtocols = new Set<unknown>();
 
+/** Records `@Module` options on `target` and marks its protocols as listed (see `isListedInSomeModule`). */
 export function setModule(target: Constructor, options: ModuleOptions): void {
   Reflect.defineMetadata(MODULE, options, target);
   for (const protocol of options.protocols ?? []) listedProtocols.add(protocol);
@@ -46,15 +48,18 @@ export function isListedInSomeModule(protocol: unknown): boolean {
   return listedProtocols.has(protocol);
 }
 
+/** The `@Module` options declared on `target` itself (not inherited); undefined when it is not a module class. */
 export function getModule(target: unknown): ModuleOptions | undefined {
   if (typeof target !== 'function') return undefined;
   return Reflect.getOwnMetadata(MODULE, target) as ModuleOptions | undefined;
 }
 
+/** Records `@Protocol` options on `target`. */
 export function setProtocol(target: Constructor, options: ProtocolDeclaration): void {
   Reflect.defineMetadata(PROTOCOL, options, target);
 }
 
+/** The `@Protocol` options declared on `target` itself; undefined when it is not a protocol class. */
 export function getProtocol(target: unknown): ProtocolDeclaration | undefined {
   if (typeof target !== 'function') return undefined;
   return Reflect.getOwnMetadata(PROTOCOL, target) as ProtocolDeclaration | undefined;
@@ -70,10 +75,12 @@ export function addListen(target: Constructor, options: ListenOptions): void {
 /** Every class that carries `@Listen` or `@Connect`, so bootstrap can find one left out of every module. */
 const declaredEndpoints = new Set<Constructor>();
 
+/** Every class with `@Listen` or `@Connect` loaded in the process; bootstrap reports the ones no module lists. */
 export function allEndpointClasses(): ReadonlySet<Constructor> {
   return declaredEndpoints;
 }
 
+/** The class's `@Listen` options in source order (top to bottom); empty when it has none. */
 export function getListens(target: Constructor): readonly ListenOptions[] {
   return (Reflect.getOwnMetadata(LISTEN, target) as ListenOptions[] | undefined) ?? [];
 }
@@ -84,6 +91,7 @@ export function setConnect(target: Constructor, options: ConnectOptions): void {
   Reflect.defineMetadata(CONNECT, options, target);
 }
 
+/** The class's `@Connect` options; undefined when it has none. */
 export function getConnect(target: Constructor): ConnectOptions | undefined {
   return Reflect.getOwnMetadata(CONNECT, target) as ConnectOptions | undefined;
 }
@@ -114,6 +122,7 @@ export function addHandlerMisuse(target: Function, description: string): void {
   Reflect.defineMetadata(HANDLER_MISUSE, [...list, description], target);
 }
 
+/** Descriptions of handler decorators placed on non-methods of the class, for bootstrap's error; empty when none. */
 export function getHandlerMisuse(target: Constructor): readonly string[] {
   return (Reflect.getOwnMetadata(HANDLER_MISUSE, target) as string[] | undefined) ?? [];
 }

@@ -5,6 +5,7 @@ export type Constructor<T = unknown> = abstract new (...args: any[]) => T;
 /** A class that can be instantiated. */
 export type ConcreteConstructor<T = unknown> = new (...args: any[]) => T;
 
+/** What a provider is registered under and a constructor parameter asks for: a class, a string or a symbol (tsyringe's InjectionToken). */
 export type Token<T = unknown> = InjectionToken<T>;
 
 /** Names a token for error messages. */

@@ -22,6 +22,7 @@ import { checkProtocolOptionTokens, resolveProtocolOptions } from './protocol-op
 import { instantiateSingletons, registerProviders } from './providers';
 import { planClients } from '../client/start-clients';
 
+/** Options of `bootstrap(rootModule, options)` (and of the testing kit's `createTestingApp`); every one is optional. */
 export interface BootstrapOptions {
   /**
    * Listener address overrides, e.g. `[[Echo, { port: 0 }]]` or `(cls, opts) => ({ ...opts, port: 0 })`.

@@ -13,6 +13,9 @@ export interface BuiltinTokens {
 // Design types emitted for parameters typed as interfaces, unions or primitives: not tokens.
 const NOT_A_TOKEN = new Set<unknown>([undefined, null, Object, Function, String, Number, Boolean, Symbol, Array, Promise, BigInt]);
 
+/**
+ * One constructor parameter (or factory `inject` entry) to check: the token it resolves, and whether a missing provider is allowed (`@inject(token, { isOptional })`, `@injectAll`).
+ */
 export interface Dependency {
   readonly token: unknown;
   readonly optional: boolean;

@@ -4,6 +4,7 @@ import { getModule, getProtocol, markListed } from '../metadata';
 import { tokenName, type Constructor, type Token } from '../types';
 import { listenRewrite, type ListenRewrite } from './listen-plan';
 
+/** Which `Provider` form a record came from: a class (`useClass`, or the class itself), `useValue`, `useFactory` or `useExisting`. */
 export type ProviderKind = 'class' | 'value' | 'factory' | 'existing';
 
 /** One provider, normalised from any of the `Provider` forms. */
@@ -15,6 +16,9 @@ export interface ProviderRecord {
   readonly module: ModuleNode;
 }
 
+/**
+ * One module of the graph (a `@Module` class, configured or not; each class appears once), with what its protocols and providers may see.
+ */
 export interface ModuleNode {
   readonly cls: Constructor;
   readonly name: string;
@@ -28,6 +32,9 @@ export interface ModuleNode {
   readonly listen: ListenRewrite | undefined;
 }
 
+/**
+ * The validated module graph of one application: every module reached from the root, every protocol with the module that lists it, and every provider by its token.
+ */
 export interface AppGraph {
   readonly root: ModuleNode;
   readonly modules: ModuleNode[];
@@ -182,6 +189,12 @@ function exportsOf(node: ModuleNode, memo: Map<ModuleNode, Set<Token>>, visiting
   return out;
 }
 
+/**
+ * One `Provider` entry of `module` as a `ProviderRecord` (scope defaulted to 'singleton'). Throws
+ * `BootstrapError` for a protocol listed as a provider (`TORSION_ERR_PROTOCOL_AS_PROVIDER`) and for
+ * a malformed entry: not an object with `provide`, not exactly one `use*` form, an unknown scope, a
+ * `useClass`/`useFactory` that is not a function (`TORSION_ERR_BAD_PROVIDER`).
+ */
 export function normaliseProvider(provider: Provider, module: ModuleNode): ProviderRecord {
   if (typeof provider === 'function') {
     if (getProtocol(provider) !== undefined) {

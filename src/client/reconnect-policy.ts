@@ -3,10 +3,15 @@ import { OptionError } from '../errors';
 
 /** A validated reconnect policy: how long to wait after `failures` consecutive failed attempts. */
 export class ReconnectPolicy {
+  /** Wait before the first retry, and after a connection that was up drops, in ms of the reactor clock (default 500). */
   readonly initialDelayMs: number;
+  /** Cap of every wait, ms (default the larger of 30 s and `initialDelayMs`). */
   readonly maxDelayMs: number;
+  /** Growth of the wait per consecutive failure, at least 1 (default 2). */
   readonly factor: number;
+  /** Random spread of each wait as a fraction of it, 0 to 1 (default 0.1: ±10%). */
   readonly jitter: number;
+  /** Consecutive failed attempts retried before the client gives up (default Infinity). */
   readonly maxRetries: number;
 
   constructor(options: ReconnectOptions = {}) {

@@ -29,6 +29,7 @@ const FINAL = new Set<ClientState>(['disconnected', 'gave-up', 'stopped']);
  */
 // A Closeable for `reactor.own` (checked there; an implements clause would show that internal interface).
 export class ReconnectingClient<T = object> {
+  /** Where the client is; see `ClientState`. `onChange` and `when` observe its changes. */
   state: ClientState = 'connecting';
   /** Consecutive failed attempts (0 after a successful connection). */
   failures = 0;
@@ -41,7 +42,9 @@ export class ReconnectingClient<T = object> {
   lastError: Error | undefined;
   /** The wait before the scheduled attempt, while `waiting`. */
   nextDelayMs: number | undefined;
+  /** The protocol instance serving the live connection, while `connected`; a fresh one per connection. */
   protocol: T | undefined;
+  /** The live connection, while `connected`; undefined otherwise. */
   connection: Connection | undefined;
   private timer: DelayedCall | undefined;
   private readonly listeners = new Set<(state: ClientState, client: ReconnectingClient<T>) => void>();
@@ -57,6 +60,7 @@ export class ReconnectingClient<T = object> {
     private readonly random: () => number = Math.random,
   ) {}
 
+  /** The protocol class's name, for logs and errors. */
   get name(): string {
     return this.table.name;
   }

@@ -30,8 +30,11 @@ const KNOWN = ['delimiters', 'maxLength', 'stripDelimiter', 'failFast', 'output'
  * but a string or bytes is refused (`TORSION_ERR_ENCODE`); `maxLength` limits received frames only.
  */
 export class DelimitedCodec<F extends Buffer | string = Buffer> implements Codec<F, string | Uint8Array> {
+  /** {@inheritDoc Codec.name} */
   readonly name = 'delimited';
+  /** Maximum bytes of a received frame, delimiter excluded (`DelimitedOptions.maxLength`, default 64 KiB). */
   readonly maxLength: number;
+  /** The delimiters as bytes, in the order given; replies are written followed by the first. */
   readonly delimiters: readonly Buffer[];
   private readonly rules: DelimiterRules;
   private readonly emitter: FrameEmitter<F>;
@@ -58,10 +61,12 @@ export class DelimitedCodec<F extends Buffer | string = Buffer> implements Codec
     this.encoder = new DelimiterEncoder('delimited', this.delimiters, encoding);
   }
 
+  /** {@inheritDoc Codec.createDecoder} */
   createDecoder(): Decoder<F> {
     return new DelimiterDecoder<F>('delimited', this.rules, this.emitter);
   }
 
+  /** Appends `value` then the first delimiter; throws `TORSION_ERR_ENCODE` for anything but a string or bytes. */
   encode(value: string | Uint8Array, out: OutputChunks): void {
     this.encoder.encode(value, out);
   }

@@ -21,6 +21,7 @@ export class DelimiterEncoder {
     this.texts = exact ? texts : null;
   }
 
+  /** Appends `value` and the first delimiter as two pieces; throws `TORSION_ERR_ENCODE` for anything but a string or bytes. */
   encode(value: unknown, out: OutputChunks): void {
     if (typeof value === 'string' && this.texts !== null) {
       // Both pieces as strings, so a read's replies gather into one string write, no Buffer.from each.

@@ -52,6 +52,7 @@ export abstract class FrameDecoder<F> implements Decoder<F> {
     private readonly maxRetainedBytes: number,
   ) {}
 
+  /** {@inheritDoc Decoder.bufferedBytes} */
   get bufferedBytes(): number {
     return this.tailLength;
   }
@@ -72,6 +73,7 @@ export abstract class FrameDecoder<F> implements Decoder<F> {
    */
   protected abstract decodeFrame(buf: Buffer, start: number, sink: FrameSink<F>): number;
 
+  /** {@inheritDoc Decoder.decode} */
   decode(chunk: Buffer, sink: FrameSink<F>): void {
     if (this.failure !== null) throw this.failure;
     if (this.decoding) {

@@ -49,7 +49,9 @@ const jsonLineEmitter = new JsonLineEmitter();
  * or one longer than `maxLength` bytes is refused (`TORSION_ERR_ENCODE` / `FrameTooLargeError`).
  */
 export class JsonLinesCodec<T = unknown> implements Codec<T, unknown> {
+  /** {@inheritDoc Codec.name} */
   readonly name = 'jsonLines';
+  /** Maximum bytes of one JSON text, received or sent, line ending excluded (`JsonLinesOptions.maxLength`, default 1 MiB). */
   readonly maxLength: number;
   private readonly rules: DelimiterRules;
 
@@ -66,10 +68,14 @@ export class JsonLinesCodec<T = unknown> implements Codec<T, unknown> {
     };
   }
 
+  /** {@inheritDoc Codec.createDecoder} */
   createDecoder(): Decoder<T> {
     return new DelimiterDecoder<T>('jsonLines', this.rules, jsonLineEmitter as FrameEmitter<T>);
   }
 
+  /**
+   * Appends `JSON.stringify(value)` and '\n'; throws `TORSION_ERR_ENCODE` when JSON cannot represent the value, `FrameTooLargeError` when its UTF-8 bytes exceed `maxLength`.
+   */
   encode(value: unknown, out: OutputChunks): void {
     let text: string | undefined;
     try {

@@ -150,7 +150,9 @@ class LengthPrefixedDecoder extends FrameDecoder<Buffer> {
  * length does not fit the field, or whose frame would exceed `maxLength`, is refused.
  */
 export class LengthPrefixedCodec implements Codec<Buffer, string | Uint8Array> {
+  /** {@inheritDoc Codec.name} */
   readonly name = 'lengthPrefixed';
+  /** The validated options, defaults filled in; shared (read-only) by every decoder of this codec. */
   readonly layout: LengthFieldLayout;
 
   constructor(options: LengthPrefixedOptions = {}) {
@@ -174,14 +176,21 @@ export class LengthPrefixedCodec implements Codec<Buffer, string | Uint8Array> {
     };
   }
 
+  /** Maximum bytes of a whole frame on the wire, header included (`LengthPrefixedOptions.maxLength`, default 1 MiB). */
   get maxLength(): number {
     return this.layout.maxLength;
   }
 
+  /** {@inheritDoc Codec.createDecoder} */
   createDecoder(): Decoder<Buffer> {
     return new LengthPrefixedDecoder(this.layout);
   }
 
+  /**
+   * Appends the reply with its length field inserted after the first `lengthFieldOffset` bytes.
+   * Throws `TORSION_ERR_ENCODE` for a value that is not a string or bytes, one shorter than that
+   * header, or one whose length does not fit the field; `FrameTooLargeError` past `maxLength`.
+   */
   encode(value: string | Uint8Array, out: OutputChunks): void {
     const { lengthFieldLength, lengthFieldOffset, lengthAdjustment, maxLength } = this.layout;
     let length: number;

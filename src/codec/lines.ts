@@ -38,8 +38,11 @@ const LF = Buffer.from('\n');
  * (`TORSION_ERR_ENCODE`); `maxLength` limits received lines only.
  */
 export class LinesCodec<F extends string | Buffer = string> implements Codec<F, string | Uint8Array> {
+  /** {@inheritDoc Codec.name} */
   readonly name = 'lines';
+  /** Maximum bytes of a received line, line ending excluded (`LinesOptions.maxLength`, default 64 KiB). */
   readonly maxLength: number;
+  /** The line terminator as bytes ('\n' unless `LinesOptions.delimiter` says otherwise); replies end with it. */
   readonly delimiter: Buffer;
   private readonly rules: DelimiterRules;
   private readonly emitter: FrameEmitter<F>;
@@ -63,10 +66,12 @@ export class LinesCodec<F extends string | Buffer = string> implements Codec<F, 
     this.encoder = new DelimiterEncoder('lines', [this.delimiter], encoding);
   }
 
+  /** {@inheritDoc Codec.createDecoder} */
   createDecoder(): Decoder<F> {
     return new DelimiterDecoder<F>('lines', this.rules, this.emitter);
   }
 
+  /** Appends `value` then the delimiter; throws `TORSION_ERR_ENCODE` for anything but a string or bytes. */
   encode(value: string | Uint8Array, out: OutputChunks): void {
     this.encoder.encode(value, out);
   }

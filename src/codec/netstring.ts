@@ -67,7 +67,11 @@ class NetstringDecoder<F> extends FrameDecoder<F> {
 
 /** Netstrings (Twisted's NetstringReceiver). Replies are strings (UTF-8) or Buffers. */
 export class NetstringCodec<F extends Buffer | string = Buffer> implements Codec<F, string | Uint8Array> {
+  /** {@inheritDoc Codec.name} */
   readonly name = 'netstring';
+  /**
+   * Maximum payload bytes, received or sent (`NetstringOptions.maxLength`, default 1 MiB); the declared length is checked digit by digit, before any payload is buffered.
+   */
   readonly maxLength: number;
   private readonly emitter: FrameEmitter<F>;
 
@@ -78,6 +82,7 @@ export class NetstringCodec<F extends Buffer | string = Buffer> implements Codec
     this.emitter = emitterFor(output, 'utf8') as FrameEmitter<F>;
   }
 
+  /** {@inheritDoc Codec.createDecoder} */
   createDecoder(): Decoder<F> {
     return new NetstringDecoder<F>(this.maxLength, this.emitter);
   }

@@ -17,12 +17,15 @@ const rawDecoder = new RawDecoder(); // stateless, so one serves every connectio
  * UTF-8 string) are written as they are. The default codec of `@Protocol()`.
  */
 export class RawCodec implements Codec<Buffer, Buffer | Uint8Array | string> {
+  /** {@inheritDoc Codec.name} */
   readonly name = 'raw';
 
+  /** The one shared decoder: it retains nothing, so every connection can use it. */
   createDecoder(): Decoder<Buffer> {
     return rawDecoder;
   }
 
+  /** Appends the value as it is (strings as UTF-8); throws `TORSION_ERR_ENCODE` for anything else. */
   encode(value: Buffer | Uint8Array | string, out: OutputChunks): void {
     if (typeof value === 'string' || Buffer.isBuffer(value)) out.push(value);
     else if (value instanceof Uint8Array) out.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));

@@ -254,8 +254,11 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
  * size-checked: the limits protect this server from its peers, not the peers from it.
  */
 export class RespCodec<F extends Buffer[] | string[] = Buffer[]> implements Codec<F, RespReply> {
+  /** {@inheritDoc Codec.name} */
   readonly name = 'resp';
+  /** The validated limits and output, defaults filled in; shared (read-only) by every decoder of this codec. */
   readonly limits: RespLimits;
+  /** 'latin1' when `output` is 'latin1' (replies are byte strings, as requests are), else 'utf8'. */
   readonly stringEncoding: 'utf8' | 'latin1';
 
   constructor(options: RespOptions = {}) {
@@ -270,14 +273,17 @@ export class RespCodec<F extends Buffer[] | string[] = Buffer[]> implements Code
     this.stringEncoding = this.limits.output === 'latin1' ? 'latin1' : 'utf8';
   }
 
+  /** Maximum bytes of one request on the wire (`RespOptions.maxLength`, default 32 MiB). */
   get maxLength(): number {
     return this.limits.maxLength;
   }
 
+  /** {@inheritDoc Codec.createDecoder} */
   createDecoder(): Decoder<F> {
     return new RespDecoder(this.limits) as FrameDecoder<Buffer[] | string[]> as Decoder<F>;
   }
 
+  /** Appends the RESP2 encoding of a reply (see `RespReply`); replies are not size-checked. */
   encode(value: RespReply, out: OutputChunks): void {
     encodeReply(value, out, this.stringEncoding === 'latin1');
   }

@@ -18,17 +18,26 @@ import type { Constructor, ConcreteConstructor, Token } from '../types';
  */
 export type ProviderScope = 'singleton' | 'connection' | 'transient';
 
+/** `{ provide, useClass }`: the token resolves to an instance of `useClass`, built by the container with its own dependencies injected. */
 export interface ClassProvider<T = unknown> {
   provide: Token<T>;
+  /** The class to construct for the token. */
   useClass: ConcreteConstructor<T>;
   scope?: ProviderScope;
 }
 
+/**
+ * `{ provide, useValue }`: the token resolves to `useValue` itself (configuration, a test double); never constructed, so it has no scope.
+ */
 export interface ValueProvider<T = unknown> {
   provide: Token<T>;
+  /** The instance the token resolves to. */
   useValue: T;
 }
 
+/**
+ * `{ provide, useFactory, inject }`: the token resolves to what `useFactory` returns, called with the instances of `inject`: once for a singleton, once per connection, or on every injection (transient), as `scope` says.
+ */
 export interface FactoryProvider<T = unknown> {
   provide: Token<T>;
   /** Called with the resolved `inject` tokens, in order. */
@@ -37,6 +46,7 @@ export interface FactoryProvider<T = unknown> {
   scope?: ProviderScope;
 }
 
+/** `{ provide, useExisting }`: the token is an alias of another; both resolve to the same instance. */
 export interface ExistingProvider<T = unknown> {
   provide: Token<T>;
   /** Another token whose instance this one aliases. */
@@ -51,6 +61,9 @@ export type Provider<T = unknown> =
   | FactoryProvider<T>
   | ExistingProvider<T>;
 
+/**
+ * What `@Module(...)` declares: the protocols it serves, the providers it offers, what it imports and what importers may see. Every field defaults to empty.
+ */
 export interface ModuleOptions {
   /** Protocol classes this module serves (their `@Listen`s are bound at bootstrap). */
   protocols?: Constructor[];
@@ -116,6 +129,9 @@ export type ListenOverrides =
   | Iterable<readonly [Constructor, ListenOverride]>
   | ((protocol: Constructor, options: ListenOptions, index: number) => ListenOptions);
 
+/**
+ * How a protocol reads, queues and writes: its codec and flow-control limits, and its idle timeouts. Every field has a default and is validated at bootstrap.
+ */
 export interface ProtocolOptions {
   /**
    * How frames are read and replies written, for every transport: a stream codec (`lines()`,
@@ -176,8 +192,13 @@ export interface ProtocolDeclaration extends ProtocolOptions {
   options?: Token<ProtocolOptions>;
 }
 
+/** The transports `@Listen` can bind: TCP, TLS, UDP, and Unix domain sockets. */
 export type ListenTransport = 'tcp' | 'tls' | 'udp' | 'unix';
 
+/**
+ * What `@Listen(...)` binds: a port (or a Unix path) and the transport, plus transport-specific
+ * options (`TlsListenOptions`, `UdpListenOptions`). Checked at bootstrap, after `ListenOverrides`.
+ */
 export interface ListenOptions {
   /** Port to bind; 0 picks a free one (ask the Application which). */
   port?: number;
@@ -227,6 +248,7 @@ export interface ReconnectOptions {
   maxRetries?: number;
 }
 
+/** What `@Connect(...)` dials (a `ConnectTarget`) and whether it reconnects. */
 export interface ConnectOptions extends ConnectTarget {
   /**
    * Reconnect when the connection drops or an attempt fails (default: on, with the

@@ -121,14 +121,17 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
     this.decoder = this.table.codec.createDecoder();
   }
 
+  /** True while an async handler's promise is in flight; the connection waits for it before ending. */
   get busy(): boolean {
     return this.pending !== undefined;
   }
 
+  /** Frames (and deferred events) waiting their turn behind a busy handler or a full outgoing buffer. */
   get queued(): number {
     return this.queue.length - this.head;
   }
 
+  /** Bytes the decoder retains for an unfinished frame. */
   get bufferedBytes(): number {
     return this.decoder.bufferedBytes;
   }
@@ -165,6 +168,9 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
     }
   }
 
+  /**
+   * The decoder's sink: runs `@OnData` now when nothing is ahead of it, else queues the frame; counted as discarded once the connection is stopping, or while the rest of a chunk is dropped after STARTTLS.
+   */
   frame(frame: unknown): void {
     if (this.phase === Phase.Stopped || (this.bits & DISCARDING_CHUNK) !== 0) {
       this.discardedFrames++;
@@ -177,6 +183,9 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
     this.invoke(this.table.onData, frame, this.table.names.data, undefined);
   }
 
+  /**
+   * The decoder's sink for one undecodable frame (the stream goes on): handled in the frame's turn as a recoverable failure, so `@OnError` answers it or it is logged; dropped once the connection is stopping.
+   */
   frameError(error: Error): void {
     if (this.phase === Phase.Stopped || (this.bits & DISCARDING_CHUNK) !== 0) return;
     if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {

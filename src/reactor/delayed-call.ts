@@ -26,6 +26,7 @@ export class DelayedCall {
     return !this.done;
   }
 
+  /** Stops the call from running; does nothing once it has run or was cancelled. */
   cancel(): void {
     if (this.done) return;
     this.done = true;
@@ -65,6 +66,7 @@ export class LoopingCall {
     else this.schedule();
   }
 
+  /** True until `stop()` (or `cancel()`), or until a callback threw or rejected, which stops the loop. */
   get active(): boolean {
     return this.running;
   }
@@ -74,6 +76,7 @@ export class LoopingCall {
     this.stop();
   }
 
+  /** Ends the loop: no further call is scheduled (a call in progress finishes). Does nothing once stopped. */
   stop(): void {
     if (!this.running) return;
     this.running = false;

@@ -22,7 +22,9 @@ export interface Swept {
  * clock read and no timer per chunk); the watch turns changes into times when it sweeps.
  */
 export class IdleState implements Swept {
+  /** Bumped by the connection on every read (no clock read per chunk); the sweep compares it with the last count it saw. */
   reads = 0;
+  /** Bumped by the connection on every write; the sweep compares it with the last count it saw. */
   writes = 0;
   private seenReads = 0;
   private seenWrites = 0;
@@ -96,6 +98,7 @@ export class IdleWatch {
     return state;
   }
 
+  /** Stops sweeping `state` (its connection closed, its frame finished); the sweep timer stops with the last watched item. */
   unwatch(state: Swept): void {
     this.watched.delete(state);
     if (this.watched.size === 0 && this.timer !== undefined) {
@@ -145,6 +148,7 @@ export class FrameTimer implements Swept {
     private readonly onTimeout: () => boolean,
   ) {}
 
+  /** True while armed: a partial frame is being timed and the watch sweeps this timer. */
   get active(): boolean {
     return this.armed;
   }
@@ -158,12 +162,14 @@ export class FrameTimer implements Swept {
     }
   }
 
+  /** The partial frame finished (or the connection closed): disarm and leave the watch. */
   stop(): void {
     if (!this.armed) return;
     this.armed = false;
     this.watch.unwatch(this);
   }
 
+  /** Called by the watch: runs out the timer once the frame has been unfinished for `timeoutMs`. */
   sweep(now: number): void {
     if (now - this.since < this.timeoutMs) return;
     if (this.onTimeout()) this.stop();

@@ -27,7 +27,9 @@ interface KindState {
  */
 export class LogLimiter {
   private readonly kinds = new Map<string, KindState>();
+  /** Records of one kind written per window (Infinity when rate limiting is off). */
   readonly perWindow: number;
+  /** The window, in ms of the reactor clock (Infinity when rate limiting is off). */
   readonly windowMs: number;
 
   constructor(

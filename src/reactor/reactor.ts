@@ -63,6 +63,7 @@ export class Reactor {
     this.logLimiter = new LogLimiter(logger, clock, logRateLimit);
   }
 
+  /** True until `stop()` (the application's `close()`) begins; after that, opening anything (`app.connect()`, a `@Connect` attempt, the testing kit's `connect`) fails with `ClosedError`. */
   get running(): boolean {
     return this.stopping === undefined;
   }

@@ -28,6 +28,11 @@ export abstract class Checker<C extends { readonly name: string }> {
     this.equals = options.equals ?? deepEqual;
   }
 
+  /**
+   * Checks every property that applies to this kind of codec, in a fixed order; throws a
+   * `Violation` at the first that fails (`checkCodec` turns it into a `CodecConformanceError`),
+   * else returns which properties were checked and which skipped, and how many cases ran.
+   */
   abstract run(): CodecCheckReport;
 
   protected report(): CodecCheckReport {

@@ -14,6 +14,7 @@ export class DatagramChecker extends Checker<DatagramCodec<unknown, unknown>> {
     if (!Number.isSafeInteger(codec.maxSize) || codec.maxSize < 1) throw new OptionError(`checkCodec: the codec's maxSize must be a positive integer, got ${codec.maxSize}`);
   }
 
+  /** Round trips, `maxSize` on decode and encode, malformed datagrams, refused replies and typed errors. */
   run(): CodecCheckReport {
     for (const value of this.values) this.roundTrip(value);
     this.checked.add('round-trip');

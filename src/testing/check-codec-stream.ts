@@ -103,6 +103,7 @@ export class FramedChecker extends StreamChecker {
     }
   }
 
+  /** Round trips at every split, independent decoders, oversize frames and replies, malformed input, refused replies, typed errors. */
   run(): CodecCheckReport {
     this.checkRoundTrips();
     this.checkWires();
@@ -272,6 +273,7 @@ export class UnframedChecker extends StreamChecker {
     super(codec, options);
   }
 
+  /** Each chunk must come out as one frame, whatever the split; then refused replies and typed errors. */
   run(): CodecCheckReport {
     this.checkChunks(this.values, this.runs);
     for (let i = 0; i < this.runs; i++) this.checkChunks(this.sequence(), 1);

@@ -46,6 +46,7 @@ export class Prng {
     this.state = seed >>> 0;
   }
 
+  /** The next number in [0, 1), determined by the seed and the calls so far. */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
     let t = this.state;
@@ -59,10 +60,12 @@ export class Prng {
     return Math.floor(this.next() * n);
   }
 
+  /** One of `items` (which must not be empty), uniformly. */
   pick<T>(items: readonly T[]): T {
     return items[this.below(items.length)];
   }
 
+  /** `length` random bytes. */
   bytes(length: number): Buffer {
     const bytes = Buffer.allocUnsafe(length);
     for (let i = 0; i < length; i++) bytes[i] = this.below(256);
@@ -88,9 +91,13 @@ export class Case {
  * earlier call's sink is caught), recording events and `bufferedBytes` after every call.
  */
 export class Feeder {
+  /** Every frame and frame error delivered so far, in order. */
   readonly events: SinkEvent[] = [];
+  /** One entry per `decode` call that returned, for the retention and `bufferedBytes` checks. */
   readonly steps: Step[] = [];
+  /** What `decode` threw, once it has. */
   thrown: unknown = undefined;
+  /** True once `decode` has thrown; later chunks are not fed. */
   failed = false;
   private fed = 0;
   /** Set when a sink is called after its `decode` call returned (from any later call). */
@@ -125,6 +132,7 @@ export class Feeder {
     return true;
   }
 
+  /** Feeds `chunks` in order, stopping at the first that makes `decode` throw. */
   pushAll(chunks: readonly Buffer[]): this {
     for (const chunk of chunks) if (!this.push(chunk)) break;
     return this;

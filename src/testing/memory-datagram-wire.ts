@@ -94,6 +94,9 @@ export class MemoryDatagramWire implements DatagramWire {
 
   // --- DatagramWire: what the served socket calls ----------------------------------------
 
+  /**
+   * Records a copy of the datagram in `sent`. Over `maxDatagramSize`, the callback gets an error (as EMSGSIZE); after close, the datagram is counted in `droppedSends`.
+   */
   send(bytes: Uint8Array, port: number, address: string, callback: (error: Error | null) => void): void {
     if (this.isClosed) {
       this.droppedSends++;
@@ -108,28 +111,34 @@ export class MemoryDatagramWire implements DatagramWire {
     callback(null);
   }
 
+  /** `options.local` (default 127.0.0.1:0): nothing is bound, so port 0 stays 0. */
   address(): { address: string; port: number } {
     return { address: this.localAddress.address, port: this.localAddress.port };
   }
 
+  /** Closes at once: `inject` throws afterwards and sends are dropped. */
   close(callback: () => void): void {
     this.isClosed = true;
     this.receiver = undefined;
     callback();
   }
 
+  /** Records the setting in `broadcast`. */
   setBroadcast(on: boolean): void {
     this.broadcast = on;
   }
 
+  /** Records the setting in `ttl`. */
   setTTL(ttl: number): void {
     this.ttl = ttl;
   }
 
+  /** Records the group in `memberships`. */
   addMembership(group: string, iface?: string): void {
     this.memberships.add(iface === undefined ? group : `${group}%${iface}`);
   }
 
+  /** Removes the group from `memberships`. */
   dropMembership(group: string, iface?: string): void {
     this.memberships.delete(iface === undefined ? group : `${group}%${iface}`);
   }

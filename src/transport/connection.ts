@@ -25,10 +25,17 @@ export type StartTlsOptions = TlsOptions & ConnectionOptions & { role?: 'server'
 export abstract class Connection {
   /** Unique within the process, increasing. */
   abstract readonly id: number;
+  /** Where the connection is in its life; see `ConnectionState`. */
   abstract readonly state: ConnectionState;
+  /**
+   * The peer's address as the transport reports it (an IP for TCP and TLS, '' where there is none, as for most Unix sockets); still readable after close, for logs.
+   */
   abstract readonly remoteAddress: string;
+  /** The peer's port; 0 where the transport has none (Unix sockets). */
   abstract readonly remotePort: number;
+  /** Our end's address (the listener's for an accepted connection). */
   abstract readonly localAddress: string;
+  /** Our end's port; 0 where the transport has none (Unix sockets). */
   abstract readonly localPort: number;
   /** 'tcp' | 'tls' | 'unix' | 'memory' ... */
   abstract readonly transport: string;
@@ -71,7 +78,15 @@ export abstract class Connection {
   abstract destroy(error?: Error): void;
   /** Stops reading from the peer (and so dispatching) until `resume()`. */
   abstract pause(): void;
+  /**
+   * Undoes `pause()`. Reading restarts only when nothing else holds it paused (a full outgoing buffer, a full frame queue, a close in progress).
+   */
   abstract resume(): void;
 }
 
+/**
+ * 'open': reading and writing. 'closing': `end()`, `destroy()`, an idle timeout or a failure
+ * began the close; no frame is dispatched any more and writes are dropped once the transport
+ * is told to end. 'closed': the transport has closed and `closeReason` is set. Never goes back.
+ */
 export type ConnectionState = 'open' | 'closing' | 'closed';

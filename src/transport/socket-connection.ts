@@ -20,7 +20,11 @@ type OwnedSocket = Socket & { [kConnection]: SocketConnection };
  * `allowHalfOpen`, so a peer's FIN does not cut off replies to what it sent before it.
  */
 export class SocketConnection extends StreamConnection {
+  /**
+   * The socket's remote address (else its family, else ''), read when the connection opened: node:net forgets it once the socket has closed.
+   */
   readonly remoteAddress: string;
+  /** The socket's remote port, read when the connection opened; 0 for a Unix socket. */
   readonly remotePort: number;
   private local: { address: string; port: number } | undefined;
   private lastError: Error | undefined;
@@ -123,6 +127,7 @@ export class SocketConnection extends StreamConnection {
     return this.localEnd().address;
   }
 
+  /** Our port (0 for a Unix socket), read on first use together with `localAddress`. */
   get localPort(): number {
     return this.localEnd().port;
   }
@@ -177,19 +182,23 @@ export class SocketConnection extends StreamConnection {
     (socket as OwnedSocket)[kConnection].received(chunk);
   }
 
+  /** @internal The socket's 'end' event (the peer's FIN), routed to its connection. */
   static endFrom(socket: Socket): void {
     (socket as OwnedSocket)[kConnection].peerEnded();
   }
 
+  /** @internal The socket's 'error' event: kept so that the 'close' which follows reports reason "lost" with it. */
   static errorFrom(socket: Socket, error: Error): void {
     (socket as OwnedSocket)[kConnection].lastError = error;
   }
 
+  /** @internal The socket's 'close' event: the connection is closed, "lost" after an error, else "done". */
   static closeFrom(socket: Socket): void {
     const conn = (socket as OwnedSocket)[kConnection];
     conn.transportClosed(conn.lastError === undefined ? 'done' : 'lost', conn.lastError);
   }
 
+  /** @internal The socket's 'drain' event (listened for only while the buffer is full): writes may go on. */
   static drainFrom(socket: Socket): void {
     const conn = (socket as OwnedSocket)[kConnection];
     conn.awaitingDrain = false;

@@ -42,9 +42,15 @@ const CLOSE_TIMEOUT_MS = 30_000;
 // and an implements clause would show them in the public typings. The shape is still checked where
 // the connection is handed over (`connections.add(this)`, `dispatcher.start(this)`, `gather(this)`).
 export abstract class StreamConnection extends Connection {
+  /** Unique within the process, increasing from 1; the `conn` field of this connection's log records. */
   readonly id = nextId++;
+  /** 'open', then 'closing' once a close begins, then 'closed' once the transport has closed; see `ConnectionState`. */
   state: ConnectionState = 'open';
+  /**
+   * Set by the first cause of the close only (an idle timeout, a failure, `destroy()`, the transport closing, or a clean end); undefined while open.
+   */
   closeReason: CloseReason | undefined = undefined;
+  /** `write`/`send` calls refused because the output was ended or the connection was ending or destroyed; each returned false. */
   droppedWrites = 0;
   /** @internal The transport reported a full buffer; writes return false until it drains. */
   writeBlocked = false;
@@ -137,6 +143,9 @@ export abstract class StreamConnection extends Connection {
     this.end();
   }
 
+  /**
+   * Frames (or raw chunks) received but never dispatched: queued or arriving when the connection began to close, or plaintext read after a STARTTLS upgrade began.
+   */
   get discardedFrames(): number {
     return this.dispatcher?.discardedFrames ?? 0;
   }
@@ -153,6 +162,12 @@ export abstract class StreamConnection extends Connection {
 
   // --- the Connection API -------------------------------------------------------------
 
+  /**
+   * Writes bytes, bypassing the codec (strings as UTF-8). During a read's batch they join that
+   * batch's one socket write (flushed early once the gathered output reaches the high-water mark);
+   * otherwise they go to the transport now. Returns false when the transport's buffer is full,
+   * and when the write is dropped (output ended, connection ending or destroyed: see `droppedWrites`).
+   */
   write(data: Buffer | Uint8Array | string): boolean {
     if ((this.flags & NO_MORE_WRITES) !== 0) {
       this.droppedWrites++;
@@ -171,6 +186,11 @@ export abstract class StreamConnection extends Connection {
     return !this.writeBlocked;
   }
 
+  /**
+   * Encodes `value` with the protocol's codec into the gathered output, which is flushed with the
+   * current batch (at once outside one, or early at the high-water mark). Throws what the codec's
+   * `encode` throws; returns false as `write` does.
+   */
   send(value: unknown): boolean {
     if ((this.flags & NO_MORE_WRITES) !== 0) {
       this.droppedWrites++;
@@ -184,6 +204,12 @@ export abstract class StreamConnection extends Connection {
     return !this.writeBlocked;
   }
 
+  /**
+   * Graceful close: reading stops and no further frame is dispatched (queued ones are dropped,
+   * counted in `discardedFrames`); once the in-flight handler has settled, what was written is
+   * flushed and the transport ended (destroyed if it cannot flush within 30 s). Reason: done,
+   * unless a cause was set before. Does nothing unless open.
+   */
   end(): void {
     if (this.state !== 'open') return;
     this.state = 'closing';
@@ -193,6 +219,9 @@ export abstract class StreamConnection extends Connection {
     this.maybeFinishEnd();
   }
 
+  /**
+   * Closes now: gathered output is discarded, in-flight handlers are not waited for, the transport is destroyed. Reason: aborted (with `error`), unless a cause was set before. Safe to call again.
+   */
   destroy(error?: Error): void {
     if (this.transportDone() && this.state === 'closed') return;
     this.closeReason ??= { kind: 'aborted', error };
@@ -204,6 +233,11 @@ export abstract class StreamConnection extends Connection {
     this.transportDestroy(error);
   }
 
+  /**
+   * Half-close: flushes what was written (the current batch included), then sends FIN; reading
+   * and dispatching go on. When the peer has already finished sending and everything it sent is
+   * handled, the connection then closes. Does nothing unless open, or when already ended.
+   */
   endOutput(): void {
     if (this.state !== 'open' || (this.flags & OUTPUT_ENDED) !== 0) return;
     this.flush(); // what was written (this batch included) goes before the FIN
@@ -214,14 +248,17 @@ export abstract class StreamConnection extends Connection {
     if (d !== undefined && d.idle) this.dispatchIdle();
   }
 
+  /** True once `endOutput()` sent our FIN; later writes are dropped and counted. */
   get outputEnded(): boolean {
     return (this.flags & OUTPUT_ENDED) !== 0;
   }
 
+  /** Stops reading from the peer (so nothing more is decoded or dispatched) until `resume()`. */
   pause(): void {
     this.setPaused(PAUSED_BY_USER, true);
   }
 
+  /** Lifts `pause()`; reading restarts once no other reason holds it paused (a full outgoing buffer, a full frame queue, a close). */
   resume(): void {
     this.setPaused(PAUSED_BY_USER, false);
   }

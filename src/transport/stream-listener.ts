@@ -1,6 +1,9 @@
 import * as net from 'node:net';
 import type { BoundAddress } from './binder';
 
+/**
+ * What `listenStream` binds: a TCP `port`/`host` (port 0 picks a free one), or a Unix `path`, with the listen `backlog` (node's default when unset).
+ */
 export interface StreamListenOptions {
   port?: number;
   host?: string;
@@ -46,6 +49,7 @@ export function closeServer(server: net.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** Where `server` listens, as `Application.addresses` reports it: host and port for TCP, `path` (host '', port 0) for a Unix socket. */
 export function boundAddress(server: net.Server, protocol: string, transport: string): BoundAddress {
   const address = server.address();
   if (typeof address === 'string') return { protocol, transport, host: '', port: 0, path: address };

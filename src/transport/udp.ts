@@ -46,12 +46,19 @@ export interface DatagramSettings {
  * `@OnConnect` runs once bound, `@OnClose` once closed.
  */
 export class UdpSocket extends DatagramSocket implements DatagramTarget {
+  /** Always 'udp'. */
   readonly transport = 'udp' as const;
+  /** 'open' once bound; 'closing' from `close()` until the wire has closed; then 'closed'. */
   state: 'open' | 'closing' | 'closed' = 'open';
+  /** Datagrams received, including ones dropped or that failed to decode. */
   receivedDatagrams = 0;
+  /** Datagrams dropped: `maxInFlight` handlers were running, or the socket was closing. */
   droppedDatagrams = 0;
+  /** Sends the wire reported as failed (logged, rate-limited, never thrown). */
   sendErrors = 0;
+  /** The bound address, read from the wire once at construction. */
   readonly localAddress: string;
+  /** The bound port, read from the wire once at construction. */
   readonly localPort: number;
   /** Set once the protocol instance is built. */
   dispatcher: DatagramDispatcher | undefined;
@@ -77,29 +84,40 @@ export class UdpSocket extends DatagramSocket implements DatagramTarget {
     this.localPort = address.port;
   }
 
+  /**
+   * Encodes `value` with the datagram codec (which throws for what it cannot write or past `maxSize`) and sends it to `to`; false once the wire is closed.
+   */
   send(value: unknown, to: DatagramAddress): boolean {
     return this.transmit(this.codec.encode(value), to);
   }
 
+  /** Sends raw bytes (strings as UTF-8); throws `FrameTooLargeError` past the codec's `maxSize`; false once the wire is closed. */
   write(data: Buffer | Uint8Array | string, to: DatagramAddress): boolean {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     if (bytes.length > this.codec.maxSize) throw new FrameTooLargeError(bytes.length, this.codec.maxSize, 'outgoing datagram size');
     return this.transmit(bytes, to);
   }
 
+  /** Passed to the wire (SO_BROADCAST). */
   setBroadcast(on: boolean): void {
     this.wire.setBroadcast(on);
   }
+  /** Passed to the wire (IP_TTL). */
   setTTL(ttl: number): void {
     this.wire.setTTL(ttl);
   }
+  /** Passed to the wire (joins the multicast group). */
   addMembership(group: string, iface?: string): void {
     this.wire.addMembership(group, iface);
   }
+  /** Passed to the wire (leaves the multicast group). */
   dropMembership(group: string, iface?: string): void {
     this.wire.dropMembership(group, iface);
   }
 
+  /**
+   * @internal For the dispatcher: false when log records of `kind` are over the reactor's rate limit (peers must not decide our log volume).
+   */
   allowLog(kind: string): boolean {
     return this.reactor.logLimiter.allow(kind);
   }
