@@ -6,7 +6,7 @@ const { StreamConnection } = require('../../dist/src/transport/stream-connection
 const { Reactor } = require('../../dist/src/reactor/reactor');
 const { RealClock } = require('../../dist/src/reactor/clock');
 const { silentLogger } = require('../../dist/src');
-const { compileProtocol } = require('../../dist/src/dispatch/handler-table');
+const { compileProtocol } = require('../../dist/src/application/compile-protocol');
 const { Dispatcher } = require('../../dist/src/dispatch/dispatcher');
 const { LineEcho } = require('../../dist/examples/line-echo/app');
 class NullConn extends StreamConnection {
