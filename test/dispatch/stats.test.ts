@@ -78,7 +78,7 @@ describe('protocol and connection stats', () => {
     const sync = t.connect(Counted);
     sync.send('boom\n');
     await sync.settle();
-    // An async failure arriving while a handler is in flight is deferred, then handled: still one.
+    // A rejection closes the connection: the frame queued behind it ('boom') never runs, so one failure.
     const async = t.connect(Counted);
     async.send('later:a\nbad-later\nboom\n');
     await async.settle();
