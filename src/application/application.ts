@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
+import type { Registry } from 'prom-client';
 import type { DependencyContainer } from 'tsyringe';
-import type { ConnectTarget } from '../decorators/options';
+import type { ConnectTarget, MetricsOptions } from '../decorators/options';
+import { ConnectionStats } from '../dispatch/stats';
 import { openClient } from '../client/open-client';
 import type { ReconnectingClient } from '../client/reconnecting-client';
 import { planClients, startClients } from '../client/start-clients';
@@ -14,6 +16,10 @@ import { binders } from '../transport/binders';
 import type { Constructor } from '../types';
 import { attachProtocol } from '../transport/open-protocol';
 import type { ListenPlan } from './listen-plan';
+import type { MetricsSource } from './metrics/collect';
+import { healthReport, type HealthReport } from './metrics/health';
+import type { MetricsAddress } from './metrics/metrics-server';
+import { startMetrics, type RunningMetrics } from './metrics/start-metrics';
 
 /** An outbound connection driven by a protocol instance. */
 export interface ClientConnection<T> {
@@ -47,6 +53,7 @@ export interface ApplicationMetrics {
 export class Application {
   private readonly bound: Array<{ readonly protocol: Constructor; readonly address: BoundAddress }> = [];
   private clients = new Map<Constructor, ReconnectingClient>();
+  private served: RunningMetrics | undefined;
 
   /** @internal Made by `bootstrap` (and the testing kit). */
   constructor(
@@ -97,7 +104,38 @@ export class Application {
     this.clients = startClients(planClients(this.tables.values()), this.container, this.reactor);
   }
 
-  /** Counts read now (cheap: no iteration over connections); see `ApplicationMetrics`. */
+  /**
+   * Whether the application serves: every listener bound, every `@Connect({ required: true })`
+   * client connected, not closing. What `GET /healthz` answers (200 when `status` is 'ok').
+   */
+  health(): HealthReport {
+    const clients = [...this.clients.values()].map((c) => ({ protocol: c.name, required: c.target.required === true, state: c.state }));
+    return healthReport(this.reactor.running, this.bound.length, this.plans.length, clients);
+  }
+
+  /** The prom-client `Registry` `/metrics` serves (add your own metrics to it); undefined without `metrics`. */
+  get metricsRegistry(): Registry | undefined {
+    return this.served?.registry;
+  }
+
+  /** Where the metrics listener is bound (port 0 resolved); undefined without `metrics`. */
+  get metricsAddress(): MetricsAddress | undefined {
+    return this.served?.server.address;
+  }
+
+  /** @internal Starts the metrics listener (bootstrap, before binding: `/healthz` says 503 until every listener is bound). */
+  async serveMetrics(options: MetricsOptions | true): Promise<void> {
+    const source: MetricsSource = {
+      tables: () => this.tables.values(),
+      connections: this.reactor.connections,
+      listeners: () => this.bound.length,
+      clients: () => [...this.clients.values()].map((c) => ({ protocol: c.name, required: c.target.required === true, connected: c.state === 'connected' })),
+    };
+    this.served = await startMetrics(options, source, () => this.health(), this.reactor.logger);
+    this.reactor.own(this.served.server);
+  }
+
+  /** Counts read now (cheap: no iteration over connections); `/metrics` reports more, per protocol and listener. */
   metrics(): ApplicationMetrics {
     return {
       connections: this.reactor.connections.size,
@@ -119,7 +157,11 @@ export class Application {
   /** @internal Binds every planned listener; on failure unbinds what was bound and throws. */
   async listen(): Promise<void> {
     const accept = (plan: BindPlan, socket: Socket, transport: string): void => this.accept(plan, socket, transport);
-    for (const plan of this.plans) {
+    for (const declared of this.plans) {
+      // The listener's counters; labelled with its address once bound (port 0 resolved).
+      const stats = new ConnectionStats(declared.table.name, `${declared.transport}://pending`);
+      declared.table.stats.endpoints.push(stats);
+      const plan: BindPlan = { ...declared, stats };
       let listener: Listener;
       try {
         listener = await (binders.get(plan.transport) as NonNullable<ReturnType<typeof binders.get>>)(plan, accept, { container: this.container, reactor: this.reactor });
@@ -130,6 +172,7 @@ export class Application {
         const fix = code === 'EADDRINUSE' ? ': another process holds it; choose another port or stop that process' : '';
         throw new BootstrapError(code === 'EADDRINUSE' ? 'TORSION_ERR_ADDRESS_IN_USE' : 'TORSION_ERR_LISTEN', `${plan.table.name} cannot listen on ${plan.transport} ${where}: ${describe(error)}${fix}`, { target: plan.table.name, cause: error });
       }
+      stats.listener = `${listener.address.transport}://${formatAddress(listener.address)}`;
       this.reactor.own(listener);
       this.bound.push({ protocol: plan.table.protocol, address: listener.address });
       this.reactor.logger.info({ protocol: plan.table.name }, `listening ${listener.address.transport} ${formatAddress(listener.address)}`);
@@ -137,12 +180,15 @@ export class Application {
   }
 
   private accept(plan: BindPlan, socket: Socket, transport: string): void {
+    // Every plan the binders get carries its listener's stats (see listen()).
+    const stats = plan.stats as ConnectionStats;
     if (!this.reactor.running) {
+      stats.refuse('shutting_down');
       socket.destroy();
       return;
     }
     const conn = new SocketConnection(socket, this.reactor, plan.table.codec, plan.table.writeHighWaterMark, transport);
-    attachProtocol(this.container, this.reactor, plan.table, conn);
+    attachProtocol(this.container, this.reactor, plan.table, conn, stats);
   }
 }
 

@@ -12,7 +12,9 @@ import { binders } from '../transport/binders';
 import { TLS_MATERIAL, type TlsMaterial } from '../transport/tls';
 import { DatagramSocket } from '../transport/udp-socket';
 import { classToken, tokenName, type ConcreteConstructor, type Constructor } from '../types';
-import type { ModuleImport, Provider } from '../decorators/options';
+import type { MetricsOptions, ModuleImport, Provider } from '../decorators/options';
+import { DurationHistogram } from '../dispatch/stats';
+import { metricsSettings } from './metrics/start-metrics';
 import { Application } from './application';
 import { checkDependencies, constructorDeps } from './dependencies';
 import { directConstructor } from './direct-constructor';
@@ -43,6 +45,12 @@ export interface BootstrapOptions {
    * "suppressed N" line. `false` logs every one.
    */
   logRateLimit?: LogRateLimit | false;
+  /**
+   * Serve `GET /metrics` (Prometheus text format) and `GET /healthz` on a small HTTP listener of
+   * its own (default `127.0.0.1:9464`; see `MetricsOptions`). Off by default: without it,
+   * prom-client is never loaded and no clock is read per handler. `true`: every default.
+   */
+  metrics?: MetricsOptions | true | false;
 }
 
 /**
@@ -60,6 +68,7 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
   checkDependencies(graph, { global: new Set<unknown>([Reactor, Logger, Application]), connection: new Set<unknown>([Connection, DatagramSocket]) });
   checkTransportTokens(tables.values());
   checkProtocolOptionTokens(graph);
+  const metrics = options.metrics === undefined || options.metrics === false ? undefined : metricsSettings(options.metrics);
 
   const logger = options.logger ?? new ConsoleLogger();
   const reactor = new Reactor(options.clock ?? new RealClock(), logger, options.logRateLimit);
@@ -79,6 +88,8 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
   // Inside a protocol, Logger is the connection's own (a child of the app's), not a global.
   const protocolGlobals = new Set<unknown>([Reactor, Application]);
   for (const table of tables.values()) table.direct = directConstructor(table.protocol as ConcreteConstructor<object>, graph, root, protocolGlobals);
+  // Handler durations are measured only when the histogram is wanted (a clock read per handler call).
+  if (metrics?.histogram === true) for (const table of tables.values()) table.stats.durations = new DurationHistogram();
   return app;
 }
 
@@ -89,6 +100,7 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
  */
 export async function bootstrap(rootModule: ModuleImport, options: BootstrapOptions = {}): Promise<Application> {
   const app = compileApplication(rootModule, options);
+  if (options.metrics !== undefined && options.metrics !== false) await app.serveMetrics(options.metrics);
   await app.listen();
   app.startClients();
   return app;

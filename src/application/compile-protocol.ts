@@ -3,6 +3,7 @@ import { isDatagramCodec, type DatagramCodec } from '../codec/datagram';
 import { RawCodec } from '../codec/raw';
 import type { ProtocolOptions } from '../decorators/options';
 import type { Handler, HandlerKind, HandlerTable, IdleTimes } from '../dispatch/handler-table';
+import { ProtocolStats } from '../dispatch/stats';
 import { BootstrapError, OptionError } from '../errors';
 import { getHandlerMisuse, getHandlers, getProtocol } from '../metadata';
 import type { Constructor } from '../types';
@@ -65,6 +66,7 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
     frameTimeoutMs: compileFrameTimeout(name, options, datagramCodec === undefined ? options.codec ?? DEFAULT_STREAM_CODEC : undefined),
     names,
     ...limits,
+    stats: new ProtocolStats(name),
   };
 }
 

@@ -27,7 +27,7 @@ export async function openClient(container: DependencyContainer, reactor: Reacto
     throw new ClosedError(`connected ${table.name} to ${describeTarget(target)}, but the application is closing`);
   }
   const conn = new SocketConnection(socket, reactor, table.codec, table.writeHighWaterMark, transport, 'client');
-  const instance = attachProtocol(container, reactor, table, conn);
+  const instance = attachProtocol(container, reactor, table, conn, table.stats.endpoint('client'));
   if (instance === undefined) {
     throw new TorsionError('TORSION_ERR_PROTOCOL_FAILED', `building ${table.name} for the connection to ${transport} ${describeTarget(target)} failed`, { cause: conn.closeReason?.error });
   }

@@ -1,4 +1,5 @@
 import type * as tls from 'node:tls';
+import type { Registry } from 'prom-client';
 import type { Codec } from '../codec/codec';
 import type { DatagramCodec } from '../codec/datagram';
 import type { Constructor, ConcreteConstructor, Token } from '../types';
@@ -255,4 +256,31 @@ export interface ConnectOptions extends ConnectTarget {
    * `ReconnectPolicy` defaults); `false` connects once.
    */
   reconnect?: ReconnectOptions | false;
+  /**
+   * The application is healthy only while this client is connected: `GET /healthz` of the
+   * metrics listener (`bootstrap(M, { metrics })`) answers 503 otherwise. Default false.
+   */
+  required?: boolean;
+}
+
+/**
+ * `bootstrap(M, { metrics })`: a small HTTP listener of its own serving `GET /metrics`
+ * (Prometheus text format, through prom-client) and `GET /healthz`. Closed by `app.close()`.
+ * `true` takes every default.
+ */
+export interface MetricsOptions {
+  /** Default 9464 (Prometheus' conventional exporter port); 0 picks a free one (`app.metricsAddress`). */
+  port?: number;
+  /** Default '127.0.0.1': metrics stay on the machine unless you choose otherwise. */
+  host?: string;
+  /**
+   * Keep the `@OnData` duration histogram (`torsion_handler_duration_seconds`): one clock read
+   * at each end of every handler call. Default true; `false` reads no clock.
+   */
+  histogram?: boolean;
+  /**
+   * The prom-client `Registry` to register torsion's metrics in and serve (so your own metrics
+   * appear beside them). Default a new one, readable as `app.metricsRegistry`.
+   */
+  registry?: Registry;
 }

@@ -56,7 +56,8 @@ export class DatagramDispatcher<S extends DatagramSender = DatagramSender> exten
       this.recover(error, undefined, sender);
       return true;
     }
-    this.invoke(this.table.onData, decoded, this.table.names.data, sender);
+    this.table.stats.framesIn++;
+    this.invokeData(decoded, sender);
     return true;
   }
 

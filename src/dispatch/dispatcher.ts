@@ -3,6 +3,7 @@ import { isThenable } from '../thenable';
 import type { CloseReason } from '../types';
 import type { Handler, HandlerTable } from './handler-table';
 import { HandlerRunner, failure, type RunnerLog } from './handler-runner';
+import type { IdleTimeoutKind } from './stats';
 
 /** What the dispatcher needs from its connection (implemented by StreamConnection). */
 export interface DispatchTarget extends RunnerLog {
@@ -172,6 +173,7 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
    * The decoder's sink: runs `@OnData` now when nothing is ahead of it, else queues the frame; counted as discarded once the connection is stopping, or while the rest of a chunk is dropped after STARTTLS.
    */
   frame(frame: unknown): void {
+    this.table.stats.framesIn++;
     if (this.phase === Phase.Stopped || (this.bits & DISCARDING_CHUNK) !== 0) {
       this.discardedFrames++;
       return;
@@ -180,7 +182,7 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
       this.enqueue(frame);
       return;
     }
-    this.invoke(this.table.onData, frame, this.table.names.data, undefined);
+    this.invokeData(frame, undefined);
   }
 
   /**
@@ -298,7 +300,7 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
       const item = queue[this.head];
       queue[this.head++] = undefined;
       if (item instanceof QueuedEvent) item.run(this);
-      else this.invoke(this.table.onData, item, this.table.names.data, undefined);
+      else this.invokeData(item, undefined);
     }
     if (this.head === queue.length && this.head > 0) {
       queue.length = 0;
@@ -364,6 +366,7 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
    */
   idleTimeout(kind: string): void {
     if (this.phase !== Phase.Open) return;
+    this.table.stats.idleTimeouts[kind as IdleTimeoutKind]++;
     if (this.table.onIdle === undefined) {
       this.conn.timedOut();
       return;
@@ -375,6 +378,12 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
   /** @internal (IdleEvent) */
   runIdle(kind: string): void {
     if (this.phase === Phase.Open) this.invoke(this.table.onIdle as Handler, kind, this.table.names.idle, undefined);
+  }
+
+  /** Counts a failure once, where it is decided (a deferred one comes back through `failed`). */
+  private countFailure(handlerName: string | undefined): void {
+    if (handlerName === undefined) this.table.stats.frameErrors++;
+    else this.table.stats.handlerErrors++;
   }
 
   /** One undecodable frame: `@OnError` answers it (or it is logged) and the stream goes on. */
@@ -389,6 +398,7 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
   protected failed(cause: unknown, handlerName: string | undefined): void {
     if ((this.bits & (FAILED | CLOSE_HANDLED)) !== 0) {
       // Too late to answer (closed, or already failing), but never lose an error silently.
+      this.countFailure(handlerName);
       if (this.conn.allowLog('late failure')) this.conn.log.warn({ err: cause }, `${handlerName === undefined ? 'codec' : `${this.table.name}.${handlerName}`} failed after the connection began closing`);
       return;
     }
@@ -400,6 +410,7 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
       return;
     }
     this.bits |= FAILED;
+    this.countFailure(handlerName);
     this.stop();
     const error = failure(this.table, handlerName, cause);
     const what = handlerName === undefined ? 'codec error' : 'handler failed';
@@ -413,6 +424,7 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
     try {
       result = onError.call(this.instance, cause);
     } catch (second) {
+      this.table.stats.handlerErrors++;
       this.conn.log.error({ err: second }, `${this.table.name}.${this.table.names.error} failed`);
       this.conn.closeWithError(error);
       return;
@@ -427,6 +439,7 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
         },
         (second: unknown) => {
           this.pending = undefined;
+          this.table.stats.handlerErrors++;
           this.conn.log.error({ err: second }, `${this.table.name}.${this.table.names.error} failed`);
           this.conn.closeWithError(error);
         },

@@ -1,6 +1,7 @@
 import { HandlerError, TorsionError } from '../errors';
 import { isThenable } from '../thenable';
 import type { Handler, HandlerTable } from './handler-table';
+import type { DurationHistogram } from './stats';
 
 /** Where a runner logs: its connection's or socket's logger, with per-kind rate limits. */
 export interface RunnerLog {
@@ -58,9 +59,41 @@ export abstract class HandlerRunner<S> {
     this.reply(result, name, sender);
   }
 
+  /**
+   * `@OnData` for one frame: `invoke`, timed into the protocol's duration histogram when the
+   * metrics histogram is on (undefined otherwise: no clock read).
+   */
+  protected invokeData(frame: unknown, sender: S): void {
+    const table = this.table;
+    const durations = table.stats.durations;
+    if (durations === undefined) this.invoke(table.onData, frame, table.names.data, sender);
+    else this.invokeTimed(durations, frame, sender);
+  }
+
+  /** `invoke` for `@OnData`, recording how long the handler ran (an async one: until it settled). */
+  private invokeTimed(durations: DurationHistogram, frame: unknown, sender: S): void {
+    const { onData, names } = this.table;
+    const start = performance.now();
+    let result: unknown;
+    try {
+      result = onData.call(this.instance, frame, sender);
+    } catch (error) {
+      durations.observeMs(performance.now() - start);
+      this.failed(error, names.data, sender);
+      return;
+    }
+    if (isThenable(result)) {
+      this.awaitResult(timed(result, durations, start), names.data, sender);
+      return;
+    }
+    durations.observeMs(performance.now() - start);
+    if (result !== undefined) this.reply(result, names.data, sender);
+  }
+
   protected reply(value: unknown, name: string, sender: S): void {
     try {
       this.send(value, sender);
+      this.table.stats.repliesOut++;
     } catch (error) {
       this.failed(error, name, sender);
     }
@@ -68,7 +101,9 @@ export abstract class HandlerRunner<S> {
 
   /** A recoverable failure: `@OnError` answers it, or it is logged; nothing closes. */
   protected recover(cause: unknown, handlerName: string | undefined, sender: S): void {
-    const { onError, names } = this.table;
+    const { onError, names, stats } = this.table;
+    if (handlerName === undefined) stats.frameErrors++;
+    else stats.handlerErrors++;
     if (onError !== undefined && handlerName !== names.error) {
       this.invoke(onError, cause, names.error, sender);
       return;
@@ -87,4 +122,18 @@ export function failure(table: HandlerTable, handlerName: string | undefined, ca
   if (cause instanceof Error) return cause;
   // A decoder that throws a non-Error breaks the codec contract; report it typed.
   return new TorsionError('TORSION_ERR_DECODER', `the decoder threw ${String(cause)}, not an Error`, { cause });
+}
+
+/** A handler's thenable that records, when it settles, how long since `start` (performance.now()). */
+function timed(result: PromiseLike<unknown>, durations: DurationHistogram, start: number): PromiseLike<unknown> {
+  return result.then(
+    (value) => {
+      durations.observeMs(performance.now() - start);
+      return value;
+    },
+    (error: unknown) => {
+      durations.observeMs(performance.now() - start);
+      throw error;
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import type { Codec } from '../codec/codec';
 import type { DatagramCodec } from '../codec/datagram';
 import type { Constructor } from '../types';
+import type { ProtocolStats } from './stats';
 
 /** The handler decorators, by what they handle. */
 export type HandlerKind = 'connect' | 'data' | 'close' | 'error' | 'drain' | 'inputEnd' | 'idle';
@@ -44,6 +45,8 @@ export interface HandlerTable {
   readonly maxQueuedFrames: number;
   readonly resumeQueuedFrames: number;
   readonly writeHighWaterMark: number;
+  /** Counters of what this protocol's handlers did (plain numbers; read by `/metrics` at scrape time). */
+  readonly stats: ProtocolStats;
   /**
    * Builds the protocol without a per-connection container, when nothing it injects lives per
    * connection except the Connection and its Logger (set by bootstrap; see direct-constructor.ts).

@@ -190,7 +190,7 @@ export class TestingApp {
     if (declared === undefined) throw new OptionError(`${protocol.name} has no @Listen({ transport: 'udp' }): use t.connect() for stream protocols`);
     const settings = udpOptions(declared, table);
     const wire = new MemoryDatagramWire({ local: options.local ?? { address: '127.0.0.1', port: declared.port ?? 0 }, maxDatagramSize: settings.codec.maxSize });
-    const served = drive(() => openDatagramSocket(this.app.container, reactor, table, wire, settings));
+    const served = drive(() => openDatagramSocket(this.app.container, reactor, table, wire, settings, table.stats.endpoint('memory')));
     wire.onDatagram((data, from) => served.received(data, from));
     reactor.own(served);
     return { protocol: served.protocol as T, socket: served, wire };
@@ -247,7 +247,7 @@ export class TestingApp {
     const conn = new MemoryConnection(reactor, table.codec, { ...options, writeHighWaterMark: table.writeHighWaterMark });
     this.connections.add(conn);
     void conn.finished.then(() => this.connections.delete(conn));
-    const instance = drive(() => attachProtocol(this.app.container, reactor, table, conn));
+    const instance = drive(() => attachProtocol(this.app.container, reactor, table, conn, table.stats.endpoint('memory')));
     if (instance === undefined) {
       throw new TorsionError('TORSION_ERR_PROTOCOL_FAILED', `building ${protocol.name} for an in-memory connection failed: ${conn.closeReason?.error?.message ?? 'unknown error'}`, { cause: conn.closeReason?.error });
     }

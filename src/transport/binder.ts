@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { DependencyContainer } from 'tsyringe';
 import type { HandlerTable } from '../dispatch/handler-table';
+import type { ConnectionStats } from '../dispatch/stats';
 import type { Reactor } from '../reactor/reactor';
 
 /**
@@ -37,6 +38,8 @@ export interface BindPlan {
   readonly table: HandlerTable;
   readonly options: BindOptions;
   readonly transport: string;
+  /** The listener's counters (set by the application when it binds the plan). */
+  readonly stats?: ConnectionStats;
 }
 
 /** @internal A bound listener, owned by the reactor. */

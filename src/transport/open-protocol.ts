@@ -1,6 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import { Dispatcher } from '../dispatch/dispatcher';
 import type { HandlerTable } from '../dispatch/handler-table';
+import type { ConnectionStats } from '../dispatch/stats';
 import { Logger } from '../logger';
 import type { Reactor } from '../reactor/reactor';
 import { classToken, type Constructor } from '../types';
@@ -48,10 +49,14 @@ export function buildProtocol(root: DependencyContainer, reactor: Reactor, table
 
 /**
  * Builds the protocol for a stream connection and starts dispatch on it (`@OnConnect` runs).
- * Returns the instance, or undefined when it could not be built: the connection then closes
- * with that error.
+ * The connection counts in `endpoint` (its listener's stats, or the protocol's outbound or
+ * in-memory ones) from now on. Returns the instance, or undefined when it could not be built:
+ * the connection then closes with that error.
  */
-export function attachProtocol(root: DependencyContainer, reactor: Reactor, table: HandlerTable, conn: StreamConnection): object | undefined {
+export function attachProtocol(root: DependencyContainer, reactor: Reactor, table: HandlerTable, conn: StreamConnection, endpoint: ConnectionStats): object | undefined {
+  conn.stats = endpoint;
+  endpoint.opened++;
+  endpoint.open++;
   let built: BuiltProtocol;
   try {
     built = buildProtocol(root, reactor, table, Connection, conn);

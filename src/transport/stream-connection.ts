@@ -5,6 +5,7 @@ import type { Reactor } from '../reactor/reactor';
 import { FrameTimer, type IdleEventKind, type IdleLimits, type IdleState } from '../reactor/idle-watch';
 import { FrameTimeoutError } from '../errors';
 import type { DelayedCall } from '../reactor/delayed-call';
+import { ConnectionStats } from '../dispatch/stats';
 import { Connection, type CloseReason, type ConnectionState } from './connection';
 
 // Why reading is paused; reading resumes when no reason is left.
@@ -28,6 +29,12 @@ const OUTPUT_ENDED = 16;
 const NO_MORE_WRITES = TRANSPORT_DONE | OUTPUT_ENDED;
 
 let nextId = 1;
+
+/**
+ * Where a connection counts before it is handed to an endpoint (`attachProtocol` does that for
+ * every one a protocol serves): a sink nobody reads, so counting never needs a check.
+ */
+const UNCOUNTED = new ConnectionStats('', '');
 
 /** How long an ending connection may take to flush before it is destroyed. */
 const CLOSE_TIMEOUT_MS = 30_000;
@@ -73,6 +80,8 @@ export abstract class StreamConnection extends Connection {
   private idleState: IdleState | undefined;
   /** Times a partial frame (slowloris); made on the first read that ends inside a frame. */
   private frameTimer: FrameTimer | undefined;
+  /** @internal The counters of the endpoint (listener, outbound, in-memory) this connection counts in. */
+  stats: ConnectionStats = UNCOUNTED;
 
   /** @internal Made by a transport (or the testing kit) for each accepted or dialled stream. */
   constructor(
@@ -182,6 +191,7 @@ export abstract class StreamConnection extends Connection {
     }
     // Raw writes are UTF-8, whatever the codec writes its own strings in.
     if (this.idleState !== undefined) this.idleState.writes++;
+    this.stats.bytesOut += byteCount(bytes, 'utf8');
     if (!this.transportWrite(bytes, 'utf8')) this.blockWrites();
     return !this.writeBlocked;
   }
@@ -344,6 +354,7 @@ export abstract class StreamConnection extends Connection {
     const dispatcher = this.dispatcher;
     if (dispatcher === undefined) return; // the protocol could not be built; the connection is ending
     if (this.idleState !== undefined) this.idleState.reads++;
+    this.stats.bytesIn += chunk.length;
     const frameTimeoutMs = dispatcher.frameTimeoutMs;
     const before = frameTimeoutMs === 0 ? 0 : dispatcher.bufferedBytes;
     this.beginBatch();
@@ -412,6 +423,9 @@ export abstract class StreamConnection extends Connection {
     this.state = 'closed';
     this.flags |= TRANSPORT_DONE;
     this.closeReason ??= { kind, error };
+    const stats = this.stats;
+    stats.open--;
+    stats.closed[this.closeReason.kind]++;
     this.closeTimer?.cancel();
     if (this.idleState !== undefined) this.reactor.idleWatch.unwatch(this.idleState);
     this.frameTimer?.stop();
@@ -490,12 +504,15 @@ export abstract class StreamConnection extends Connection {
       return;
     }
     if (this.idleState !== undefined) this.idleState.writes++;
-    if (!this.transportWrite(data, this.stringEncoding())) this.blockWrites();
+    const encoding = this.stringEncoding();
+    this.stats.bytesOut += byteCount(data, encoding);
+    if (!this.transportWrite(data, encoding)) this.blockWrites();
   }
 
   private blockWrites(): void {
     if (this.writeBlocked) return;
     this.writeBlocked = true;
+    this.stats.writeBlocks++;
     this.setPaused(PAUSED_BY_WRITES, true);
   }
 
@@ -529,4 +546,9 @@ function gather(out: OutputChunks, encoding: 'utf8' | 'latin1'): Buffer | string
     total += buffers[i].length;
   }
   return Buffer.concat(buffers, total);
+}
+
+/** Bytes `data` takes on the wire: a string's length is its byte count only in latin1 (or ASCII). */
+function byteCount(data: Buffer | string, encoding: 'utf8' | 'latin1'): number {
+  return typeof data !== 'string' || encoding === 'latin1' ? data.length : Buffer.byteLength(data, 'utf8');
 }

@@ -68,6 +68,7 @@ export const bindTls: Binder = async (plan, accept, context) => {
     // node:tls leaves the socket open after a failed or timed-out handshake (the peer may never
     // send a byte, so nothing else would ever close it): each silent connect would hold an fd.
     socket.destroy();
+    plan.stats?.refuse('tls_handshake');
     if (context.reactor.logLimiter.allow('TLS handshake failed')) context.reactor.logger.warn({ protocol: table.name, peer: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, err: error }, 'TLS handshake failed');
   });
   await new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { datagramRaw, isDatagramCodec, type DatagramCodec } from '../codec/datagram';
 import { DatagramDispatcher, type DatagramTarget } from '../dispatch/datagram-dispatcher';
 import type { HandlerTable } from '../dispatch/handler-table';
+import type { ConnectionStats } from '../dispatch/stats';
 import { FrameTooLargeError, OptionError } from '../errors';
 import type { Logger } from '../logger';
 import type { Reactor } from '../reactor/reactor';
@@ -77,6 +78,8 @@ export class UdpSocket extends DatagramSocket implements DatagramTarget {
     private readonly codec: DatagramCodec,
     private readonly reactor: Reactor,
     readonly log: Logger,
+    /** @internal The listener's counters (bytes in and out). */
+    readonly stats: ConnectionStats,
   ) {
     super();
     const address = wire.address();
@@ -130,6 +133,7 @@ export class UdpSocket extends DatagramSocket implements DatagramTarget {
   /** One datagram from the wire. */
   received(datagram: Buffer, sender: DatagramAddress): void {
     this.receivedDatagrams++;
+    this.stats.bytesIn += datagram.length;
     if (this.state !== 'open' || this.dispatcher === undefined || !this.dispatcher.received(datagram, sender)) this.droppedDatagrams++;
   }
 
@@ -156,6 +160,7 @@ export class UdpSocket extends DatagramSocket implements DatagramTarget {
 
   private transmit(bytes: Buffer | Uint8Array, to: DatagramAddress): boolean {
     if (this.wireClosed) return false;
+    this.stats.bytesOut += bytes.length;
     this.wire.send(bytes, to.port, to.address, this.onSent);
     return true;
   }
@@ -206,7 +211,7 @@ export const bindUdp: Binder = async (plan, _accept, context: BindContext) => {
   }
   const address = socket.address();
   const bound: BoundAddress = { protocol: table.name, transport: 'udp', host: address.address, port: address.port };
-  const served = openDatagramSocket(context.container, context.reactor, table, socket, { type, codec, maxInFlight });
+  const served = openDatagramSocket(context.container, context.reactor, table, socket, { type, codec, maxInFlight }, plan.stats ?? table.stats.endpoint('udp'));
   socket.on('message', (datagram: Buffer, sender: dgram.RemoteInfo) => served.received(datagram, sender));
   // An ICMP error on a sent datagram surfaces here on some platforms; it concerns one send only.
   socket.on('error', (error) => {
@@ -219,12 +224,13 @@ export const bindUdp: Binder = async (plan, _accept, context: BindContext) => {
  * Serves a bound datagram wire with one protocol instance (built by the shared `buildProtocol`,
  * in its own DI scope holding this `DatagramSocket`) and runs `@OnConnect`. The caller feeds
  * `socket.received(datagram, sender)` and closes it with `socket.close()`, which releases the
- * scope. Shared by the UDP listener and the testing kit's in-memory datagram sockets.
+ * scope. Shared by the UDP listener and the testing kit's in-memory datagram sockets. Bytes in
+ * and out count in `stats` (the listener's).
  */
-export function openDatagramSocket(container: DependencyContainer, reactor: Reactor, table: HandlerTable, wire: DatagramWire, settings: DatagramSettings): UdpSocket {
+export function openDatagramSocket(container: DependencyContainer, reactor: Reactor, table: HandlerTable, wire: DatagramWire, settings: DatagramSettings, stats: ConnectionStats): UdpSocket {
   const address = wire.address();
   const log = reactor.logger.child({ protocol: table.name, udp: `${address.address}:${address.port}` });
-  const socket = new UdpSocket(wire, settings.type, settings.codec, reactor, log);
+  const socket = new UdpSocket(wire, settings.type, settings.codec, reactor, log, stats);
   let built;
   try {
     built = buildProtocol(container, reactor, table, DatagramSocket, socket);
