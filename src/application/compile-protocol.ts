@@ -61,6 +61,7 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
     onDrain: fn('drain'),
     onInputEnd: fn('inputEnd'),
     onIdle: fn('idle'),
+    onShutdown: fn('shutdown'),
     idle: compileIdle(name, options),
     names,
     ...limits,

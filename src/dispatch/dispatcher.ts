@@ -50,6 +50,13 @@ class IdleEvent extends QueuedEvent {
   }
 }
 
+/** `@OnShutdown`, queued behind the frames already taken when a graceful shutdown began. */
+class ShutdownEvent extends QueuedEvent {
+  run(dispatcher: Dispatcher): void {
+    dispatcher.runShutdown();
+  }
+}
+
 // Dispatcher.bits
 const INPUT_ENDED = 1;
 const CLOSE_HANDLED = 2;
@@ -121,6 +128,11 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
     this.decoder = this.table.codec.createDecoder();
   }
 
+  /** The protocol class's name (shutdown reports count connections per protocol). */
+  get protocolName(): string {
+    return this.table.name;
+  }
+
   get busy(): boolean {
     return this.pending !== undefined;
   }
@@ -155,7 +167,8 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
   }
 
   frame(frame: unknown): void {
-    if (this.phase === Phase.Stopped || (this.bits & DISCARDING_CHUNK) !== 0) {
+    // Once shutting down, no new frame is taken (the rest of a chunk being decoded included).
+    if (this.phase !== Phase.Open || (this.bits & DISCARDING_CHUNK) !== 0) {
       this.discardedFrames++;
       return;
     }
@@ -167,7 +180,7 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
   }
 
   frameError(error: Error): void {
-    if (this.phase === Phase.Stopped || (this.bits & DISCARDING_CHUNK) !== 0) return;
+    if (this.phase !== Phase.Open || (this.bits & DISCARDING_CHUNK) !== 0) return;
     if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {
       this.enqueue(new FailedFrame(error));
       return;
@@ -195,10 +208,29 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
     this.pump();
   }
 
-  /** Graceful shutdown: take no new frames, finish the queued ones. */
+  /**
+   * Graceful shutdown: take no new frames, finish the queued ones (and a handler in flight),
+   * then run `@OnShutdown` as the last job in the frames' order; once idle, the connection ends.
+   */
   shutdown(): void {
-    if (this.phase === Phase.Open) this.phase = Phase.ShuttingDown;
+    if (this.phase !== Phase.Open) return;
+    this.phase = Phase.ShuttingDown;
+    if (this.table.onShutdown !== undefined) {
+      if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {
+        // Appended past the queue bound on purpose: one event, and reading is paused already.
+        if (this.queue === NO_QUEUE) this.queue = [];
+        this.queue.push(new ShutdownEvent());
+        return;
+      }
+      this.runShutdown();
+    }
     if (this.idle) this.becameIdle();
+  }
+
+  /** @internal (ShutdownEvent) Runs `@OnShutdown`; its value is written before the connection ends. */
+  runShutdown(): void {
+    if (this.phase !== Phase.ShuttingDown) return;
+    this.invoke(this.table.onShutdown as Handler, undefined, this.table.names.shutdown, undefined);
   }
 
   /** Close has begun: drop queued frames, dispatch nothing more. */

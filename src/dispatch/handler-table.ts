@@ -3,7 +3,7 @@ import type { DatagramCodec } from '../codec/datagram';
 import type { Constructor } from '../types';
 
 /** The handler decorators, by what they handle. */
-export type HandlerKind = 'connect' | 'data' | 'close' | 'error' | 'drain' | 'inputEnd' | 'idle';
+export type HandlerKind = 'connect' | 'data' | 'close' | 'error' | 'drain' | 'inputEnd' | 'idle' | 'shutdown';
 
 
 /** Idle timeouts in ms, each 0 when off (compiled from `@Protocol({ idle })`). */
@@ -35,6 +35,8 @@ export interface HandlerTable {
   readonly onDrain: Handler | undefined;
   readonly onInputEnd: Handler | undefined;
   readonly onIdle: Handler | undefined;
+  /** `@OnShutdown`: runs once on a graceful shutdown, after the frames already taken. */
+  readonly onShutdown: Handler | undefined;
   /** Idle timeouts; undefined when all are off (most protocols: nothing is watched). */
   readonly idle: IdleTimes | undefined;
   /** Method names, for error messages. */

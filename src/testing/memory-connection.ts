@@ -235,6 +235,8 @@ export class MemoryConnection extends StreamConnection {
     this.localEnded = true;
     if (!this.outputEnded) this.outbox.push(PEER_END);
     if (this.remoteEnded || !this.halfOpenPeer) this.scheduleClose();
+    // A half-open peer may never answer our FIN: linger, as a socket does (on the reactor's clock).
+    else this.outputFlushed();
   }
 
   /** @internal The transport half of StreamConnection. */
