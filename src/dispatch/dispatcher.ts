@@ -242,7 +242,9 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
 
   /** Frames waiting their turn are dropped, and counted. */
   private dropQueued(): void {
-    this.discardedFrames += this.queued;
+    const queue = this.queue;
+    // Frames (bad ones included), not events (an idle timeout, @OnShutdown) queued among them.
+    for (let i = this.head; i < queue.length; i++) if (!(queue[i] instanceof QueuedEvent) || queue[i] instanceof FailedFrame) this.discardedFrames++;
     this.queue.length = 0;
     this.head = 0;
   }
