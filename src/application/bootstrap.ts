@@ -14,7 +14,7 @@ import { DatagramSocket } from '../transport/udp-socket';
 import { classToken, tokenName, type ConcreteConstructor, type Constructor } from '../types';
 import type { ModuleImport, Provider } from '../decorators/options';
 import { Application } from './application';
-import { ServiceLifecycle } from './lifecycle';
+import { planLifecycle } from './lifecycle';
 import { checkShutdownOptions, DEFAULT_SHUTDOWN_TIMEOUT_MS, installShutdownSignals } from './shutdown-signals';
 import { checkDependencies, constructorDeps } from './dependencies';
 import { directConstructor } from './direct-constructor';
@@ -87,7 +87,7 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
   resolveProtocolOptions(tables, root);
   checkCodecKinds(tables.values());
   instantiateSingletons(root, graph.providers.values());
-  app.lifecycle = ServiceLifecycle.plan(graph, root, logger);
+  app.lifecycle = planLifecycle(graph, root, logger);
   // Inside a protocol, Logger is the connection's own (a child of the app's), not a global.
   const protocolGlobals = new Set<unknown>([Reactor, Application]);
   for (const table of tables.values()) table.direct = directConstructor(table.protocol as ConcreteConstructor<object>, graph, root, protocolGlobals);

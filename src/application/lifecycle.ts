@@ -27,7 +27,7 @@ export interface OnApplicationShutdown {
   onShutdown(): void | Promise<void>;
 }
 
-/** A singleton instance and what the lifecycle needs to know about it. */
+/** @internal A singleton instance and what the lifecycle needs to know about it. */
 interface Service {
   readonly name: string;
   readonly instance: object;
@@ -36,8 +36,9 @@ interface Service {
 }
 
 /**
+ * @internal
  * The singletons' lifecycle: `onInit` in dependency order at bootstrap, `onShutdown` in reverse
- * at close, then `dispose()`. Internal: made by `compileApplication`, driven by `Application`.
+ * at close, then `dispose()`. Made by `compileApplication`, driven by `Application`.
  */
 export class ServiceLifecycle {
   /** How many services (a prefix of `services`) were initialised; undefined while init has not run. */
@@ -45,7 +46,8 @@ export class ServiceLifecycle {
   private initRun: Promise<void> | undefined;
   private shutdownRun: Promise<void> | undefined;
 
-  private constructor(
+  /** @internal Made by `planLifecycle` (or `none`). */
+  constructor(
     private readonly services: readonly Service[],
     private readonly logger: Logger,
   ) {}
@@ -53,36 +55,6 @@ export class ServiceLifecycle {
   /** A lifecycle with no services (an application before its singletons exist). */
   static none(logger: Logger): ServiceLifecycle {
     return new ServiceLifecycle([], logger);
-  }
-
-  /** Orders the application's singletons so that each comes after what it depends on. */
-  static plan(graph: AppGraph, container: DependencyContainer, logger: Logger): ServiceLifecycle {
-    const order: ProviderRecord[] = [];
-    const seen = new Set<Token>();
-    const visit = (token: Token): void => {
-      const record = graph.providers.get(token);
-      if (record === undefined || seen.has(token)) return;
-      seen.add(token); // bootstrap has ruled out cycles already
-      for (const dep of providerDeps(record)) visit(dep.token as Token);
-      if (record.scope === 'singleton') order.push(record);
-    };
-    for (const token of graph.providers.keys()) visit(token);
-    const services: Service[] = [];
-    const instances = new Set<unknown>();
-    for (const record of order) {
-      const instance = container.resolve(record.token) as unknown;
-      // An alias (useExisting) or a second token for one value is one service.
-      if (instance === null || typeof instance !== 'object' || instances.has(instance)) continue;
-      instances.add(instance);
-      const name = tokenName(record.token);
-      const cls = (instance as object).constructor?.name;
-      services.push({
-        name: cls !== undefined && cls !== '' && cls !== 'Object' && cls !== name ? `${name} (${cls})` : name,
-        instance: instance as object,
-        owned: record.kind === 'class' || record.kind === 'factory',
-      });
-    }
-    return new ServiceLifecycle(services, logger);
   }
 
   /** The services with an `onInit` (for the testing kit's "call t.init() first"). */
@@ -150,4 +122,37 @@ export class ServiceLifecycle {
 
 function hasHook(instance: object, hook: string): boolean {
   return typeof (instance as Record<string, unknown>)[hook] === 'function';
+}
+
+/**
+ * The lifecycle of an application's singletons, ordered so that each comes after what it depends
+ * on. A function, not a static method: the graph types stay out of `Application`'s typings.
+ */
+export function planLifecycle(graph: AppGraph, container: DependencyContainer, logger: Logger): ServiceLifecycle {
+  const order: ProviderRecord[] = [];
+  const seen = new Set<Token>();
+  const visit = (token: Token): void => {
+    const record = graph.providers.get(token);
+    if (record === undefined || seen.has(token)) return;
+    seen.add(token); // bootstrap has ruled out cycles already
+    for (const dep of providerDeps(record)) visit(dep.token as Token);
+    if (record.scope === 'singleton') order.push(record);
+  };
+  for (const token of graph.providers.keys()) visit(token);
+  const services: Service[] = [];
+  const instances = new Set<unknown>();
+  for (const record of order) {
+    const instance = container.resolve(record.token) as unknown;
+    // An alias (useExisting) or a second token for one value is one service.
+    if (instance === null || typeof instance !== 'object' || instances.has(instance)) continue;
+    instances.add(instance);
+    const name = tokenName(record.token);
+    const cls = (instance as object).constructor?.name;
+    services.push({
+      name: cls !== undefined && cls !== '' && cls !== 'Object' && cls !== name ? `${name} (${cls})` : name,
+      instance: instance as object,
+      owned: record.kind === 'class' || record.kind === 'factory',
+    });
+  }
+  return new ServiceLifecycle(services, logger);
 }
