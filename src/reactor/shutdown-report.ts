@@ -30,7 +30,9 @@ export class ShutdownTally {
   private closed = 0;
   private aborted = 0;
   private readonly protocols: Record<string, { closed: number; aborted: number }> = {};
+  /** Summed from every connection once it has ended (see `ShutdownReport.framesDiscarded`). */
   framesDiscarded = 0;
+  /** `@Connect` clients the shutdown stopped. */
   clientsClosed = 0;
 
   constructor(private readonly startedAt: number) {}
@@ -48,6 +50,7 @@ export class ShutdownTally {
     }
   }
 
+  /** The report as of `now` (the reactor clock's time, for the duration). */
   report(now: number): ShutdownReport {
     return {
       durationMs: now - this.startedAt,

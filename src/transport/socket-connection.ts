@@ -192,6 +192,7 @@ export class SocketConnection extends StreamConnection {
     conn.transportClosed(conn.lastError === undefined ? 'done' : 'lost', conn.lastError);
   }
 
+  /** @internal Our bytes and FIN are out ('finish'): linger for the peer's FIN. */
   static finishFrom(socket: Socket): void {
     (socket as OwnedSocket)[kConnection].outputFlushed();
   }
