@@ -6,7 +6,8 @@ import type { ListenOptions } from 'torsion';
  * The convention every example follows: `PORT` overrides its port (with several listeners,
  * listener i gets PORT + i; PORT=0 gives each a free port), `HOST` its interface, one line
  * `listening <transport> <host>:<port>` per listener on stdout once bound, and SIGINT/SIGTERM
- * close the application gracefully. `rootModule` is a module class or a configured module.
+ * close the application gracefully (bootstrap's `shutdownSignals`: exit code 0, or 1 after a
+ * second signal). `rootModule` is a module class or a configured module.
  *
  * A start that fails (a port in use, a module that does not wire up) prints the error's message
  * on one stderr line and exits with code 1: the promise never rejects, so a main.ts may start
@@ -35,15 +36,13 @@ async function start(rootModule: ModuleImport, options: BootstrapOptions): Promi
           const chosen = port === undefined ? opts.port : port === 0 ? 0 : port + next++;
           return { ...opts, port: chosen, host: host ?? opts.host };
         };
-  const app = await bootstrap(rootModule, { logger: new ConsoleLogger({ level: (process.env.TORSION_LOG_LEVEL as never) ?? 'warn' }), ...options, listen });
+  const app = await bootstrap(rootModule, {
+    logger: new ConsoleLogger({ level: (process.env.TORSION_LOG_LEVEL as never) ?? 'warn' }),
+    // The library's handlers: the first signal shuts down gracefully and exits 0, a second aborts (exit 1).
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    ...options,
+    listen,
+  });
   for (const address of app.addresses) process.stdout.write(`listening ${address.transport} ${formatAddress(address)}\n`);
-  const stop = (): void => {
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
   return app;
 }

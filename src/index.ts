@@ -9,15 +9,17 @@ export type { ProtocolOptions, ProtocolDeclaration, IdleOptions } from './decora
 export type { IdleKind } from './types';
 export { Listen } from './decorators/listen';
 export type { ListenOptions, ListenTransport } from './decorators/options';
-export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd, OnIdle } from './decorators/handlers';
+export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd, OnIdle, OnShutdown } from './decorators/handlers';
 
 export { bootstrap } from './application/bootstrap';
 export type { BootstrapOptions } from './application/bootstrap';
 export { Application, formatAddress } from './application/application';
-export type { ApplicationMetrics, ClientConnection } from './application/application';
+export type { ApplicationMetrics, ClientConnection, CloseOptions } from './application/application';
 export type { MetricsOptions } from './decorators/options';
 export type { HealthReport, ClientHealth } from './application/metrics/health';
 export type { MetricsAddress } from './application/metrics/metrics-server';
+export type { OnInit, OnApplicationShutdown } from './application/lifecycle';
+export type { ShutdownReport, ShutdownCounts } from './reactor/shutdown-report';
 export type { ListenOverride, ListenOverrides } from './application/listen-plan';
 export type { ConnectTarget } from './decorators/options';
 export { Connect } from './decorators/connect';

@@ -24,7 +24,12 @@ const REGISTER = path.join(__dirname, 'register-ts.js');
 
 /** Spawns `examples/<name>/main.ts` with `env` added to this process's environment. */
 export function spawnExample(name: string, env: Record<string, string>): ExampleProcess {
-  const child = spawn(process.execPath, ['-r', REGISTER, path.join(ROOT, 'examples', name, 'main.ts')], {
+  return spawnScript(path.join(ROOT, 'examples', name, 'main.ts'), env, `examples/${name}`);
+}
+
+/** Spawns any TypeScript entry point (a test fixture) the way `spawnExample` spawns an example. */
+export function spawnScript(file: string, env: Record<string, string>, name = path.relative(ROOT, file)): ExampleProcess {
+  const child = spawn(process.execPath, ['-r', REGISTER, file], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -58,7 +63,7 @@ export function spawnExample(name: string, env: Record<string, string>): Example
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`examples/${name} did not print what was expected within ${timeoutMs} ms; ${describe()}`));
+          reject(new Error(`${name} did not print what was expected within ${timeoutMs} ms; ${describe()}`));
         }, timeoutMs);
         function check(): void {
           if (predicate(out)) {
@@ -68,7 +73,7 @@ export function spawnExample(name: string, env: Record<string, string>): Example
           } else if (exitCode !== undefined) {
             clearTimeout(timer);
             waiters.delete(check);
-            reject(new Error(`examples/${name} exited (${exitCode}) before printing what was expected; ${describe()}`));
+            reject(new Error(`${name} exited (${exitCode}) before printing what was expected; ${describe()}`));
           }
         }
         waiters.add(check);

@@ -7,7 +7,7 @@ import { openClient } from '../client/open-client';
 import type { ReconnectingClient } from '../client/reconnecting-client';
 import { planClients, startClients } from '../client/start-clients';
 import type { HandlerTable } from '../dispatch/handler-table';
-import { BootstrapError, ClosedError, TorsionError, describe } from '../errors';
+import { BootstrapError, ClosedError, OptionError, TorsionError, describe } from '../errors';
 import type { Reactor } from '../reactor/reactor';
 import type { CloseReason, Connection } from '../transport/connection';
 import { SocketConnection } from '../transport/socket-connection';
@@ -20,6 +20,22 @@ import type { MetricsSource } from './metrics/collect';
 import { healthReport, type HealthReport } from './metrics/health';
 import type { MetricsAddress } from './metrics/metrics-server';
 import { startMetrics, type RunningMetrics } from './metrics/start-metrics';
+import type { ShutdownReport } from '../reactor/shutdown-report';
+import { ServiceLifecycle } from './lifecycle';
+
+/** `close()`'s deadline when none is given. */
+const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
+/** The least time providers' onShutdown() get, even when the connections used up the deadline. */
+const MIN_HOOKS_MS = 1000;
+
+/** Options of `app.close()`. */
+export interface CloseOptions {
+  /**
+   * How long connections may take to finish (handlers in flight, replies flushing, the peers'
+   * FIN) before the ones still open are destroyed. Default 5000 ms.
+   */
+  timeoutMs?: number;
+}
 
 /** An outbound connection driven by a protocol instance. */
 export interface ClientConnection<T> {
@@ -55,6 +71,10 @@ export class Application {
   private clients = new Map<Constructor, ReconnectingClient>();
   private served: RunningMetrics | undefined;
 
+  private closing: Promise<ShutdownReport> | undefined;
+  /** @internal Runs once when `close()` has finished (bootstrap removes its signal handlers here). */
+  onClosed: (() => void) | undefined;
+
   /** @internal Made by `bootstrap` (and the testing kit). */
   constructor(
     readonly reactor: Reactor,
@@ -62,7 +82,12 @@ export class Application {
     readonly container: DependencyContainer,
     private readonly tables: ReadonlyMap<Constructor, HandlerTable>,
     private readonly plans: readonly ListenPlan[],
-  ) {}
+  ) {
+    this.lifecycle = ServiceLifecycle.none(reactor.logger);
+  }
+
+  /** @internal The singletons' onInit / onShutdown / dispose (set by compileApplication once they exist). */
+  lifecycle: ServiceLifecycle;
 
   /** Every bound listener, in declaration order. */
   get addresses(): BoundAddress[] {
@@ -146,12 +171,51 @@ export class Application {
   }
 
   /**
-   * Stops accepting, shuts every connection down gracefully (queued frames and in-flight handlers finish,
-   * replies are flushed), waits for `@OnClose` handlers, cancels timers. Connections still
-   * open after `timeoutMs` (default 5 s) are destroyed.
+   * @internal
+   * Runs the singletons' `onInit` (bootstrap, before binding; the testing kit's `t.init()`). On a
+   * failure, closes the application (what was initialised is shut down) and throws
+   * `TORSION_ERR_INIT_FAILED`.
    */
-  close(options: { timeoutMs?: number } = {}): Promise<void> {
-    return this.reactor.stop(options);
+  async init(): Promise<void> {
+    try {
+      await this.lifecycle.init();
+    } catch (error) {
+      await this.close({ timeoutMs: 0 });
+      throw error;
+    }
+  }
+
+  /**
+   * Shuts down gracefully: stops accepting; on every connection, after the frames already
+   * received and any handler in flight, runs `@OnShutdown` (its value is written), flushes the
+   * replies and sends FIN, reads and discards until the peer's FIN (or a 2 s linger), and closes;
+   * waits for `@OnClose` handlers. Connections still open after `timeoutMs` (default 5 s) are
+   * destroyed. Then the providers' `onShutdown()` run in reverse initialisation order (bounded by
+   * what is left of `timeoutMs`, at least 1 s), then the singletons' `dispose()`; timers are
+   * cancelled. Idempotent: every call returns the first call's promise.
+   *
+   * @returns what happened: duration, connections closed and aborted (per protocol), `@Connect`
+   * clients closed, frames discarded.
+   */
+  close(options: CloseOptions = {}): Promise<ShutdownReport> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) return Promise.reject(new OptionError(`close({ timeoutMs }) needs a finite number of ms >= 0, got ${timeoutMs}`));
+    this.closing ??= this.shutdown(timeoutMs);
+    return this.closing;
+  }
+
+  private async shutdown(timeoutMs: number): Promise<ShutdownReport> {
+    const deadline = Date.now() + timeoutMs;
+    const report = await this.reactor.stop({ timeoutMs });
+    const hooks = this.lifecycle.shutdown();
+    const left = Math.max(deadline - Date.now(), MIN_HOOKS_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), left)));
+    if ((await Promise.race([hooks, late])) === 'late') this.reactor.logger.warn('a provider\'s onShutdown() or dispose() has not settled; close goes on without it');
+    clearTimeout(timer);
+    this.onClosed?.();
+    this.onClosed = undefined;
+    return report;
   }
 
   /** @internal Binds every planned listener; on failure unbinds what was bound and throws. */
@@ -166,7 +230,7 @@ export class Application {
       try {
         listener = await (binders.get(plan.transport) as NonNullable<ReturnType<typeof binders.get>>)(plan, accept, { container: this.container, reactor: this.reactor });
       } catch (error) {
-        await this.reactor.stop({ timeoutMs: 0 });
+        await this.close({ timeoutMs: 0 });
         const where = plan.options.path ?? `${plan.options.host ?? '*'}:${String(plan.options.port)}`;
         const code = (error as NodeJS.ErrnoException).code;
         const fix = code === 'EADDRINUSE' ? ': another process holds it; choose another port or stop that process' : '';

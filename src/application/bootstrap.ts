@@ -16,6 +16,8 @@ import type { MetricsOptions, ModuleImport, Provider } from '../decorators/optio
 import { DurationHistogram } from '../dispatch/stats';
 import { metricsSettings } from './metrics/start-metrics';
 import { Application } from './application';
+import { planLifecycle } from './lifecycle';
+import { checkShutdownOptions, DEFAULT_SHUTDOWN_TIMEOUT_MS, installShutdownSignals } from './shutdown-signals';
 import { checkDependencies, constructorDeps } from './dependencies';
 import { directConstructor } from './direct-constructor';
 import { planListeners, type ListenOverrides, type ListenRewrite } from './listen-plan';
@@ -51,6 +53,15 @@ export interface BootstrapOptions {
    * prom-client is never loaded and no clock is read per handler. `true`: every default.
    */
   metrics?: MetricsOptions | true | false;
+  /**
+   * Signals that shut the application down, e.g. `['SIGTERM', 'SIGINT']`; default none. The
+   * first one closes it gracefully (`app.close({ timeoutMs: shutdownTimeoutMs })`), logs a
+   * one-line report (info) and exits the process with code 0; a second one destroys every
+   * connection and exits with code 1 at once. The handlers are removed when the app has closed.
+   */
+  shutdownSignals?: readonly NodeJS.Signals[];
+  /** The graceful close's deadline when a shutdown signal arrives; default 10000 ms. */
+  shutdownTimeoutMs?: number;
 }
 
 /**
@@ -69,6 +80,7 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
   checkTransportTokens(tables.values());
   checkProtocolOptionTokens(graph);
   const metrics = options.metrics === undefined || options.metrics === false ? undefined : metricsSettings(options.metrics);
+  checkShutdownOptions(options.shutdownSignals ?? [], options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
 
   const logger = options.logger ?? new ConsoleLogger();
   const reactor = new Reactor(options.clock ?? new RealClock(), logger, options.logRateLimit);
@@ -85,6 +97,7 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
   resolveProtocolOptions(tables, root);
   checkCodecKinds(tables.values());
   instantiateSingletons(root, graph.providers.values());
+  app.lifecycle = planLifecycle(graph, root, logger);
   // Inside a protocol, Logger is the connection's own (a child of the app's), not a global.
   const protocolGlobals = new Set<unknown>([Reactor, Application]);
   for (const table of tables.values()) table.direct = directConstructor(table.protocol as ConcreteConstructor<object>, graph, root, protocolGlobals);
@@ -95,14 +108,26 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
 
 /**
  * Starts an application (Twisted's `reactor.run()` with every `listenTCP` declared): validates
- * the whole graph before binding anything, builds the singletons, binds every `@Listen`.
- * `rootModule` is a `@Module` class or a configured module (`SomeModule.configure({ ... })`).
+ * the whole graph before binding anything, builds the singletons, runs their `onInit()` in
+ * dependency order (awaited), binds every `@Listen`, starts the `@Connect` clients and installs
+ * the `shutdownSignals` handlers. `rootModule` is a `@Module` class or a configured module
+ * (`SomeModule.configure({ ... })`). A failing `onInit()` is `TORSION_ERR_INIT_FAILED`, after
+ * what was initialised has been shut down.
  */
 export async function bootstrap(rootModule: ModuleImport, options: BootstrapOptions = {}): Promise<Application> {
   const app = compileApplication(rootModule, options);
-  if (options.metrics !== undefined && options.metrics !== false) await app.serveMetrics(options.metrics);
-  await app.listen();
+  await app.init();
+  try {
+    if (options.metrics !== undefined && options.metrics !== false) await app.serveMetrics(options.metrics);
+    await app.listen();
+  } catch (error) {
+    // What onInit() set up is shut down again (onShutdown, dispose), as on a failed onInit.
+    await app.close({ timeoutMs: 1000 }).catch(() => undefined);
+    throw error;
+  }
   app.startClients();
+  const signals = options.shutdownSignals ?? [];
+  if (signals.length > 0) app.onClosed = installShutdownSignals(app, signals, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
   return app;
 }
 

@@ -62,6 +62,7 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
     onDrain: fn('drain'),
     onInputEnd: fn('inputEnd'),
     onIdle: fn('idle'),
+    onShutdown: fn('shutdown'),
     idle: compileIdle(name, options),
     frameTimeoutMs: compileFrameTimeout(name, options, datagramCodec === undefined ? options.codec ?? DEFAULT_STREAM_CODEC : undefined),
     names,

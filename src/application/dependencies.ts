@@ -91,7 +91,8 @@ function asDependency(param: unknown): Dependency {
   return { token: param, optional: false };
 }
 
-function providerDeps(record: ProviderRecord): Dependency[] {
+/** What a provider depends on: constructor parameters, a factory's `inject`, an alias's target. */
+export function providerDeps(record: ProviderRecord): Dependency[] {
   switch (record.kind) {
     case 'class': {
       const cls = typeof record.provider === 'function' ? record.provider : (record.provider as ClassProvider).useClass;

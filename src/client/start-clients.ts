@@ -39,7 +39,7 @@ export function startClients(plans: ClientPlan[], container: DependencyContainer
   const clients = new Map<Constructor, ReconnectingClient>();
   for (const plan of plans) {
     const client = new ReconnectingClient(container, reactor, plan.table, plan.target, plan.policy);
-    reactor.own(client);
+    reactor.own(client, 'client');
     clients.set(plan.table.protocol, client);
     client.start();
   }

@@ -41,3 +41,10 @@ export const OnInputEnd = handler('inputEnd', 'OnInputEnd');
  * idle connection ends with reason `timeout`.
  */
 export const OnIdle = handler('idle', 'OnIdle');
+/**
+ * Runs once when the application shuts down gracefully (`app.close()`, a shutdown signal), in
+ * the frames' order: after the frames already received and any handler in flight, with no new
+ * frame taken. A returned value (or resolved promise) is written, e.g. `'421 shutting down'`;
+ * then the connection ends (FIN). Not called on a connection that is already closing.
+ */
+export const OnShutdown = handler('shutdown', 'OnShutdown');

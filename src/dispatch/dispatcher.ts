@@ -51,6 +51,13 @@ class IdleEvent extends QueuedEvent {
   }
 }
 
+/** `@OnShutdown`, queued behind the frames already taken when a graceful shutdown began. */
+class ShutdownEvent extends QueuedEvent {
+  run(dispatcher: Dispatcher): void {
+    dispatcher.runShutdown();
+  }
+}
+
 // Dispatcher.bits
 const INPUT_ENDED = 1;
 const CLOSE_HANDLED = 2;
@@ -122,6 +129,11 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
     this.decoder = this.table.codec.createDecoder();
   }
 
+  /** The protocol class's name (shutdown reports count connections per protocol). */
+  get protocolName(): string {
+    return this.table.name;
+  }
+
   /** True while an async handler's promise is in flight; the connection waits for it before ending. */
   get busy(): boolean {
     return this.pending !== undefined;
@@ -174,7 +186,8 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
    */
   frame(frame: unknown): void {
     this.table.stats.framesIn++;
-    if (this.phase === Phase.Stopped || (this.bits & DISCARDING_CHUNK) !== 0) {
+    // Once shutting down, no new frame is taken (the rest of a chunk being decoded included).
+    if (this.phase !== Phase.Open || (this.bits & DISCARDING_CHUNK) !== 0) {
       this.discardedFrames++;
       return;
     }
@@ -189,7 +202,7 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
    * The decoder's sink for one undecodable frame (the stream goes on): handled in the frame's turn as a recoverable failure, so `@OnError` answers it or it is logged; dropped once the connection is stopping.
    */
   frameError(error: Error): void {
-    if (this.phase === Phase.Stopped || (this.bits & DISCARDING_CHUNK) !== 0) return;
+    if (this.phase !== Phase.Open || (this.bits & DISCARDING_CHUNK) !== 0) return;
     if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {
       this.enqueue(new FailedFrame(error));
       return;
@@ -217,10 +230,29 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
     this.pump();
   }
 
-  /** Graceful shutdown: take no new frames, finish the queued ones. */
+  /**
+   * Graceful shutdown: take no new frames, finish the queued ones (and a handler in flight),
+   * then run `@OnShutdown` as the last job in the frames' order; once idle, the connection ends.
+   */
   shutdown(): void {
-    if (this.phase === Phase.Open) this.phase = Phase.ShuttingDown;
+    if (this.phase !== Phase.Open) return;
+    this.phase = Phase.ShuttingDown;
+    if (this.table.onShutdown !== undefined) {
+      if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {
+        // Appended past the queue bound on purpose: one event, and reading is paused already.
+        if (this.queue === NO_QUEUE) this.queue = [];
+        this.queue.push(new ShutdownEvent());
+        return;
+      }
+      this.runShutdown();
+    }
     if (this.idle) this.becameIdle();
+  }
+
+  /** @internal (ShutdownEvent) Runs `@OnShutdown`; its value is written before the connection ends. */
+  runShutdown(): void {
+    if (this.phase !== Phase.ShuttingDown) return;
+    this.invoke(this.table.onShutdown as Handler, undefined, this.table.names.shutdown, undefined);
   }
 
   /** Close has begun: drop queued frames, dispatch nothing more. */
@@ -232,7 +264,9 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
 
   /** Frames waiting their turn are dropped, and counted. */
   private dropQueued(): void {
-    this.discardedFrames += this.queued;
+    const queue = this.queue;
+    // Frames (bad ones included), not events (an idle timeout, @OnShutdown) queued among them.
+    for (let i = this.head; i < queue.length; i++) if (!(queue[i] instanceof QueuedEvent) || queue[i] instanceof FailedFrame) this.discardedFrames++;
     this.queue.length = 0;
     this.head = 0;
   }

@@ -4,7 +4,7 @@ import type { Constructor } from '../types';
 import type { ProtocolStats } from './stats';
 
 /** The handler decorators, by what they handle. */
-export type HandlerKind = 'connect' | 'data' | 'close' | 'error' | 'drain' | 'inputEnd' | 'idle';
+export type HandlerKind = 'connect' | 'data' | 'close' | 'error' | 'drain' | 'inputEnd' | 'idle' | 'shutdown';
 
 
 /** Idle timeouts in ms, each 0 when off (compiled from `@Protocol({ idle })`). */
@@ -36,6 +36,8 @@ export interface HandlerTable {
   readonly onDrain: Handler | undefined;
   readonly onInputEnd: Handler | undefined;
   readonly onIdle: Handler | undefined;
+  /** `@OnShutdown`: runs once on a graceful shutdown, after the frames already taken. */
+  readonly onShutdown: Handler | undefined;
   /** Idle timeouts; undefined when all are off (most protocols: nothing is watched). */
   readonly idle: IdleTimes | undefined;
   /** A frame begun and unfinished this long fails the connection; 0: off. */

@@ -4,6 +4,10 @@ import type { Logger } from '../logger';
 import { OptionError } from '../errors';
 import { LogLimiter, type LogRateLimit } from './log-limiter';
 import { IdleWatch } from './idle-watch';
+import { ShutdownTally, type ShutdownReport } from './shutdown-report';
+
+/** `stop()`'s deadline when none is given. */
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
 
 /** @internal Something the reactor closes on shutdown: a listening port, an outbound client. */
 export interface Closeable {
@@ -13,9 +17,13 @@ export interface Closeable {
 /** @internal A live connection as the reactor sees it: shut down gracefully when the reactor stops. */
 export interface ReactorConnection {
   readonly id: number;
-  /** Stops reading, lets queued frames and in-flight handlers finish, then ends. */
+  /** Stops reading, lets queued frames and in-flight handlers finish, runs `@OnShutdown`, then ends. */
   shutdown(): void;
   destroy(error?: Error): void;
+  /** The protocol class serving it (undefined when none could be built). */
+  readonly protocolName: string | undefined;
+  /** Frames received and never handled (see `Connection.discardedFrames`). */
+  readonly discardedFrames: number;
   /** Resolves once closed and its `@OnClose` handler has settled. */
   readonly finished: Promise<void>;
 }
@@ -35,10 +43,10 @@ export class Reactor {
   /** @internal Live connections, shut down by `stop()`. */
   readonly connections = new Set<ReactorConnection>();
   private readonly timers = new Set<DelayedCall | LoopingCall>();
-  private readonly listeners: Closeable[] = [];
+  private readonly listeners: Array<{ readonly closeable: Closeable; readonly kind: 'listener' | 'client' }> = [];
   /** Work in flight that stop() must abort (outbound dials); see track(). */
   private readonly inFlight = new Set<{ abort(): void }>();
-  private stopping: Promise<void> | undefined;
+  private stopping: Promise<ShutdownReport> | undefined;
   /** @internal Connection scopes opened and not yet released (see Application.metrics). */
   liveScopes = 0;
   /**
@@ -130,39 +138,70 @@ export class Reactor {
     return () => this.inFlight.delete(work);
   }
 
-  /** @internal Registers a listener or client to be closed by `stop()`. */
-  own(closeable: Closeable): void {
-    this.listeners.push(closeable);
+  /**
+   * @internal
+   * Registers a listener (or, with `kind` 'client', a `@Connect` client) to be closed by `stop()`.
+   */
+  own(closeable: Closeable, kind: 'listener' | 'client' = 'listener'): void {
+    this.listeners.push({ closeable, kind });
   }
 
   /**
-   * Shuts down: stops accepting, shuts every connection down gracefully (queued frames and in-flight handlers
-   * finish, replies are flushed, then each connection ends), cancels timers. Connections still
-   * open after `timeoutMs` are destroyed. Idempotent.
+   * Shuts down gracefully: stops accepting, then on every connection runs `@OnShutdown` after the
+   * frames already taken and any handler in flight, flushes the replies and ends it (FIN, then
+   * reads and discards until the peer's FIN or a short linger), and cancels timers. Connections
+   * still open after `timeoutMs` (default 5 s) are destroyed. Idempotent: every call returns
+   * the first call's promise, settling with what happened.
    */
-  stop(options: { timeoutMs?: number } = {}): Promise<void> {
-    this.stopping ??= this.shutdown(options.timeoutMs ?? 5000);
+  stop(options: { timeoutMs?: number } = {}): Promise<ShutdownReport> {
+    this.stopping ??= this.shutdown(options.timeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
     return this.stopping;
   }
 
-  private async shutdown(timeoutMs: number): Promise<void> {
-    // Real time on purpose: the shutdown deadline must hold even while a virtual clock is frozen.
+  /**
+   * @internal
+   * Destroys every connection now (a second shutdown signal): what they had not flushed is
+   * lost. A `stop()` in progress then finishes at once.
+   */
+  abortConnections(): void {
+    for (const conn of [...this.connections]) conn.destroy();
+  }
+
+  private async shutdown(timeoutMs: number): Promise<ShutdownReport> {
+    const tally = new ShutdownTally(this.clock.now());
+    // Real time on purpose: the shutdown deadline must hold even while a virtual clock is
+    // frozen; a virtual clock advanced past it (a test) reaches it too.
     const deadline = Date.now() + timeoutMs;
+    const reached = deadlineOf(this.clock, timeoutMs);
     // Stop accepting first; a server reports itself closed only once every socket it accepted
     // is gone, so its promise is awaited after the connections have shut down.
+    const owned = this.listeners.splice(0);
     const listenersClosed = Promise.all(
-      this.listeners.splice(0).map((l) => l.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing a listener failed'))),
+      owned.map(({ closeable }) => closeable.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing a listener failed'))),
     );
+    tally.clientsClosed = owned.filter((o) => o.kind === 'client').length;
     for (const work of [...this.inFlight]) work.abort();
     this.inFlight.clear();
+    // A handler that called app.close() returns (and its reply is written) before @OnShutdown runs.
+    await Promise.resolve();
     const open = [...this.connections];
     for (const conn of open) conn.shutdown();
-    if ((await within(Promise.all(open.map((c) => c.finished)), deadline)) === 'timeout') {
-      for (const conn of this.connections) conn.destroy();
+    const aborted = new Set<ReactorConnection>();
+    if ((await Promise.race([Promise.all(open.map((c) => c.finished)).then(() => 'done' as const), reached.promise])) === 'timeout') {
+      for (const conn of [...this.connections]) {
+        aborted.add(conn);
+        if (!open.includes(conn)) open.push(conn);
+        conn.destroy();
+      }
       // Destroyed sockets close at once; only an @OnClose that never settles could hold us here.
       if ((await within(Promise.all(open.map((c) => c.finished)), Date.now() + 1000)) === 'timeout') {
         this.logger.warn('an @OnClose handler has not settled; shutdown goes on without it');
       }
+    }
+    reached.cancel();
+    for (const conn of open) {
+      tally.count(conn.protocolName, aborted.has(conn));
+      tally.framesDiscarded += conn.discardedFrames;
     }
     // Sockets a listener holds but never handed over (a TLS handshake in progress) may outlive
     // the deadline; they have their own timeouts, so do not wait on them forever.
@@ -171,10 +210,32 @@ export class Reactor {
     }
     for (const timer of [...this.timers]) timer.cancel();
     this.logLimiter.flush();
+    return tally.report(this.clock.now());
   }
 
   private readonly reportTimerError = (error: unknown, what: string): void => {
     this.logger.error({ err: error }, `${what} failed`);
+  };
+}
+
+/**
+ * Resolves with 'timeout' after `ms`, real time or on `clock`, whichever comes first: a frozen
+ * virtual clock cannot hold a shutdown forever, and a test that advances it reaches the deadline
+ * without waiting.
+ */
+function deadlineOf(clock: Clock, ms: number): { promise: Promise<'timeout'>; cancel(): void } {
+  let real: NodeJS.Timeout | undefined;
+  let virtual: unknown;
+  const promise = new Promise<'timeout'>((resolve) => {
+    real = setTimeout(() => resolve('timeout'), ms);
+    virtual = clock.setTimer(ms, () => resolve('timeout'));
+  });
+  return {
+    promise,
+    cancel: () => {
+      clearTimeout(real);
+      clock.clearTimer(virtual);
+    },
   };
 }
 

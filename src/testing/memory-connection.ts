@@ -234,7 +234,14 @@ export class MemoryConnection extends StreamConnection {
   protected transportEnd(): void {
     this.localEnded = true;
     if (!this.outputEnded) this.outbox.push(PEER_END);
-    if (this.remoteEnded || !this.halfOpenPeer) this.scheduleClose();
+    if (this.remoteEnded || !this.halfOpenPeer) {
+      this.scheduleClose();
+      return;
+    }
+    // A half-open peer may never answer our FIN: linger, as a socket does (on the reactor's
+    // clock), reading and discarding what it sent meanwhile, held input included.
+    this.outputFlushed();
+    if (this.inbox.length > 0) defer(this);
   }
 
   /** @internal The transport half of StreamConnection. */

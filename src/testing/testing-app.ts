@@ -1,6 +1,7 @@
 import type { InjectionToken } from 'tsyringe';
 import { compileApplication, type BootstrapOptions } from '../application/bootstrap';
-import type { Application } from '../application/application';
+import type { Application, CloseOptions } from '../application/application';
+import type { ShutdownReport } from '../reactor/shutdown-report';
 import { attachProtocol } from '../transport/open-protocol';
 import { ClosedError, OptionError, TorsionError } from '../errors';
 import type { Logger } from '../logger';
@@ -188,6 +189,7 @@ export class TestingApp {
     const table = this.app.table(protocol);
     const declared = getListens(protocol).find((l) => l.transport === 'udp');
     if (declared === undefined) throw new OptionError(`${protocol.name} has no @Listen({ transport: 'udp' }): use t.connect() for stream protocols`);
+    this.checkInitialised(`bind ${protocol.name}`);
     const settings = udpOptions(declared, table);
     const wire = new MemoryDatagramWire({ local: options.local ?? { address: '127.0.0.1', port: declared.port ?? 0 }, maxDatagramSize: settings.codec.maxSize });
     const served = drive(() => openDatagramSocket(this.app.container, reactor, table, wire, settings, table.stats.endpoint('memory')));
@@ -224,11 +226,27 @@ export class TestingApp {
   }
 
   /**
-   * Shuts the application down like `Application.close`: every connection is drained (queued
-   * frames and in-flight handlers finish), `@OnClose` handlers run, timers are cancelled.
-   * Pairs keep being pumped meanwhile, so both sides see each other's FIN.
+   * Runs the providers' `onInit()` in dependency order, awaited, as `bootstrap` does before it
+   * binds anything (`compileApplication` is synchronous, so the kit cannot). The rule: when a
+   * singleton of the app has an `onInit`, call `await t.init()` before `connect`,
+   * `connectPair` or `bindDatagram`, which otherwise throw `TORSION_ERR_NOT_INITIALISED`; apps
+   * without one need no call. Idempotent. A failure is `TORSION_ERR_INIT_FAILED` (a
+   * `BootstrapError` naming the class), after what was initialised has been shut down and the
+   * app closed.
    */
-  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+  init(): Promise<void> {
+    return this.app.init();
+  }
+
+  /**
+   * Shuts the application down like `Application.close` and resolves to its `ShutdownReport`:
+   * `@OnShutdown` runs on every connection after what it already received, replies are
+   * flushed, each connection ends, `@OnClose` handlers run, connections still open after
+   * `timeoutMs` are destroyed (the deadline is reached in real time, or when the virtual clock
+   * is advanced past it), then the providers' `onShutdown()` and `dispose()` run. Pairs keep
+   * being pumped meanwhile, so both sides see each other's FIN.
+   */
+  async close(options: CloseOptions = {}): Promise<ShutdownReport> {
     const stopping = this.app.close(options);
     if (this.pairs.size === 0) return stopping;
     let done = false;
@@ -237,12 +255,22 @@ export class TestingApp {
       for (const pair of this.pairs) pumpOnce(pair.client.connection, pair.server.connection);
       await nextTurn();
     }
-    await finished;
+    return finished;
+  }
+
+  /** Connecting before `init()` when a provider has an `onInit` would serve with uninitialised services. */
+  private checkInitialised(what: string): void {
+    const lifecycle = this.app.lifecycle;
+    if (lifecycle.initialised) return;
+    const pending = lifecycle.initialisers;
+    if (pending.length === 0) return;
+    throw new TorsionError('TORSION_ERR_NOT_INITIALISED', `cannot ${what}: ${pending.join(', ')} ${pending.length === 1 ? 'has' : 'have'} onInit(), which has not run; call await t.init() first`);
   }
 
   private open<T>(protocol: Constructor<T>, options: ConstructorParameters<typeof MemoryConnection>[2]): TestConnection<T> {
     const reactor = this.app.reactor;
     if (!reactor.running) throw new ClosedError(`cannot connect ${protocol.name}: the testing app is closing`);
+    this.checkInitialised(`connect ${protocol.name}`);
     const table = this.app.table(protocol);
     const conn = new MemoryConnection(reactor, table.codec, { ...options, writeHighWaterMark: table.writeHighWaterMark });
     this.connections.add(conn);
@@ -261,7 +289,8 @@ export class TestingApp {
  * would fail at bootstrap fails here with the same `BootstrapError`, but nothing is bound.
  * Providers can be overridden by token; the reactor runs on a `VirtualClock`; logs are kept in
  * memory. `rootModule` is a `@Module` class or a configured module (`ChatModule.configure({ ... })`).
- * Close it in `afterEach` (`await t.close()`).
+ * Close it in `afterEach` (`await t.close()`). When a provider has an `onInit()`, call
+ * `await t.init()` before connecting (see `TestingApp.init`).
  *
  * @example
  * const t = createTestingApp(AppModule, { overrides: [{ provide: Greeting, useValue: { text: () => 'hi' } }] });

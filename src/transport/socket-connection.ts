@@ -151,12 +151,14 @@ export class SocketConnection extends StreamConnection {
   protected transportEnd(): void {
     const socket = this.socket;
     socket.end();
-    // Keep reading meanwhile (what arrives is discarded; nothing is dispatched after end), and
-    // once our bytes and FIN are out close the socket, as Twisted's loseConnection and Netty's
-    // close() do, rather than wait for a peer that may never send its own FIN.
+    // Keep reading meanwhile: what arrives is discarded (nothing is dispatched after end). Once
+    // our bytes and FIN are out, the socket is not closed at once: with input unread, close()
+    // sends an RST, which can destroy replies the peer has not read yet. It closes when the
+    // peer's FIN arrives (allowHalfOpen: node destroys it once both directions are done), or
+    // when the linger passes (outputFlushed).
     socket.resume();
-    if (socket.writableFinished) socket.destroy();
-    else socket.once('finish', destroyAfterFlush);
+    if (socket.writableFinished) this.outputFlushed();
+    else socket.once('finish', onFinish);
   }
 
   protected transportEndOutput(): void {
@@ -198,6 +200,11 @@ export class SocketConnection extends StreamConnection {
     conn.transportClosed(conn.lastError === undefined ? 'done' : 'lost', conn.lastError);
   }
 
+  /** @internal Our bytes and FIN are out ('finish'): linger for the peer's FIN. */
+  static finishFrom(socket: Socket): void {
+    (socket as OwnedSocket)[kConnection].outputFlushed();
+  }
+
   /** @internal The socket's 'drain' event (listened for only while the buffer is full): writes may go on. */
   static drainFrom(socket: Socket): void {
     const conn = (socket as OwnedSocket)[kConnection];
@@ -207,8 +214,8 @@ export class SocketConnection extends StreamConnection {
   }
 }
 
-function destroyAfterFlush(this: Socket): void {
-  this.destroy();
+function onFinish(this: Socket): void {
+  SocketConnection.finishFrom(this);
 }
 function onData(this: Socket, chunk: Buffer): void {
   SocketConnection.dataFrom(this, chunk);

@@ -38,6 +38,13 @@ const UNCOUNTED = new ConnectionStats('', '');
 
 /** How long an ending connection may take to flush before it is destroyed. */
 const CLOSE_TIMEOUT_MS = 30_000;
+/**
+ * How long a connection whose FIN is out keeps reading (and discarding) while it waits for the
+ * peer's FIN, before it closes anyway. Closing a socket with unread input makes the kernel send
+ * an RST, and an RST makes the peer's kernel throw away replies its application has not read
+ * yet; lingering until the peer's FIN (Apache's lingering close) lets them arrive intact.
+ */
+export const LINGER_MS = 2_000;
 
 /**
  * The transport-independent half of a stream connection (TCP, TLS, Unix, in-memory): write
@@ -313,12 +320,29 @@ export abstract class StreamConnection extends Connection {
     else if (d !== undefined && this.state === 'open' && d.shouldEnd((this.flags & OUTPUT_ENDED) !== 0)) this.end();
   }
 
-  /** @internal Graceful shutdown (reactor.stop): stop reading, finish queued frames, then end. */
+  /**
+   * @internal Graceful shutdown (reactor.stop): stop reading, finish queued frames and the
+   * handler in flight, run `@OnShutdown`, then end (its reply and the FIN in one write).
+   */
   shutdown(): void {
     if (this.state !== 'open') return;
     this.setPaused(PAUSED_BY_CLOSE, true);
-    if (this.dispatcher === undefined) this.end();
-    else this.dispatcher.shutdown();
+    const d = this.dispatcher;
+    if (d === undefined) {
+      this.end();
+      return;
+    }
+    this.beginBatch();
+    try {
+      d.shutdown();
+    } finally {
+      this.endBatch();
+    }
+  }
+
+  /** @internal The protocol class serving this connection, for the shutdown report. */
+  get protocolName(): string | undefined {
+    return this.dispatcher?.protocolName;
   }
 
   /** @internal For the dispatcher, the reactor and transports. */
@@ -485,11 +509,21 @@ export abstract class StreamConnection extends Connection {
     this.closeReason ??= { kind: 'done' };
     this.flush();
     this.flags |= TRANSPORT_DONE;
+    // A peer that never reads could hold a flushing socket open forever. Armed first: the
+    // transport may report its FIN out (outputFlushed) from inside transportEnd.
+    this.closeTimer = this.reactor.callLater(CLOSE_TIMEOUT_MS, () => this.transportDestroy());
     this.transportEnd();
-    if (this.state !== 'closed') {
-      // A peer that never reads could hold a flushing socket open forever.
-      this.closeTimer = this.reactor.callLater(CLOSE_TIMEOUT_MS, () => this.transportDestroy());
-    }
+  }
+
+  /**
+   * @internal
+   * The transport has flushed everything and sent our FIN (after `transportEnd`): keep reading
+   * and discarding until the peer's FIN closes the connection, or for `LINGER_MS` at most.
+   */
+  protected outputFlushed(): void {
+    if (this.state === 'closed') return;
+    this.closeTimer?.cancel();
+    this.closeTimer = this.reactor.callLater(LINGER_MS, () => this.transportDestroy());
   }
 
   private flush(): void {

@@ -64,7 +64,7 @@ function safeBootstrap(closers: (() => Promise<void>)[]): typeof torsion.bootstr
         return chosen.transport === 'unix' ? chosen : { ...chosen, host: '127.0.0.1', port: 0 };
       },
     });
-    closers.push(() => app.close());
+    closers.push(async () => void (await app.close()));
     return app;
   };
 }
@@ -79,7 +79,7 @@ function applyOverride(declared: torsion.ListenOverrides | undefined, protocol: 
 function trackedTestingApp(closers: (() => Promise<void>)[]): typeof testing.createTestingApp {
   return (rootModule, options) => {
     const t = testing.createTestingApp(rootModule, options);
-    closers.push(() => t.close());
+    closers.push(async () => void (await t.close()));
     return t;
   };
 }
