@@ -8,13 +8,14 @@ export { Protocol } from './decorators/protocol';
 export type { ProtocolOptions, ProtocolDeclaration, IdleOptions } from './decorators/options';
 export type { IdleKind } from './types';
 export { Listen } from './decorators/listen';
-export type { ListenOptions, ListenTransport } from './decorators/options';
+export type { ListenOptions, ListenTransport, KeepAlive } from './decorators/options';
+export type { ListenerStats, RefuseReason } from './transport/connection-limiter';
 export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd, OnIdle } from './decorators/handlers';
 
 export { bootstrap } from './application/bootstrap';
 export type { BootstrapOptions } from './application/bootstrap';
 export { Application, formatAddress } from './application/application';
-export type { ApplicationMetrics, ClientConnection } from './application/application';
+export type { ApplicationMetrics, BoundListener, ClientConnection } from './application/application';
 export type { ListenOverride, ListenOverrides } from './application/listen-plan';
 export type { ConnectTarget } from './decorators/options';
 export { Connect } from './decorators/connect';

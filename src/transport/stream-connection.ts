@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { Reactor } from '../reactor/reactor';
 import type { IdleEventKind, IdleLimits, IdleState } from '../reactor/idle-watch';
 import type { DelayedCall } from '../reactor/delayed-call';
+import type { ConnectionLimiter } from './connection-limiter';
 import { Connection, type CloseReason, type ConnectionState } from './connection';
 
 // Why reading is paused; reading resumes when no reason is left.
@@ -64,6 +65,10 @@ export abstract class StreamConnection extends Connection {
   onRelease: (() => void) | undefined;
   /** Activity counters for idle timeouts; only protocols with `@Protocol({ idle })` have one. */
   private idleState: IdleState | undefined;
+  /** @internal The listener's limiter that counted this connection open (see ConnectionLimiter.track). */
+  limiter: ConnectionLimiter | undefined = undefined;
+  /** @internal The peer key it was counted under, for a listener with a per-peer limit. */
+  limitKey: string | undefined = undefined;
 
   /** @internal Made by a transport (or the testing kit) for each accepted or dialled stream. */
   constructor(
@@ -340,6 +345,8 @@ export abstract class StreamConnection extends Connection {
     this.closeTimer?.cancel();
     if (this.idleState !== undefined) this.reactor.idleWatch.unwatch(this.idleState);
     this.reactor.connections.delete(this);
+    // Whatever the reason, and before any handler runs: the listener's place is free again.
+    if (this.limiter !== undefined) this.limiter.release(this.limitKey);
     this.dispatcher?.closed(this.closeReason);
     this.released();
     const handler = this.dispatcher?.closeHandler;
