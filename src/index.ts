@@ -9,7 +9,7 @@ export type { ProtocolOptions, ProtocolDeclaration, IdleOptions } from './decora
 export type { IdleKind } from './types';
 export { Listen } from './decorators/listen';
 export type { ListenOptions, ListenTransport, KeepAlive } from './decorators/options';
-export type { ListenerStats, RefuseReason } from './transport/connection-limiter';
+export type { ListenerStats, RefuseReason } from './transport/listener-stats';
 export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd, OnIdle } from './decorators/handlers';
 
 export { bootstrap } from './application/bootstrap';

@@ -13,7 +13,8 @@ import type { BindPlan, BoundAddress, Listener } from '../transport/binder';
 import { binders } from '../transport/binders';
 import type { Constructor } from '../types';
 import { attachProtocol } from '../transport/open-protocol';
-import { refuseSocket, type ConnectionLimiter, type ListenerStats } from '../transport/connection-limiter';
+import { refuseSocket, type ConnectionLimiter } from '../transport/connection-limiter';
+import type { ListenerStats } from '../transport/listener-stats';
 import { applySocketSettings } from '../transport/socket-options';
 import type { ListenPlan } from './listen-plan';
 

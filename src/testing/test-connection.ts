@@ -1,6 +1,6 @@
 import type { Codec, FrameSink } from '../codec/codec';
 import type { CloseReason } from '../transport/connection';
-import type { RefuseReason } from '../transport/connection-limiter';
+import type { RefuseReason } from '../transport/listener-stats';
 import { SettleError } from './errors';
 import type { MemoryConnection } from './memory-connection';
 import { drive } from './memory-loop';

@@ -1,25 +1,9 @@
 import type { Socket } from 'node:net';
 import { OptionError } from '../errors';
 import type { Reactor } from '../reactor/reactor';
+import type { ListenerStats, RefuseReason } from './listener-stats';
 
-/** Why a listener refused a connection: it was full, or the peer's address had its share. */
-export type RefuseReason = 'maxConnections' | 'maxConnectionsPerPeer';
-
-/**
- * One listener's connection counts, plain number fields a metrics exporter reads as they are
- * (`app.listeners[i].stats`, `app.listenerStats(Proto)`). Counted for every stream listener,
- * limited or not; a UDP listener has no connections and keeps zeros.
- */
-export interface ListenerStats {
-  /** Connections accepted (admitted past the limits) since the listener was planned. */
-  accepted: number;
-  /** Connections refused, by reason; each was closed at once, before any protocol instance was built. */
-  readonly refused: { maxConnections: number; maxConnectionsPerPeer: number };
-  /** Accepted connections not yet closed. */
-  open: number;
-}
-
-/** The limit options of `@Listen` (see `ListenOptions`), as the limiter reads them. */
+/** @internal The limit options of `@Listen` (see `ListenOptions`), as the limiter reads them. */
 export interface ConnectionLimits {
   readonly maxConnections?: number;
   readonly maxConnectionsPerPeer?: number;
@@ -27,12 +11,13 @@ export interface ConnectionLimits {
 }
 
 /**
+ * @internal
  * A refuse message is written once to a socket that is then closed: small enough to fit in any
  * socket's send buffer, so refusing never waits on a peer that does not read.
  */
 export const MAX_REFUSE_MESSAGE_BYTES = 1024;
 
-/** What an admitted connection carries so its close gives its place back (see `release`). */
+/** @internal What an admitted connection carries so its close gives its place back (see `release`). */
 export interface LimitedConnection {
   /** @internal The limiter that counted this connection open; its close releases it. */
   limiter: ConnectionLimiter | undefined;
@@ -41,6 +26,7 @@ export interface LimitedConnection {
 }
 
 /**
+ * @internal
  * The connection limits of one listener (`@Listen({ maxConnections, maxConnectionsPerPeer,
  * refuseMessage })`) and its `ListenerStats`. The one object both the real accept path
  * (`Application`) and the testing kit (`t.connect`) ask, so limits behave the same in memory.
@@ -161,6 +147,7 @@ function checkRefuseMessage(message: unknown, where: string): Buffer | undefined
 }
 
 /**
+ * @internal
  * Refuses an accepted socket: writes `message` (if any), then ends it and closes it once the
  * bytes are out, without ever waiting on the peer (the message fits in the send buffer). What
  * the peer sends meanwhile is read and dropped, so closing does not reset the connection over

@@ -1,13 +1,13 @@
 import type { Socket } from 'node:net';
 import { OptionError } from '../errors';
 
-/** The socket option fields of `@Listen` and `@Connect`/`app.connect` targets (see `ListenOptions`). */
+/** @internal The socket option fields of `@Listen` and `@Connect`/`app.connect` targets (see `ListenOptions`). */
 export interface SocketOptionFields {
   readonly noDelay?: unknown;
   readonly keepAlive?: unknown;
 }
 
-/** Socket options checked once (at bootstrap, or when `app.connect` is called), applied per socket. */
+/** @internal Socket options checked once (at bootstrap, or when `app.connect` is called), applied per socket. */
 export interface SocketSettings {
   /** TCP_NODELAY: write small replies at once instead of waiting to coalesce them (Nagle). */
   readonly noDelay: boolean;
@@ -17,10 +17,11 @@ export interface SocketSettings {
   readonly keepAliveInitialDelayMs: number;
 }
 
-/** The defaults: no Nagle delay (as Netty and node's own http server), no keep-alive probes. */
+/** @internal The defaults: no Nagle delay (as Netty and node's own http server), no keep-alive probes. */
 export const DEFAULT_SOCKET_SETTINGS: SocketSettings = { noDelay: true, keepAlive: false, keepAliveInitialDelayMs: 0 };
 
 /**
+ * @internal
  * Checks `noDelay` and `keepAlive` (`false` | `true` | `{ initialDelayMs }`); throws `OptionError`
  * naming `where` and the fix. On a Unix socket neither means anything (no Nagle, no probes),
  * so setting one there is refused rather than silently ignored.
@@ -52,6 +53,7 @@ export function socketSettings(options: SocketOptionFields, transport: string, w
 }
 
 /**
+ * @internal
  * Applies checked settings to a connected socket (TCP, or TLS, whose socket passes them to the
  * TCP one beneath). On a Unix socket node ignores both, and the defaults are what it sets there.
  */

@@ -142,14 +142,14 @@ const socketOf = (conn: Connection): net.Socket => (conn as SocketConnection).so
 
   it('app.connect applies the target options to the dialled socket', async () => {
     const { port } = app.address(Server, 1);
-    const { connection } = await app.connect(Dialler, { port, keepAlive: { initialDelayMs: CLIENT_KEEPALIVE_MS }, noDelay: false });
+    const { connection, closed } = await app.connect(Dialler, { port, keepAlive: { initialDelayMs: CLIENT_KEEPALIVE_MS }, noDelay: false });
     const socket = socketOf(connection);
     const { timer, seconds } = await settledTimer(socket.localPort as number, port);
     expect(timer).toBe(2);
     expect(seconds).toBeLessThanOrEqual(CLIENT_KEEPALIVE_MS / 1000);
     expect(recorded(socket)).toEqual({ noDelay: false, keepAlive: true, keepAliveDelaySeconds: CLIENT_KEEPALIVE_MS / 1000 });
     connection.destroy();
-    await connection.finished;
+    await closed;
   });
 
   it('app.connect refuses a bad socket option with an OptionError, before dialling', async () => {
