@@ -84,7 +84,7 @@ export class Application {
     return plan.limiter.stats;
   }
 
-  /** @internal The limiter of `protocol`'s first stream `@Listen` (the testing kit applies it), if it listens. */
+  /** @internal The limiter of `protocol`'s first `@Listen` (the testing kit applies it to `t.connect`), if it listens. */
   firstLimiter(protocol: Constructor): ConnectionLimiter | undefined {
     return this.plans.find((p) => p.table.protocol === protocol)?.limiter;
   }
@@ -169,8 +169,9 @@ export class Application {
     }
     // Limits first: a refused socket costs no Connection, protocol instance or DI scope.
     const limiter = plan.limiter;
-    const key = limiter.peerKey(socket.remoteAddress);
-    const refused = limiter.admit(key);
+    // The same getter SocketConnection reads its remoteAddress from (node caches it), so the
+    // connection's close releases the key admitted here.
+    const refused = limiter.admit(socket.remoteAddress);
     if (refused !== undefined) {
       limiter.logRefusal(this.reactor, plan.table.name, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, refused);
       refuseSocket(socket, limiter.refuseMessage);
@@ -178,7 +179,7 @@ export class Application {
     }
     applySocketSettings(socket, plan.socket);
     const conn = new SocketConnection(socket, this.reactor, plan.table.codec, plan.table.writeHighWaterMark, transport);
-    limiter.track(conn, key);
+    limiter.track(conn);
     attachProtocol(this.container, this.reactor, plan.table, conn);
   }
 }

@@ -260,8 +260,7 @@ export class TestingApp {
     void conn.finished.then(() => this.connections.delete(conn));
     if (limiter !== undefined) {
       // The accept path's own limiter: refused as a socket is (message, then closed), no protocol built.
-      const key = limiter.peerKey(conn.remoteAddress);
-      const refused = limiter.admit(key);
+      const refused = limiter.admit(conn.remoteAddress);
       if (refused !== undefined) {
         limiter.logRefusal(reactor, table.name, `${conn.remoteAddress}:${conn.remotePort}`, refused);
         const message = limiter.refuseMessage;
@@ -271,7 +270,7 @@ export class TestingApp {
         });
         return new TestConnection(undefined as T, conn, table.codec, refused);
       }
-      limiter.track(conn, key);
+      limiter.track(conn);
     }
     const instance = drive(() => attachProtocol(this.app.container, reactor, table, conn));
     if (instance === undefined) {

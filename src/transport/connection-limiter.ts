@@ -21,8 +21,8 @@ export const MAX_REFUSE_MESSAGE_BYTES = 1024;
 export interface LimitedConnection {
   /** @internal The limiter that counted this connection open; its close releases it. */
   limiter: ConnectionLimiter | undefined;
-  /** @internal The peer key counted against `maxConnectionsPerPeer`, if this listener has that limit. */
-  limitKey: string | undefined;
+  /** The peer's address, read once when the connection was made (the key is derived from it again). */
+  readonly remoteAddress: string;
 }
 
 /**
@@ -31,12 +31,14 @@ export interface LimitedConnection {
  * refuseMessage })`) and its `ListenerStats`. The one object both the real accept path
  * (`Application`) and the testing kit (`t.connect`) ask, so limits behave the same in memory.
  *
- * Use: `key = peerKey(address)`; `admit(key)` refuses (counting why) or counts the connection
- * open; an admitted connection is handed to `track`, and its transport's close calls `release`
+ * Use: `admit(address)` refuses (counting why) or counts the connection open; an admitted
+ * connection is handed to `track`, and its transport's close calls `release(remoteAddress)`
  * exactly once, whatever the reason (including a protocol that failed to build: Twisted's
  * LimitConnectionsByPeer forgot those, twisted#12183). Per-peer counting costs a Map lookup per
  * accept and per close, and only on listeners that set `maxConnectionsPerPeer`; the Map holds
- * one entry per peer with open connections, so it is bounded by `open`.
+ * one entry per peer with open connections, so it is bounded by `open`. A connection keeps
+ * only a reference to its limiter (one field): its key is derived again from its remote
+ * address, which is read once, from the same socket, as the one `admit` was given.
  */
 export class ConnectionLimiter {
   /** The counts, read by metrics. */
@@ -76,17 +78,18 @@ export class ConnectionLimiter {
   }
 
   /**
-   * Decides on a new connection from the peer `key` (from `peerKey`): returns why it is refused
-   * (and counts the refusal), or undefined having counted it open. Existing connections are
-   * never affected either way.
+   * Decides on a new connection from the peer `address` (undefined or '' when the socket cannot
+   * tell, counted as one peer ''): returns why it is refused (and counts the refusal), or
+   * undefined having counted it open. Existing connections are never affected either way.
    */
-  admit(key: string | undefined): RefuseReason | undefined {
+  admit(address: string | undefined): RefuseReason | undefined {
     const stats = this.stats;
     if (stats.open >= this.maxConnections) {
       stats.refused.maxConnections++;
       return 'maxConnections';
     }
-    if (key !== undefined) {
+    if (this.peers !== undefined) {
+      const key = this.peerKey(address) as string;
       const peers = this.peers as Map<string, number>;
       const count = peers.get(key) ?? 0;
       if (count >= this.maxPerPeer) {
@@ -100,17 +103,20 @@ export class ConnectionLimiter {
     return undefined;
   }
 
-  /** Ties an admitted connection to this limiter: its transport's close calls `release` once. */
-  track(conn: LimitedConnection, key: string | undefined): void {
+  /**
+   * Ties an admitted connection to this limiter: its transport's close calls `release` once. Its
+   * `remoteAddress` must be what `admit` was given (both read from the same socket).
+   */
+  track(conn: LimitedConnection): void {
     conn.limiter = this;
-    conn.limitKey = key;
   }
 
-  /** Gives back an admitted connection's place (its transport closed, or it was never opened). */
-  release(key: string | undefined): void {
+  /** Gives back the place of a connection admitted from `address` (it closed, whatever the reason). */
+  release(address: string | undefined): void {
     this.stats.open--;
-    if (key === undefined) return;
-    const peers = this.peers as Map<string, number>;
+    const peers = this.peers;
+    if (peers === undefined) return;
+    const key = this.peerKey(address) as string;
     const count = peers.get(key) ?? 0;
     // Deleting at zero keeps the map as small as the set of peers with open connections.
     if (count <= 1) peers.delete(key);

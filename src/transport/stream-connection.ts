@@ -67,8 +67,6 @@ export abstract class StreamConnection extends Connection {
   private idleState: IdleState | undefined;
   /** @internal The listener's limiter that counted this connection open (see ConnectionLimiter.track). */
   limiter: ConnectionLimiter | undefined = undefined;
-  /** @internal The peer key it was counted under, for a listener with a per-peer limit. */
-  limitKey: string | undefined = undefined;
 
   /** @internal Made by a transport (or the testing kit) for each accepted or dialled stream. */
   constructor(
@@ -346,7 +344,7 @@ export abstract class StreamConnection extends Connection {
     if (this.idleState !== undefined) this.reactor.idleWatch.unwatch(this.idleState);
     this.reactor.connections.delete(this);
     // Whatever the reason, and before any handler runs: the listener's place is free again.
-    if (this.limiter !== undefined) this.limiter.release(this.limitKey);
+    if (this.limiter !== undefined) this.limiter.release(this.remoteAddress);
     this.dispatcher?.closed(this.closeReason);
     this.released();
     const handler = this.dispatcher?.closeHandler;

@@ -50,7 +50,8 @@ class Dialler {
 @Module({ protocols: [Server, Dialler], providers: [Accepted] })
 class SocketOptionsModule {}
 
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+/** Clock ticks per second, the unit of /proc/net/tcp's timers (read once, on Linux only). */
+let clockTicks: number | undefined;
 const procTcp = fs.existsSync('/proc/net/tcp');
 
 /** The kernel's pending timer for the IPv4 socket local:remote on 127.0.0.1 (/proc/net/tcp). */
@@ -60,7 +61,8 @@ function kernelTimer(localPort: number, remotePort: number): { timer: number; se
     const fields = line.trim().split(/\s+/);
     if (fields[1] !== hex(localPort) || fields[2] !== hex(remotePort)) continue;
     const [timer, when] = fields[5].split(':');
-    return { timer: parseInt(timer, 16), seconds: parseInt(when, 16) / CLK_TCK };
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+    return { timer: parseInt(timer, 16), seconds: parseInt(when, 16) / clockTicks };
   }
   return undefined;
 }

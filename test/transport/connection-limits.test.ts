@@ -170,9 +170,9 @@ describe('ConnectionLimiter', () => {
     const limiter = new ConnectionLimiter({ maxConnectionsPerPeer: 2 }, 'here');
     const peers = (limiter as unknown as { peers: Map<string, number> }).peers;
     for (let i = 0; i < 100; i++) {
-      const key = limiter.peerKey(`10.0.0.${i}`);
-      expect(limiter.admit(key)).toBeUndefined();
-      limiter.release(key);
+      const address = i % 2 === 0 ? `10.0.0.${i}` : `::ffff:10.0.0.${i}`;
+      expect(limiter.admit(address)).toBeUndefined();
+      limiter.release(address);
     }
     expect(peers.size).toBe(0);
     expect(limiter.stats).toEqual({ accepted: 100, refused: { maxConnections: 0, maxConnectionsPerPeer: 0 }, open: 0 });
