@@ -8,13 +8,14 @@ export { Protocol } from './decorators/protocol';
 export type { ProtocolOptions, ProtocolDeclaration, IdleOptions } from './decorators/options';
 export type { IdleKind } from './types';
 export { Listen } from './decorators/listen';
-export type { ListenOptions, ListenTransport } from './decorators/options';
+export type { ListenOptions, ListenTransport, KeepAlive } from './decorators/options';
+export type { ListenerStats, RefuseReason } from './transport/listener-stats';
 export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd, OnIdle, OnShutdown } from './decorators/handlers';
 
 export { bootstrap } from './application/bootstrap';
 export type { BootstrapOptions } from './application/bootstrap';
 export { Application, formatAddress } from './application/application';
-export type { ApplicationMetrics, ClientConnection, CloseOptions } from './application/application';
+export type { ApplicationMetrics, BoundListener, ClientConnection, CloseOptions } from './application/application';
 export type { MetricsOptions } from './decorators/options';
 export type { HealthReport, ClientHealth } from './application/metrics/health';
 export type { MetricsAddress } from './application/metrics/metrics-server';

@@ -15,6 +15,9 @@ import type { BindPlan, BoundAddress, Listener } from '../transport/binder';
 import { binders } from '../transport/binders';
 import type { Constructor } from '../types';
 import { attachProtocol } from '../transport/open-protocol';
+import { refuseSocket, type ConnectionLimiter } from '../transport/connection-limiter';
+import type { ListenerStats } from '../transport/listener-stats';
+import { applySocketSettings } from '../transport/socket-options';
 import type { ListenPlan } from './listen-plan';
 import type { MetricsSource } from './metrics/collect';
 import { healthReport, type HealthReport } from './metrics/health';
@@ -62,12 +65,22 @@ export interface ApplicationMetrics {
   readonly pendingTimers: number;
 }
 
+/** A bound listener: the protocol it serves, where it is bound, and its connection counts. */
+export interface BoundListener {
+  /** The protocol class served. */
+  readonly protocol: Constructor;
+  /** Where it is bound (port 0 resolved). */
+  readonly address: BoundAddress;
+  /** Its live counts: accepted, refused by reason, open (zeros for UDP). */
+  readonly stats: ListenerStats;
+}
+
 /**
  * What `bootstrap` returns: the bound addresses, outbound connections, metrics and `close()`.
  * Also injectable (`constructor(private readonly app: Application)`), e.g. to open clients.
  */
 export class Application {
-  private readonly bound: Array<{ readonly protocol: Constructor; readonly address: BoundAddress }> = [];
+  private readonly bound: BoundListener[] = [];
   private clients = new Map<Constructor, ReconnectingClient>();
   private served: RunningMetrics | undefined;
 
@@ -92,6 +105,26 @@ export class Application {
   /** Every bound listener, in declaration order. */
   get addresses(): BoundAddress[] {
     return this.bound.map((b) => b.address);
+  }
+
+  /** Every bound listener with its connection counts (accepted, refused by reason, open), in declaration order: what a metrics exporter reads. */
+  get listeners(): readonly BoundListener[] {
+    return this.bound;
+  }
+
+  /**
+   * The connection counts of `protocol`'s `index`-th `@Listen` (live objects: read them when
+   * needed). Available before binding, so the testing kit's in-memory connections count too.
+   */
+  listenerStats(protocol: Constructor, index = 0): ListenerStats {
+    const plan = this.plans.filter((p) => p.table.protocol === protocol)[index];
+    if (plan === undefined) throw new TorsionError('TORSION_ERR_NO_LISTENER', `${protocol.name} has no listener #${index} in this application`);
+    return plan.limiter.stats;
+  }
+
+  /** @internal The limiter of `protocol`'s first `@Listen` (the testing kit applies it to `t.connect`), if it listens. */
+  firstLimiter(protocol: Constructor): ConnectionLimiter | undefined {
+    return this.plans.find((p) => p.table.protocol === protocol)?.limiter;
   }
 
   /** The address `protocol`'s `index`-th `@Listen` got (ask this after binding port 0). */
@@ -238,7 +271,7 @@ export class Application {
       }
       stats.listener = `${listener.address.transport}://${formatAddress(listener.address)}`;
       this.reactor.own(listener);
-      this.bound.push({ protocol: plan.table.protocol, address: listener.address });
+      this.bound.push({ protocol: plan.table.protocol, address: listener.address, stats: plan.limiter.stats });
       this.reactor.logger.info({ protocol: plan.table.name }, `listening ${listener.address.transport} ${formatAddress(listener.address)}`);
     }
   }
@@ -251,7 +284,20 @@ export class Application {
       socket.destroy();
       return;
     }
+    // Limits first: a refused socket costs no Connection, protocol instance or DI scope.
+    const limiter = plan.limiter;
+    // The same getter SocketConnection reads its remoteAddress from (node caches it), so the
+    // connection's close releases the key admitted here.
+    const refused = limiter.admit(socket.remoteAddress);
+    if (refused !== undefined) {
+      stats.refuse(refused === 'maxConnections' ? 'max_connections' : 'max_connections_per_peer');
+      limiter.logRefusal(this.reactor, plan.table.name, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, refused);
+      refuseSocket(socket, limiter.refuseMessage);
+      return;
+    }
+    applySocketSettings(socket, plan.socket);
     const conn = new SocketConnection(socket, this.reactor, plan.table.codec, plan.table.writeHighWaterMark, transport);
+    limiter.track(conn);
     attachProtocol(this.container, this.reactor, plan.table, conn, stats);
   }
 }

@@ -1,8 +1,10 @@
 import type { ListenOptions, ListenOverrides } from '../decorators/options';
 import type { HandlerTable } from '../dispatch/handler-table';
-import { BootstrapError } from '../errors';
+import { BootstrapError, describe } from '../errors';
 import { getListens } from '../metadata';
 import type { BindPlan } from '../transport/binder';
+import { ConnectionLimiter } from '../transport/connection-limiter';
+import { socketSettings, type SocketSettings } from '../transport/socket-options';
 import type { Constructor } from '../types';
 
 // The types live with the other option types (a configured module's `listen` uses them too).
@@ -64,11 +66,36 @@ export function planListeners(
           throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Listen on ${table.name} needs a port from 0 to 65535 (0 picks a free one), got ${String(port)}`, { target: table.name });
         }
       }
-      plans.push({ table, options, transport });
+      const { limiter, socket } = listenerSettings(table.name, options, transport);
+      plans.push({ table, options, transport, limiter, socket });
     });
   }
   checkClashes(plans);
   return plans;
+}
+
+/** Options a UDP listener cannot honour: it has no connections to limit and no TCP socket. */
+const STREAM_ONLY = ['maxConnections', 'maxConnectionsPerPeer', 'refuseMessage', 'noDelay', 'keepAlive', 'backlog'] as const;
+
+/** Checks a listener's limits and socket options; a BootstrapError names the class and the fix. */
+function listenerSettings(name: string, options: ListenOptions, transport: string): { limiter: ConnectionLimiter; socket: SocketSettings } {
+  const where = `@Listen on ${name}`;
+  if (transport === 'udp') {
+    const given = STREAM_ONLY.filter((key) => options[key] !== undefined);
+    if (given.length > 0) {
+      throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `${where} (udp): ${given.join(', ')} concern connections and TCP sockets; a UDP listener has neither: remove ${given.length === 1 ? 'it' : 'them'}`, { target: name });
+    }
+  } else if (transport === 'unix' && options.maxConnectionsPerPeer !== undefined) {
+    throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `${where} (unix): maxConnectionsPerPeer needs a peer address, and Unix socket peers have none: use maxConnections`, { target: name });
+  }
+  if (options.backlog !== undefined && (typeof options.backlog !== 'number' || !Number.isInteger(options.backlog) || options.backlog < 1)) {
+    throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `${where}: backlog must be a positive integer (listen(2)'s queue of pending connections), got ${String(options.backlog)}`, { target: name });
+  }
+  try {
+    return { limiter: new ConnectionLimiter(options, where), socket: socketSettings(options, transport, where) };
+  } catch (error) {
+    throw new BootstrapError('TORSION_ERR_INVALID_OPTION', describe(error), { target: name, cause: error });
+  }
 }
 
 /** Two listeners on one address would fail at bind time, half-started: refuse up front. */

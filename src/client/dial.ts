@@ -3,6 +3,7 @@ import * as tls from 'node:tls';
 import { ConnectError, OptionError } from '../errors';
 import type { ConnectTarget } from '../decorators/options';
 import type { Reactor } from '../reactor/reactor';
+import { socketSettings, type SocketSettings } from '../transport/socket-options';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const STREAM_TRANSPORTS = new Set(['tcp', 'tls', 'unix']);
@@ -21,14 +22,14 @@ export function targetTransport(target: ConnectTarget): string {
  * Checks a target as a whole (transport, port or path, timeout) and returns what dialling needs;
  * throws an OptionError naming the fix. Shared by `connect()` and the bootstrap check of `@Connect`.
  */
-export function checkTarget(target: ConnectTarget): { transport: string; timeoutMs: number } {
+export function checkTarget(target: ConnectTarget): { transport: string; timeoutMs: number; socket: SocketSettings } {
   const transport = targetTransport(target);
   const timeoutMs = target.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new OptionError(`timeoutMs must be a positive number, got ${timeoutMs}`);
   if (transport !== 'unix' && (!Number.isInteger(target.port) || (target.port as number) < 1 || (target.port as number) > 65535)) {
     throw new OptionError(`connect needs a port from 1 to 65535 (or a path), got ${String(target.port)}`);
   }
-  return { transport, timeoutMs };
+  return { transport, timeoutMs, socket: socketSettings(target, transport, `connect to ${describeTarget(target)}`) };
 }
 
 /** `host:port` or the path, for messages. */

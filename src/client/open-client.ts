@@ -5,7 +5,8 @@ import { ClosedError, TorsionError } from '../errors';
 import type { Reactor } from '../reactor/reactor';
 import { SocketConnection } from '../transport/socket-connection';
 import type { ConnectTarget } from '../decorators/options';
-import { describeTarget, dialStream, targetTransport } from './dial';
+import { applySocketSettings } from '../transport/socket-options';
+import { checkTarget, describeTarget, dialStream } from './dial';
 
 /** A connected client: its protocol instance and connection. */
 export interface OpenedClient {
@@ -20,12 +21,14 @@ export interface OpenedClient {
  * TORSION_ERR_PROTOCOL_FAILED when the protocol instance could not be built.
  */
 export async function openClient(container: DependencyContainer, reactor: Reactor, table: HandlerTable, target: ConnectTarget): Promise<OpenedClient> {
-  const transport = targetTransport(target);
+  // Checked before dialling: a bad option is an OptionError, not a failed connection.
+  const { transport, socket: settings } = checkTarget(target);
   const socket = await dialStream(reactor, target, table.writeHighWaterMark);
   if (!reactor.running) {
     socket.destroy();
     throw new ClosedError(`connected ${table.name} to ${describeTarget(target)}, but the application is closing`);
   }
+  applySocketSettings(socket, settings);
   const conn = new SocketConnection(socket, reactor, table.codec, table.writeHighWaterMark, transport, 'client');
   const instance = attachProtocol(container, reactor, table, conn, table.stats.endpoint('client'));
   if (instance === undefined) {

@@ -209,11 +209,44 @@ export interface ListenOptions {
   transport?: ListenTransport;
   /** Unix socket path (transport 'unix'). */
   path?: string;
-  /** Pending-connection queue length passed to listen(2). */
+  /**
+   * Pending-connection queue length passed to listen(2) (TCP, TLS and Unix). Default node's, 511;
+   * the kernel caps it at `net.core.somaxconn`.
+   */
   backlog?: number;
+  /**
+   * Open connections this listener allows; past it a new connection is closed at once (after
+   * `refuseMessage`, if set), before any protocol instance is built, and counted in
+   * `ListenerStats.refused.maxConnections`. Existing connections are never affected. Default:
+   * no limit. TLS connections count once their handshake is done. Not for UDP (no connections).
+   */
+  maxConnections?: number;
+  /**
+   * Open connections one peer address may have on this listener (an IPv4-mapped IPv6 address,
+   * `::ffff:1.2.3.4`, counts as `1.2.3.4`); past it a new one from that address is refused as
+   * for `maxConnections`. Default: no limit. Not for UDP, nor for Unix sockets (no peer address).
+   */
+  maxConnectionsPerPeer?: number;
+  /**
+   * Written to a connection refused by a limit before it is closed, e.g.
+   * `'-ERR max number of clients reached\r\n'` (at most 1024 bytes, so it fits in the socket's
+   * send buffer and refusing never waits on the peer). Default: closed without a word.
+   */
+  refuseMessage?: string | Uint8Array;
+  /** TCP_NODELAY on accepted sockets (no Nagle delay on small replies). Default true, as Netty. TCP and TLS only. */
+  noDelay?: boolean;
+  /** TCP keep-alive probes on accepted sockets (see `KeepAlive`). Default false. TCP and TLS only. */
+  keepAlive?: KeepAlive;
   /** Further transport-specific options (TLS material, UDP type...). */
   [option: string]: unknown;
 }
+
+/**
+ * TCP keep-alive (SO_KEEPALIVE): `false` (default) sends no probes; `true` turns them on after
+ * the system's idle time (Linux: 2 h); `{ initialDelayMs }` after that many ms of silence (whole
+ * seconds: the kernel counts in seconds), so a peer that vanished without a FIN or RST is found.
+ */
+export type KeepAlive = boolean | { initialDelayMs?: number };
 
 /** Where a client connects. */
 export interface ConnectTarget {
@@ -226,6 +259,10 @@ export interface ConnectTarget {
   path?: string;
   /** Give up after this long (reactor clock); default 10 s. */
   timeoutMs?: number;
+  /** TCP_NODELAY on the socket (no Nagle delay). Default true. TCP and TLS only. */
+  noDelay?: boolean;
+  /** TCP keep-alive probes (see `KeepAlive`). Default false. TCP and TLS only. */
+  keepAlive?: KeepAlive;
   /**
    * node:tls client options for transport 'tls': ca, servername (default: the host, unless it is
    * an IP address), cert/key for a client certificate, ALPNProtocols, minVersion (default 'TLSv1.2')...

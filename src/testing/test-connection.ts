@@ -1,5 +1,6 @@
 import type { Codec, FrameSink } from '../codec/codec';
 import type { CloseReason } from '../transport/connection';
+import type { RefuseReason } from '../transport/listener-stats';
 import { SettleError } from './errors';
 import type { MemoryConnection } from './memory-connection';
 import { drive } from './memory-loop';
@@ -43,11 +44,17 @@ export class TestConnection<T = unknown> {
 
   /** @internal Made by `TestingApp.connect` / `connectPair`. */
   constructor(
-    /** The protocol instance serving this connection. */
+    /** The protocol instance serving this connection (undefined when the connection was `refused`). */
     readonly protocol: T,
     /** The connection the protocol talks to (the same object it injects as `Connection`). */
     readonly connection: MemoryConnection,
     private readonly codec: Codec<unknown, unknown>,
+    /**
+     * Set when the listener's limits refused this connection (`maxConnections` or
+     * `maxConnectionsPerPeer`): it is closed, no protocol was built, and what the peer received
+     * is the listener's `refuseMessage`.
+     */
+    readonly refused: RefuseReason | undefined = undefined,
   ) {
     this.finished = connection.finished.then(() => connection.closeReason as CloseReason);
   }

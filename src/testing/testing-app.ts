@@ -3,6 +3,7 @@ import { compileApplication, type BootstrapOptions } from '../application/bootst
 import type { Application, CloseOptions } from '../application/application';
 import type { ShutdownReport } from '../reactor/shutdown-report';
 import { attachProtocol } from '../transport/open-protocol';
+import type { ConnectionLimiter } from '../transport/connection-limiter';
 import { ClosedError, OptionError, TorsionError } from '../errors';
 import type { Logger } from '../logger';
 import { getListens } from '../metadata';
@@ -140,17 +141,27 @@ export class TestingApp {
    * this returns. Throws when the application is closed or the protocol is not in its modules,
    * and `TORSION_ERR_PROTOCOL_FAILED` (cause: the original error) when the instance cannot be built.
    *
+   * The connection limits of the protocol's first `@Listen` apply (`maxConnections`,
+   * `maxConnectionsPerPeer` by `options.peer.address`), counted in `app.listenerStats(protocol)`
+   * with the same object the real listener uses: a refused connection comes back closed, with
+   * `refused` set to the reason, no protocol instance (`protocol` is undefined), and the
+   * listener's `refuseMessage` as what the peer received (`c.text()`).
+   *
    * @typeParam T the protocol's instance type, so `c.protocol` is typed.
    */
   connect<T>(protocol: Constructor<T>, options: TestConnectOptions = {}): TestConnection<T> {
-    return this.open(protocol, {
-      remoteAddress: options.peer?.address,
-      remotePort: options.peer?.port,
-      localAddress: options.local?.address,
-      localPort: options.local?.port ?? listenPort(protocol),
-      transport: options.transport,
-      halfOpenPeer: options.halfOpen ?? false,
-    });
+    return this.open(
+      protocol,
+      {
+        remoteAddress: options.peer?.address,
+        remotePort: options.peer?.port,
+        localAddress: options.local?.address,
+        localPort: options.local?.port ?? listenPort(protocol),
+        transport: options.transport,
+        halfOpenPeer: options.halfOpen ?? false,
+      },
+      this.app.firstLimiter(protocol),
+    );
   }
 
   /**
@@ -267,7 +278,7 @@ export class TestingApp {
     throw new TorsionError('TORSION_ERR_NOT_INITIALISED', `cannot ${what}: ${pending.join(', ')} ${pending.length === 1 ? 'has' : 'have'} onInit(), which has not run; call await t.init() first`);
   }
 
-  private open<T>(protocol: Constructor<T>, options: ConstructorParameters<typeof MemoryConnection>[2]): TestConnection<T> {
+  private open<T>(protocol: Constructor<T>, options: ConstructorParameters<typeof MemoryConnection>[2], limiter?: ConnectionLimiter): TestConnection<T> {
     const reactor = this.app.reactor;
     if (!reactor.running) throw new ClosedError(`cannot connect ${protocol.name}: the testing app is closing`);
     this.checkInitialised(`connect ${protocol.name}`);
@@ -275,6 +286,20 @@ export class TestingApp {
     const conn = new MemoryConnection(reactor, table.codec, { ...options, writeHighWaterMark: table.writeHighWaterMark });
     this.connections.add(conn);
     void conn.finished.then(() => this.connections.delete(conn));
+    if (limiter !== undefined) {
+      // The accept path's own limiter: refused as a socket is (message, then closed), no protocol built.
+      const refused = limiter.admit(conn.remoteAddress);
+      if (refused !== undefined) {
+        limiter.logRefusal(reactor, table.name, `${conn.remoteAddress}:${conn.remotePort}`, refused);
+        const message = limiter.refuseMessage;
+        drive(() => {
+          if (message !== undefined) conn.write(message);
+          conn.end();
+        });
+        return new TestConnection(undefined as T, conn, table.codec, refused);
+      }
+      limiter.track(conn);
+    }
     const instance = drive(() => attachProtocol(this.app.container, reactor, table, conn, table.stats.endpoint('memory')));
     if (instance === undefined) {
       throw new TorsionError('TORSION_ERR_PROTOCOL_FAILED', `building ${protocol.name} for an in-memory connection failed: ${conn.closeReason?.error?.message ?? 'unknown error'}`, { cause: conn.closeReason?.error });

@@ -3,6 +3,8 @@ import type { DependencyContainer } from 'tsyringe';
 import type { HandlerTable } from '../dispatch/handler-table';
 import type { ConnectionStats } from '../dispatch/stats';
 import type { Reactor } from '../reactor/reactor';
+import type { ConnectionLimiter } from './connection-limiter';
+import type { SocketSettings } from './socket-options';
 
 /**
  * The contract between the application and a transport's binder. It lives here, with the
@@ -33,13 +35,21 @@ export interface BindOptions {
   readonly [option: string]: unknown;
 }
 
-/** @internal One listener to bind: the protocol's compiled table, its address options and the transport name. */
+/**
+ * @internal
+ * One listener to bind: the protocol's compiled table, its address options and the transport
+ * name, with its limits and socket options checked (the accept path reads them per socket).
+ */
 export interface BindPlan {
   readonly table: HandlerTable;
   readonly options: BindOptions;
   readonly transport: string;
   /** The listener's counters (set by the application when it binds the plan). */
   readonly stats?: ConnectionStats;
+  /** Connection limits and counts of this listener (unlimited by default). */
+  readonly limiter: ConnectionLimiter;
+  /** noDelay / keepAlive for every accepted socket. */
+  readonly socket: SocketSettings;
 }
 
 /** @internal A bound listener, owned by the reactor. */

@@ -48,7 +48,7 @@ export class SocketConnection extends StreamConnection {
     this.remotePort = socket.remotePort ?? 0;
     // Connections are opened after the handshake, so what TLS negotiated is known (and fixed) here.
     this.tlsInfo = readTlsInfo(socket);
-    socket.setNoDelay(true);
+    // Socket options (noDelay, keepAlive) are the opener's: see applySocketSettings.
     this.attachSocket(socket);
   }
 

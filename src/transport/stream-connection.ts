@@ -6,6 +6,7 @@ import { FrameTimer, type IdleEventKind, type IdleLimits, type IdleState } from 
 import { FrameTimeoutError } from '../errors';
 import type { DelayedCall } from '../reactor/delayed-call';
 import { ConnectionStats } from '../dispatch/stats';
+import type { ConnectionLimiter } from './connection-limiter';
 import { Connection, type CloseReason, type ConnectionState } from './connection';
 
 // Why reading is paused; reading resumes when no reason is left.
@@ -89,6 +90,8 @@ export abstract class StreamConnection extends Connection {
   private frameTimer: FrameTimer | undefined;
   /** @internal The counters of the endpoint (listener, outbound, in-memory) this connection counts in. */
   stats: ConnectionStats = UNCOUNTED;
+  /** @internal The listener's limiter that counted this connection open (see ConnectionLimiter.track). */
+  limiter: ConnectionLimiter | undefined = undefined;
 
   /** @internal Made by a transport (or the testing kit) for each accepted or dialled stream. */
   constructor(
@@ -454,6 +457,8 @@ export abstract class StreamConnection extends Connection {
     if (this.idleState !== undefined) this.reactor.idleWatch.unwatch(this.idleState);
     this.frameTimer?.stop();
     this.reactor.connections.delete(this);
+    // Whatever the reason, and before any handler runs: the listener's place is free again.
+    if (this.limiter !== undefined) this.limiter.release(this.remoteAddress);
     this.dispatcher?.closed(this.closeReason);
     this.released();
     const handler = this.dispatcher?.closeHandler;

@@ -1,0 +1,19 @@
+// The public face of connection limits, apart from the (internal) limiter that keeps them, so
+// the testing typings can take these from 'torsion' instead of rolling in a copy.
+
+/** Why a listener refused a connection: it was full, or the peer's address had its share. */
+export type RefuseReason = 'maxConnections' | 'maxConnectionsPerPeer';
+
+/**
+ * One listener's connection counts, plain number fields a metrics exporter reads as they are
+ * (`app.listeners[i].stats`, `app.listenerStats(Proto)`). Counted for every stream listener,
+ * limited or not; a UDP listener has no connections and keeps zeros.
+ */
+export interface ListenerStats {
+  /** Connections accepted (admitted past the limits) since the listener was planned. */
+  accepted: number;
+  /** Connections refused, by reason; each was closed at once, before any protocol instance was built. */
+  readonly refused: { maxConnections: number; maxConnectionsPerPeer: number };
+  /** Accepted connections not yet closed. */
+  open: number;
+}
