@@ -10,6 +10,9 @@ export type { IdleKind } from './types';
 export { Listen } from './decorators/listen';
 export type { ListenOptions, ListenTransport } from './decorators/options';
 export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd, OnIdle } from './decorators/handlers';
+export { OnCommand, OnUnknownCommand, UseGuards, UseInterceptors, UseFilters, Catch } from './decorators/routing';
+export type { CommandOptions } from './decorators/options';
+export type { RouteContext, Guard, Interceptor, ExceptionFilter, Enhancer } from './decorators/enhancers';
 
 export { bootstrap } from './application/bootstrap';
 export type { BootstrapOptions } from './application/bootstrap';
@@ -60,6 +63,7 @@ export {
   ConnectError,
   ClientEndedError,
   ClosedError,
+  ForbiddenError,
 } from './errors';
 
 // Re-exported so users need not depend on tsyringe directly for the common decorators.

@@ -19,6 +19,8 @@ import { directConstructor } from './direct-constructor';
 import { planListeners, type ListenOverrides, type ListenRewrite } from './listen-plan';
 import { buildGraph, normaliseProvider, type AppGraph } from './module-graph';
 import { checkProtocolOptionTokens, resolveProtocolOptions } from './protocol-options';
+import { bindRoutes } from './compile-routes';
+import type { Enhancer, ExceptionFilter } from '../decorators/enhancers';
 import { instantiateSingletons, registerProviders } from './providers';
 import { planClients } from '../client/start-clients';
 
@@ -43,6 +45,12 @@ export interface BootstrapOptions {
    * "suppressed N" line. `false` logs every one.
    */
   logRateLimit?: LogRateLimit | false;
+  /**
+   * Application-wide exception filters (classes built by the container, or instances), offered
+   * an error of any protocol's `@OnCommand` / `@OnData` handler after the handler's and the
+   * protocol's own filters, before `@OnError` (see `ExceptionFilter`).
+   */
+  filters?: Array<Enhancer<ExceptionFilter>>;
 }
 
 /**
@@ -76,6 +84,7 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
   resolveProtocolOptions(tables, root);
   checkCodecKinds(tables.values());
   instantiateSingletons(root, graph.providers.values());
+  bindRoutes(tables.values(), root, options.filters ?? []);
   // Inside a protocol, Logger is the connection's own (a child of the app's), not a global.
   const protocolGlobals = new Set<unknown>([Reactor, Application]);
   for (const table of tables.values()) table.direct = directConstructor(table.protocol as ConcreteConstructor<object>, graph, root, protocolGlobals);
