@@ -13,6 +13,7 @@ export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd, OnIdle } from
 export { OnCommand, OnUnknownCommand, UseGuards, UseInterceptors, UseFilters, Catch } from './decorators/routing';
 export type { CommandOptions } from './decorators/options';
 export type { RouteContext, Guard, Interceptor, ExceptionFilter, Enhancer } from './decorators/enhancers';
+export { isThenable } from './thenable';
 
 export { bootstrap } from './application/bootstrap';
 export type { BootstrapOptions } from './application/bootstrap';
