@@ -16,7 +16,10 @@ import type { ConcreteConstructor } from '../types';
 export interface RouteContext<P = any> {
   /** The protocol instance of the connection (its state fields, its services). */
   readonly protocol: P;
-  /** The connection the frame came from. */
+  /**
+   * The connection the frame came from. (On a UDP protocol, whose handlers get the sender
+   * second, this is the sender's `DatagramAddress`: routing is made for stream protocols.)
+   */
   readonly connection: Connection;
   /** The command as the peer sent it (undefined when the frame had none). */
   readonly command: string | undefined;
