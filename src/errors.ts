@@ -116,6 +116,22 @@ export class ClientEndedError extends TorsionError {
   }
 }
 
+/**
+ * A guard (`@UseGuards`) denied a routed frame: thrown in the handler's place so exception
+ * filters (`@UseFilters`) can answer it; unanswered, the router's `forbidden` reply is written
+ * and the connection goes on. Code `TORSION_ERR_FORBIDDEN`.
+ */
+export class ForbiddenError extends TorsionError {
+  constructor(
+    /** The command the frame was routed to (as declared on `@OnCommand`). */
+    readonly command: string,
+    /** The guard class (or object) that denied it, by name. */
+    readonly guard: string,
+  ) {
+    super('TORSION_ERR_FORBIDDEN', `${guard} denied ${command}`);
+  }
+}
+
 /** Something was used after the application or connection was closed. */
 export class ClosedError extends TorsionError {
   constructor(message: string) {

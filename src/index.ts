@@ -11,6 +11,10 @@ export { Listen } from './decorators/listen';
 export type { ListenOptions, ListenTransport, KeepAlive } from './decorators/options';
 export type { ListenerStats, RefuseReason } from './transport/listener-stats';
 export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd, OnIdle, OnShutdown } from './decorators/handlers';
+export { OnCommand, OnUnknownCommand, UseGuards, UseInterceptors, UseFilters, Catch } from './decorators/routing';
+export type { CommandOptions } from './decorators/options';
+export type { RouteContext, Guard, Interceptor, ExceptionFilter, Enhancer } from './decorators/enhancers';
+export { isThenable } from './thenable';
 
 export { bootstrap } from './application/bootstrap';
 export type { BootstrapOptions } from './application/bootstrap';
@@ -66,6 +70,7 @@ export {
   ConnectError,
   ClientEndedError,
   ClosedError,
+  ForbiddenError,
 } from './errors';
 
 // Re-exported so users need not depend on tsyringe directly for the common decorators.

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { HandlerKind } from './dispatch/handler-table';
 import type { Constructor } from './types';
-import type { ConnectOptions, ListenOptions, ModuleOptions, ProtocolDeclaration } from './decorators/options';
+import type { CommandOptions, ConnectOptions, ListenOptions, ModuleOptions, ProtocolDeclaration } from './decorators/options';
 
 export type { HandlerKind } from './dispatch/handler-table';
 
@@ -139,4 +139,74 @@ export function getConstructorParams(target: Constructor): unknown[] | undefined
   const params = design ? [...design] : [];
   if (injected) for (const key of Object.keys(injected)) params[Number(key)] = injected[key];
   return params;
+}
+
+/** One `@OnCommand` (commands given) or `@OnUnknownCommand` (commands undefined), as recorded. */
+export interface RouteRecord {
+  readonly commands: readonly string[] | undefined;
+  readonly method: string | symbol;
+  readonly options: CommandOptions;
+}
+
+const ROUTES = Symbol('torsion:routes');
+
+/** Records a route on the class of `prototype` (decorators receive the prototype). */
+export function addRoute(prototype: object, record: RouteRecord): void {
+  const target = prototype.constructor;
+  const list = (Reflect.getOwnMetadata(ROUTES, target) as RouteRecord[] | undefined) ?? [];
+  Reflect.defineMetadata(ROUTES, [...list, record], target);
+}
+
+/** Routes declared on the class and its base classes, base classes first. */
+export function getRoutes(target: Constructor): readonly RouteRecord[] {
+  const out: RouteRecord[] = [];
+  for (let c: unknown = target; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    const own = Reflect.getOwnMetadata(ROUTES, c) as RouteRecord[] | undefined;
+    if (own) out.unshift(...own);
+  }
+  return out;
+}
+
+/** Which cross-cutting list: `@UseGuards`, `@UseInterceptors` or `@UseFilters`. */
+export type EnhancerKind = 'guards' | 'interceptors' | 'filters';
+
+const ENHANCERS: Record<EnhancerKind, symbol> = {
+  guards: Symbol('torsion:guards'),
+  interceptors: Symbol('torsion:interceptors'),
+  filters: Symbol('torsion:filters'),
+};
+
+/**
+ * Records enhancers on a class (`method` undefined: `target` is the class) or on one method
+ * (`target` is the prototype). Decorators run bottom-up, so a later call is prepended: stacked
+ * `@UseGuards` run top to bottom.
+ */
+export function addEnhancers(kind: EnhancerKind, target: object, method: string | symbol | undefined, items: readonly unknown[]): void {
+  const list = (method === undefined ? Reflect.getOwnMetadata(ENHANCERS[kind], target) : Reflect.getOwnMetadata(ENHANCERS[kind], target, method)) as unknown[] | undefined;
+  const next = [...items, ...(list ?? [])];
+  if (method === undefined) Reflect.defineMetadata(ENHANCERS[kind], next, target);
+  else Reflect.defineMetadata(ENHANCERS[kind], next, target, method);
+}
+
+/** The enhancers of a protocol class (base classes' first), or of one of its methods. */
+export function getEnhancers(kind: EnhancerKind, target: Constructor, method?: string | symbol): readonly unknown[] {
+  if (method !== undefined) return (Reflect.getMetadata(ENHANCERS[kind], target.prototype as object, method) as unknown[] | undefined) ?? [];
+  const out: unknown[] = [];
+  for (let c: unknown = target; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    const own = Reflect.getOwnMetadata(ENHANCERS[kind], c) as unknown[] | undefined;
+    if (own) out.unshift(...own);
+  }
+  return out;
+}
+
+const CATCH = Symbol('torsion:catch');
+
+/** Records `@Catch(...types)` on an exception filter class (no types: it catches everything). */
+export function setCatch(target: Function, types: readonly Function[]): void {
+  Reflect.defineMetadata(CATCH, types, target);
+}
+
+/** The error types a filter class catches (empty: every error); undefined when it has no `@Catch`. */
+export function getCatch(target: Function): readonly Function[] | undefined {
+  return Reflect.getMetadata(CATCH, target) as Function[] | undefined;
 }

@@ -23,6 +23,8 @@ import { directConstructor } from './direct-constructor';
 import { planListeners, type ListenOverrides, type ListenRewrite } from './listen-plan';
 import { buildGraph, normaliseProvider, type AppGraph } from './module-graph';
 import { checkProtocolOptionTokens, resolveProtocolOptions } from './protocol-options';
+import { bindRoutes } from './compile-routes';
+import type { Enhancer, ExceptionFilter } from '../decorators/enhancers';
 import { instantiateSingletons, registerProviders } from './providers';
 import { planClients } from '../client/start-clients';
 
@@ -62,6 +64,12 @@ export interface BootstrapOptions {
   shutdownSignals?: readonly NodeJS.Signals[];
   /** The graceful close's deadline when a shutdown signal arrives; default 10000 ms. */
   shutdownTimeoutMs?: number;
+  /**
+   * Application-wide exception filters (classes built by the container, or instances), offered
+   * an error of any protocol's `@OnCommand` / `@OnData` handler after the handler's and the
+   * protocol's own filters, before `@OnError` (see `ExceptionFilter`).
+   */
+  filters?: Array<Enhancer<ExceptionFilter>>;
 }
 
 /**
@@ -98,6 +106,7 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
   checkCodecKinds(tables.values());
   instantiateSingletons(root, graph.providers.values());
   app.lifecycle = planLifecycle(graph, root, logger);
+  bindRoutes(tables.values(), root, options.filters ?? []);
   // Inside a protocol, Logger is the connection's own (a child of the app's), not a global.
   const protocolGlobals = new Set<unknown>([Reactor, Application]);
   for (const table of tables.values()) table.direct = directConstructor(table.protocol as ConcreteConstructor<object>, graph, root, protocolGlobals);

@@ -6,6 +6,7 @@ import type { Handler, HandlerKind, HandlerTable, IdleTimes } from '../dispatch/
 import { ProtocolStats } from '../dispatch/stats';
 import { BootstrapError, OptionError } from '../errors';
 import { getHandlerMisuse, getHandlers, getProtocol } from '../metadata';
+import { compileRoutes, ROUTES_NAME } from './compile-routes';
 import type { Constructor } from '../types';
 
 const DEFAULT_MAX_QUEUED_FRAMES = 1024;
@@ -37,8 +38,10 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
     }
     found.set(kind, method);
   }
-  if (!found.has('data')) {
-    throw new BootstrapError('TORSION_ERR_NO_DATA_HANDLER', `${name} has no @OnData() handler: add a method decorated with @OnData() to receive frames`, { target: name });
+  // A protocol with @OnCommand routes (or enhancers) gets a compiled router as its onData.
+  const routed = compileRoutes(protocol, name, options, found.get('data'));
+  if (!found.has('data') && routed === undefined) {
+    throw new BootstrapError('TORSION_ERR_NO_DATA_HANDLER', `${name} has no @OnData() handler: add a method decorated with @OnData() (or @OnCommand() routes) to receive frames`, { target: name });
   }
   const proto = protocol.prototype as Record<string | symbol, unknown>;
   const fn = (kind: HandlerKind): Handler | undefined => {
@@ -47,6 +50,7 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
   };
   const names = {} as Record<HandlerKind, string>;
   for (const [kind, method] of found) names[kind] = String(method);
+  if (routed !== undefined && !found.has('data')) names.data = ROUTES_NAME;
   const limits = compileLimits(name, options);
   // One codec option for every transport: a datagram codec makes the protocol a UDP one.
   const datagramCodec = isDatagramCodec(options.codec) ? (options.codec as DatagramCodec) : undefined;
@@ -56,7 +60,7 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
     codec: (datagramCodec === undefined ? options.codec ?? DEFAULT_STREAM_CODEC : DEFAULT_STREAM_CODEC) as Codec<unknown, unknown>,
     datagramCodec,
     onConnect: fn('connect'),
-    onData: fn('data') as Handler,
+    onData: routed ?? (fn('data') as Handler),
     onClose: fn('close'),
     onError: fn('error'),
     onDrain: fn('drain'),

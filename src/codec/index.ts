@@ -10,3 +10,5 @@ export { netstring, NetstringCodec, type NetstringOptions } from './netstring';
 export { jsonLines, JsonLinesCodec, type JsonLinesOptions } from './json-lines';
 export { resp, RespCodec, type RespOptions, type RespOutput, type RespLimits } from './resp';
 export { respSimple, respError, RespSimple, RespError, type RespReply } from './resp-reply';
+export { words, field, routeBy, type Router, type RouterOptions, type RouterReplies, type FieldRouterOptions } from './router';
+export { respCommand } from './resp-router';

@@ -2,6 +2,7 @@ import type * as tls from 'node:tls';
 import type { Registry } from 'prom-client';
 import type { Codec } from '../codec/codec';
 import type { DatagramCodec } from '../codec/datagram';
+import type { Router } from '../codec/router';
 import type { Constructor, ConcreteConstructor, Token } from '../types';
 
 /**
@@ -169,6 +170,26 @@ export interface ProtocolOptions {
    * reading (backpressure, `pause()`) does not count.
    */
   frameTimeoutMs?: number;
+  /**
+   * How frames become route keys for `@OnCommand` handlers: `words()`, `respCommand()`,
+   * `field('type')`, `routeBy(fn)`. Default: the codec's own (`words()` for `lines()`,
+   * `respCommand()` for `resp()`); other codecs need one when the protocol has routes.
+   */
+  router?: Router;
+}
+
+/** `@OnCommand(command, options)`: checks made before the handler is reached. */
+export interface CommandOptions {
+  /** Fewest arguments (the command itself not counted); fewer get the router's `arity` reply. */
+  minArgs?: number;
+  /** Most arguments; more get the router's `arity` reply. */
+  maxArgs?: number;
+  /**
+   * The connection's state in which the command is allowed; otherwise the router's `sequence`
+   * reply (SMTP's 503). A state value or several, compared with the protocol instance's field
+   * the router names (`words({ state: 'phase' })`), or a predicate of the protocol instance.
+   */
+  when?: string | readonly string[] | ((protocol: any) => boolean);
 }
 
 /** `@Protocol({ idle })`: see `ProtocolOptions.idle`. */

@@ -89,10 +89,12 @@ const enum Phase {
  * following frames in a bounded queue until it settles, so replies leave in request order
  * (Redis pipelining semantics). Sync handlers pay no Promise.
  *
+ * `@OnData` gets the connection second (a routed protocol's compiled `onData` gives it to guards).
+ *
  * Flow control: past `maxQueuedFrames` queued frames the connection stops reading, and
  * resumes at `resumeQueuedFrames`; while the outgoing buffer is full nothing is dispatched.
  */
-export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<unknown> {
+export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unknown> {
   /** Frames waiting their turn; created on the first one (most connections never queue). */
   private queue: unknown[] = NO_QUEUE;
   private head = 0;
@@ -195,7 +197,7 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
       this.enqueue(frame);
       return;
     }
-    this.invokeData(frame, undefined);
+    this.invokeData(frame, this.conn);
   }
 
   /**
@@ -334,7 +336,7 @@ export class Dispatcher extends HandlerRunner<undefined> implements FrameSink<un
       const item = queue[this.head];
       queue[this.head++] = undefined;
       if (item instanceof QueuedEvent) item.run(this);
-      else this.invokeData(item, undefined);
+      else this.invokeData(item, this.conn);
     }
     if (this.head === queue.length && this.head > 0) {
       queue.length = 0;
