@@ -6,7 +6,7 @@ import { ConnectionStats } from '../dispatch/stats';
 import { openClient } from '../client/open-client';
 import type { ReconnectingClient } from '../client/reconnecting-client';
 import { planClients, startClients } from '../client/start-clients';
-import type { HandlerTable } from '../dispatch/handler-table';
+import type { HandlerTable, IdleTimes } from '../dispatch/handler-table';
 import { BootstrapError, ClosedError, OptionError, TorsionError, describe } from '../errors';
 import type { Reactor } from '../reactor/reactor';
 import type { CloseReason, Connection } from '../transport/connection';
@@ -122,9 +122,12 @@ export class Application {
     return plan.limiter.stats;
   }
 
-  /** @internal The limiter of `protocol`'s first `@Listen` (the testing kit applies it to `t.connect`), if it listens. */
-  firstLimiter(protocol: Constructor): ConnectionLimiter | undefined {
-    return this.plans.find((p) => p.table.protocol === protocol)?.limiter;
+  /**
+   * @internal The limiter and idle timeouts of `protocol`'s first `@Listen`, if it listens: the
+   * testing kit applies them to `t.connect` as the accept path does.
+   */
+  firstListener(protocol: Constructor): { readonly limiter: ConnectionLimiter; readonly idle?: IdleTimes } | undefined {
+    return this.plans.find((p) => p.table.protocol === protocol);
   }
 
   /** The address `protocol`'s `index`-th `@Listen` got (ask this after binding port 0). */
@@ -298,7 +301,7 @@ export class Application {
     applySocketSettings(socket, plan.socket);
     const conn = new SocketConnection(socket, this.reactor, plan.table.codec, plan.table.writeHighWaterMark, transport);
     limiter.track(conn);
-    attachProtocol(this.container, this.reactor, plan.table, conn, stats);
+    attachProtocol(this.container, this.reactor, plan.table, conn, stats, plan.idle);
   }
 }
 

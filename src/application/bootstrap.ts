@@ -1,6 +1,7 @@
 import { container as globalContainer } from 'tsyringe';
 import { BootstrapError } from '../errors';
 import type { HandlerTable } from '../dispatch/handler-table';
+import { idleTimes, type IdleDeclaration } from '../dispatch/idle-times';
 import { DEFAULT_STREAM_CODEC, compileProtocol } from './compile-protocol';
 import { ConsoleLogger, Logger } from '../logger';
 import { allEndpointClasses, getConnect, getListens, isListedInSomeModule } from '../metadata';
@@ -103,6 +104,8 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
   // Codecs and limits from @Protocol({ options: TOKEN }) need the providers (first, so a failing
   // options factory is reported with the protocol it was for); all before any listener exists.
   resolveProtocolOptions(tables, root);
+  // A listener's idle timeouts lay over the protocol's, which its options token may have just set.
+  for (const plan of plans) plan.idle = idleTimes(plan.options.idle as IdleDeclaration | undefined, plan.table.idle, `@Listen on ${plan.table.name}`);
   checkCodecKinds(tables.values());
   instantiateSingletons(root, graph.providers.values());
   app.lifecycle = planLifecycle(graph, root, logger);

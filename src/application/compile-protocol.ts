@@ -5,6 +5,7 @@ import type { ProtocolOptions } from '../decorators/options';
 import type { Handler, HandlerKind, HandlerTable, IdleTimes } from '../dispatch/handler-table';
 import { ProtocolStats } from '../dispatch/stats';
 import { BootstrapError, OptionError } from '../errors';
+import { idleTimes } from '../dispatch/idle-times';
 import { getHandlerMisuse, getHandlers, getProtocol } from '../metadata';
 import { compileRoutes, ROUTES_NAME } from './compile-routes';
 import type { Constructor } from '../types';
@@ -100,15 +101,11 @@ function decoratorName(kind: HandlerKind): string {
 }
 
 function compileIdle(name: string, options: ProtocolOptions): IdleTimes | undefined {
-  const idle = options.idle;
-  if (idle === undefined) return undefined;
-  const times = { readMs: idle.readMs ?? 0, writeMs: idle.writeMs ?? 0, allMs: idle.allMs ?? 0 };
-  for (const [key, value] of Object.entries(times)) {
-    if (!Number.isFinite(value) || value < 0) {
-      throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Protocol() of ${name}: idle.${key} must be a number of ms >= 0 (0: off), got ${String(value)}`, { target: name });
-    }
+  try {
+    return idleTimes(options.idle, undefined, `@Protocol() of ${name}`);
+  } catch (error) {
+    throw new BootstrapError('TORSION_ERR_INVALID_OPTION', (error as Error).message, { target: name, cause: error });
   }
-  return times.readMs > 0 || times.writeMs > 0 || times.allMs > 0 ? times : undefined;
 }
 
 const DEFAULT_FRAME_TIMEOUT_MS = 60_000;

@@ -1,5 +1,6 @@
 import type { ListenOptions, ListenOverrides } from '../decorators/options';
 import type { HandlerTable } from '../dispatch/handler-table';
+import { idleTimes, type IdleDeclaration } from '../dispatch/idle-times';
 import { BootstrapError, describe } from '../errors';
 import { getListens } from '../metadata';
 import type { BindPlan } from '../transport/binder';
@@ -67,7 +68,16 @@ export function planListeners(
         }
       }
       const { limiter, socket } = listenerSettings(table.name, options, transport);
-      plans.push({ table, options, transport, limiter, socket });
+      let idle;
+      try {
+        idle = idleTimes(options.idle as IdleDeclaration | undefined, table.idle, `@Listen on ${table.name}`);
+      } catch (error) {
+        throw new BootstrapError('TORSION_ERR_INVALID_OPTION', (error as Error).message, { target: table.name, cause: error });
+      }
+      if (transport === 'udp' && options.idle !== undefined) {
+        throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Listen on ${table.name} (udp): idle concerns connections; a UDP listener has none: remove it`, { target: table.name });
+      }
+      plans.push({ table, options, transport, limiter, socket, idle });
     });
   }
   checkClashes(plans);

@@ -1,6 +1,8 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { ConnectError, OptionError } from '../errors';
+import type { IdleTimes } from '../dispatch/handler-table';
+import { idleTimes } from '../dispatch/idle-times';
 import type { ConnectTarget } from '../decorators/options';
 import type { Reactor } from '../reactor/reactor';
 import { socketSettings, type SocketSettings } from '../transport/socket-options';
@@ -22,14 +24,15 @@ export function targetTransport(target: ConnectTarget): string {
  * Checks a target as a whole (transport, port or path, timeout) and returns what dialling needs;
  * throws an OptionError naming the fix. Shared by `connect()` and the bootstrap check of `@Connect`.
  */
-export function checkTarget(target: ConnectTarget): { transport: string; timeoutMs: number; socket: SocketSettings } {
+export function checkTarget(target: ConnectTarget, protocolIdle?: IdleTimes): { transport: string; timeoutMs: number; socket: SocketSettings; idle: IdleTimes | undefined } {
   const transport = targetTransport(target);
   const timeoutMs = target.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new OptionError(`timeoutMs must be a positive number, got ${timeoutMs}`);
   if (transport !== 'unix' && (!Number.isInteger(target.port) || (target.port as number) < 1 || (target.port as number) > 65535)) {
     throw new OptionError(`connect needs a port from 1 to 65535 (or a path), got ${String(target.port)}`);
   }
-  return { transport, timeoutMs, socket: socketSettings(target, transport, `connect to ${describeTarget(target)}`) };
+  const where = `connect to ${describeTarget(target)}`;
+  return { transport, timeoutMs, socket: socketSettings(target, transport, where), idle: idleTimes(target.idle, protocolIdle, where) };
 }
 
 /** `host:port` or the path, for messages. */

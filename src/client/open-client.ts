@@ -22,7 +22,7 @@ export interface OpenedClient {
  */
 export async function openClient(container: DependencyContainer, reactor: Reactor, table: HandlerTable, target: ConnectTarget): Promise<OpenedClient> {
   // Checked before dialling: a bad option is an OptionError, not a failed connection.
-  const { transport, socket: settings } = checkTarget(target);
+  const { transport, socket: settings, idle } = checkTarget(target, table.idle);
   const socket = await dialStream(reactor, target, table.writeHighWaterMark);
   if (!reactor.running) {
     socket.destroy();
@@ -30,7 +30,7 @@ export async function openClient(container: DependencyContainer, reactor: Reacto
   }
   applySocketSettings(socket, settings);
   const conn = new SocketConnection(socket, reactor, table.codec, table.writeHighWaterMark, transport, 'client');
-  const instance = attachProtocol(container, reactor, table, conn, table.stats.endpoint('client'));
+  const instance = attachProtocol(container, reactor, table, conn, table.stats.endpoint('client'), idle);
   if (instance === undefined) {
     throw new TorsionError('TORSION_ERR_PROTOCOL_FAILED', `building ${table.name} for the connection to ${transport} ${describeTarget(target)} failed`, { cause: conn.closeReason?.error });
   }

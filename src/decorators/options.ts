@@ -258,6 +258,11 @@ export interface ListenOptions {
   noDelay?: boolean;
   /** TCP keep-alive probes on accepted sockets (see `KeepAlive`). Default false. TCP and TLS only. */
   keepAlive?: KeepAlive;
+  /**
+   * Idle timeouts for connections accepted here: each field given replaces the protocol's
+   * (`@Protocol({ idle })`), e.g. a shorter `readMs` on a public port. Not for UDP.
+   */
+  idle?: IdleOptions;
   /** Further transport-specific options (TLS material, UDP type...). */
   [option: string]: unknown;
 }
@@ -284,6 +289,8 @@ export interface ConnectTarget {
   noDelay?: boolean;
   /** TCP keep-alive probes (see `KeepAlive`). Default false. TCP and TLS only. */
   keepAlive?: KeepAlive;
+  /** Idle timeouts of this client's connections: each field given replaces the protocol's (`@Protocol({ idle })`). */
+  idle?: IdleOptions;
   /**
    * node:tls client options for transport 'tls': ca, servername (default: the host, unless it is
    * an IP address), cert/key for a client certificate, ALPNProtocols, minVersion (default 'TLSv1.2')...

@@ -4,6 +4,7 @@ import type { Application, CloseOptions } from '../application/application';
 import type { ShutdownReport } from '../reactor/shutdown-report';
 import { attachProtocol } from '../transport/open-protocol';
 import type { ConnectionLimiter } from '../transport/connection-limiter';
+import type { IdleTimes } from '../dispatch/handler-table';
 import { ClosedError, OptionError, TorsionError } from '../errors';
 import type { Logger } from '../logger';
 import { getListens } from '../metadata';
@@ -160,7 +161,7 @@ export class TestingApp {
         transport: options.transport,
         halfOpenPeer: options.halfOpen ?? false,
       },
-      this.app.firstLimiter(protocol),
+      this.app.firstListener(protocol),
     );
   }
 
@@ -278,7 +279,8 @@ export class TestingApp {
     throw new TorsionError('TORSION_ERR_NOT_INITIALISED', `cannot ${what}: ${pending.join(', ')} ${pending.length === 1 ? 'has' : 'have'} onInit(), which has not run; call await t.init() first`);
   }
 
-  private open<T>(protocol: Constructor<T>, options: ConstructorParameters<typeof MemoryConnection>[2], limiter?: ConnectionLimiter): TestConnection<T> {
+  private open<T>(protocol: Constructor<T>, options: ConstructorParameters<typeof MemoryConnection>[2], listener?: { readonly limiter: ConnectionLimiter; readonly idle?: IdleTimes }): TestConnection<T> {
+    const limiter = listener?.limiter;
     const reactor = this.app.reactor;
     if (!reactor.running) throw new ClosedError(`cannot connect ${protocol.name}: the testing app is closing`);
     this.checkInitialised(`connect ${protocol.name}`);
@@ -300,7 +302,7 @@ export class TestingApp {
       }
       limiter.track(conn);
     }
-    const instance = drive(() => attachProtocol(this.app.container, reactor, table, conn, table.stats.endpoint('memory')));
+    const instance = drive(() => attachProtocol(this.app.container, reactor, table, conn, table.stats.endpoint('memory'), listener === undefined ? table.idle : listener.idle));
     if (instance === undefined) {
       throw new TorsionError('TORSION_ERR_PROTOCOL_FAILED', `building ${protocol.name} for an in-memory connection failed: ${conn.closeReason?.error?.message ?? 'unknown error'}`, { cause: conn.closeReason?.error });
     }

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { DependencyContainer } from 'tsyringe';
-import type { HandlerTable } from '../dispatch/handler-table';
+import type { HandlerTable, IdleTimes } from '../dispatch/handler-table';
 import type { ConnectionStats } from '../dispatch/stats';
 import type { Reactor } from '../reactor/reactor';
 import type { ConnectionLimiter } from './connection-limiter';
@@ -50,6 +50,11 @@ export interface BindPlan {
   readonly limiter: ConnectionLimiter;
   /** noDelay / keepAlive for every accepted socket. */
   readonly socket: SocketSettings;
+  /**
+   * Idle timeouts of the connections accepted here: the listener's over the protocol's (set
+   * again once options from `@Protocol({ options: TOKEN })` are resolved).
+   */
+  idle?: IdleTimes;
 }
 
 /** @internal A bound listener, owned by the reactor. */

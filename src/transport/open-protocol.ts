@@ -1,6 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import { Dispatcher } from '../dispatch/dispatcher';
-import type { HandlerTable } from '../dispatch/handler-table';
+import type { HandlerTable, IdleTimes } from '../dispatch/handler-table';
 import type { ConnectionStats } from '../dispatch/stats';
 import { Logger } from '../logger';
 import type { Reactor } from '../reactor/reactor';
@@ -53,7 +53,7 @@ export function buildProtocol(root: DependencyContainer, reactor: Reactor, table
  * in-memory ones) from now on. Returns the instance, or undefined when it could not be built:
  * the connection then closes with that error.
  */
-export function attachProtocol(root: DependencyContainer, reactor: Reactor, table: HandlerTable, conn: StreamConnection, endpoint: ConnectionStats): object | undefined {
+export function attachProtocol(root: DependencyContainer, reactor: Reactor, table: HandlerTable, conn: StreamConnection, endpoint: ConnectionStats, idle: IdleTimes | undefined = table.idle): object | undefined {
   conn.stats = endpoint;
   endpoint.opened++;
   endpoint.open++;
@@ -65,7 +65,7 @@ export function attachProtocol(root: DependencyContainer, reactor: Reactor, tabl
   }
   if (built.release !== noop) conn.onRelease = built.release;
   conn.attach(new Dispatcher(table, built.instance, conn, table.codec.createDecoder()));
-  if (table.idle !== undefined && conn.state === 'open') conn.watchIdle(table.idle);
+  if (idle !== undefined && conn.state === 'open') conn.watchIdle(idle);
   return built.instance;
 }
 

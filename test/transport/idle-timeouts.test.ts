@@ -1,4 +1,4 @@
-import { Connection, Module, OnData, OnIdle, Protocol, lines, type IdleKind } from '../../src';
+import { Connection, Listen, Module, OnData, OnIdle, Protocol, lines, type IdleKind } from '../../src';
 import { createTestingApp, type TestingApp } from '../../src/testing';
 
 /** Answers idleness with a line and stays open. */
@@ -33,7 +33,14 @@ class Quiet {
   }
 }
 
-@Module({ protocols: [Pinger, Strict, Quiet] })
+/** The listener shortens the protocol's timeout; t.connect applies it as the accept path does. */
+@Listen({ port: 7100, idle: { readMs: 1000 } })
+@Protocol({ codec: lines(), idle: { readMs: 600_000 } })
+class Listened {
+  @OnData() got(): void {}
+}
+
+@Module({ protocols: [Pinger, Strict, Quiet, Listened] })
 class IdleModule {}
 
 describe('idle timeouts (@Protocol({ idle }), @OnIdle)', () => {
@@ -90,6 +97,12 @@ describe('idle timeouts (@Protocol({ idle }), @OnIdle)', () => {
     c.peerClose();
     await c.settle();
     expect(t.reactor.pendingTimers).toBe(0);
+  });
+
+  it('takes the idle timeouts of the protocol\'s @Listen over its own', async () => {
+    const c = t.connect(Listened);
+    await t.advance(1250);
+    expect(c.closeReason).toEqual({ kind: 'timeout' });
   });
 
   it('refuses invalid idle options at bootstrap, naming the protocol', () => {
