@@ -94,6 +94,7 @@ export class MemoryConnection extends StreamConnection {
   /** Both sides are done (or we were destroyed): close on the next deferred run. */
   private closeDue = false;
   private finishedSettled = false;
+  private sent = 0;
   private boundDispatcher: Dispatcher | undefined;
 
   constructor(reactor: Reactor, codec: Codec<unknown, unknown>, options: MemoryConnectionOptions = {}) {
@@ -226,8 +227,14 @@ export class MemoryConnection extends StreamConnection {
       const chunk = typeof data === 'string' ? Buffer.from(data, encoding) : data;
       this.written.push(chunk);
       this.outbox.push(chunk);
+      this.sent += chunk.length;
     }
     return this.writable;
+  }
+
+  /** @internal Bytes written towards the peer so far (what `writtenChunks` held, counted). */
+  get bytesSent(): number {
+    return this.sent;
   }
 
   /** @internal The transport half of StreamConnection. */

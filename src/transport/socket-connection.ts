@@ -137,6 +137,11 @@ export class SocketConnection extends StreamConnection {
     return this.local;
   }
 
+  /** @internal node's own count (`bytesWritten`) on the current socket (after STARTTLS: the TLS socket's). */
+  get bytesSent(): number {
+    return this.socket.bytesWritten;
+  }
+
   protected transportWrite(data: Buffer | string, encoding: 'utf8' | 'latin1'): boolean {
     const socket = this.socket;
     const ok = typeof data === 'string' ? socket.write(data, encoding) : socket.write(data);

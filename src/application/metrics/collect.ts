@@ -69,7 +69,8 @@ export function registerTorsionMetrics(prom: typeof PromClient, registry: PromCl
   });
   perEndpoint('torsion_connections_accepted_total', "Connections accepted by the listener (listener 'client': dialled).", (e) => e.opened);
   perEndpoint('torsion_received_bytes_total', 'Bytes read from peers.', (e) => e.bytesIn);
-  perEndpoint('torsion_sent_bytes_total', 'Bytes handed to the transport for peers.', (e) => e.bytesOut);
+  // Closed connections' bytes are in bytesOut; open ones are asked now (their transport counts).
+  perEndpoint('torsion_sent_bytes_total', 'Bytes written to peers.', (e) => e.bytesOut + liveBytesOut(source.connections, e));
   perEndpoint('torsion_write_blocks_total', 'Times a connection\'s outgoing buffer filled up (reading paused until it drained).', (e) => e.writeBlocks);
   new prom.Counter({
     name: 'torsion_connections_refused_total',
@@ -205,4 +206,11 @@ class DurationMetric {
 
   /** Counts live in the protocols' stats; the registry's reset has nothing of its own to clear. */
   reset(): void {}
+}
+
+/** Bytes the open connections of endpoint `e` have written so far (counted at close into `bytesOut`). */
+function liveBytesOut(connections: Iterable<unknown>, e: ConnectionStats): number {
+  let total = 0;
+  for (const conn of connections) if (conn instanceof StreamConnection && conn.stats === e) total += conn.bytesSent;
+  return total;
 }
