@@ -182,10 +182,28 @@ const ENHANCERS: Record<EnhancerKind, symbol> = {
  * `@UseGuards` run top to bottom.
  */
 export function addEnhancers(kind: EnhancerKind, target: object, method: string | symbol | undefined, items: readonly unknown[]): void {
+  if (method !== undefined) {
+    // Remembered per class, so bootstrap can refuse enhancers on a method that handles nothing.
+    const owner = (target as { constructor: object }).constructor;
+    const methods = (Reflect.getOwnMetadata(ENHANCED_METHODS, owner) as Array<string | symbol> | undefined) ?? [];
+    if (!methods.includes(method)) Reflect.defineMetadata(ENHANCED_METHODS, [...methods, method], owner);
+  }
   const list = (method === undefined ? Reflect.getOwnMetadata(ENHANCERS[kind], target) : Reflect.getOwnMetadata(ENHANCERS[kind], target, method)) as unknown[] | undefined;
   const next = [...items, ...(list ?? [])];
   if (method === undefined) Reflect.defineMetadata(ENHANCERS[kind], next, target);
   else Reflect.defineMetadata(ENHANCERS[kind], next, target, method);
+}
+
+const ENHANCED_METHODS = Symbol('torsion:enhanced-methods');
+
+/** The methods of a class (base classes' included) that carry `@UseGuards`/`@UseInterceptors`/`@UseFilters`. */
+export function getEnhancedMethods(target: Constructor): ReadonlyArray<string | symbol> {
+  const out: Array<string | symbol> = [];
+  for (let c: unknown = target; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    const own = Reflect.getOwnMetadata(ENHANCED_METHODS, c) as Array<string | symbol> | undefined;
+    if (own) out.push(...own);
+  }
+  return out;
 }
 
 /** The enhancers of a protocol class (base classes' first), or of one of its methods. */

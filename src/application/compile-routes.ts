@@ -7,7 +7,7 @@ import type { Enhancer, ExceptionFilter, Guard, Interceptor } from '../decorator
 import type { CommandOptions } from '../decorators/options';
 import type { Handler, HandlerTable } from '../dispatch/handler-table';
 import { BootstrapError, describe } from '../errors';
-import { getCatch, getEnhancers, getRoutes, type EnhancerKind } from '../metadata';
+import { getCatch, getEnhancedMethods, getEnhancers, getRoutes, type EnhancerKind } from '../metadata';
 import type { Constructor } from '../types';
 import { CompiledRoute, RouteKind, RoutePlan, type FilterEntry } from './route-runner';
 
@@ -32,6 +32,12 @@ export const ROUTES_NAME = '@OnCommand routes';
  */
 export function compileRoutes(protocol: Constructor, name: string, options: { router?: Router; codec?: unknown }, data: string | symbol | undefined): Handler | undefined {
   const records = getRoutes(protocol);
+  // Enhancers only act on what is dispatched: on any other method they would silently do nothing.
+  for (const method of getEnhancedMethods(protocol)) {
+    if (method !== data && !records.some((r) => r.method === method)) {
+      throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `${name}.${String(method)} has @UseGuards/@UseInterceptors/@UseFilters but is neither an @OnCommand, @OnUnknownCommand nor @OnData handler, so they would never run: put them on a route or on the class`, { target: name });
+    }
+  }
   const proto = protocol.prototype as Record<string | symbol, Handler>;
   if (records.length === 0) {
     if (data === undefined || !hasEnhancers(protocol, data)) return undefined;

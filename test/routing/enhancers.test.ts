@@ -324,4 +324,24 @@ describe('bootstrap checks for enhancers', () => {
     }
     expect(() => app(Unbuildable)).toThrow(expect.objectContaining({ code: 'TORSION_ERR_ENHANCER', message: expect.stringContaining('Needs') }));
   });
+
+  it('refuses enhancers on a method that handles nothing (they would never run)', () => {
+    class Allow {
+      canActivate(): boolean {
+        return true;
+      }
+    }
+    @Protocol({ codec: lines() })
+    class Misplaced {
+      @OnCommand('X') x(): void {}
+      @UseGuards(Allow) helper(): void {}
+    }
+    expect(() => app(Misplaced)).toThrow(expect.objectContaining({ code: 'TORSION_ERR_INVALID_OPTION', target: 'Misplaced', message: expect.stringContaining('Misplaced.helper has @UseGuards') }));
+
+    @Protocol({ codec: lines() })
+    class OnDataOnly {
+      @UseGuards(Allow) @OnData() d(): void {}
+    }
+    expect(() => app(OnDataOnly)).not.toThrow();
+  });
 });
