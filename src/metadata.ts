@@ -105,9 +105,14 @@ export function addHandler(prototype: object, record: HandlerRecord): void {
 
 /** Handlers declared on the class and its base classes (a subclass inherits its parent's). */
 export function getHandlers(target: Constructor): readonly HandlerRecord[] {
-  const out: HandlerRecord[] = [];
+  return alongClassChain<HandlerRecord>(HANDLERS, target);
+}
+
+/** The lists recorded under `key` on `target` and its base classes, concatenated base classes first. */
+function alongClassChain<T>(key: symbol, target: Constructor): T[] {
+  const out: T[] = [];
   for (let c: unknown = target; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-    const own = Reflect.getOwnMetadata(HANDLERS, c) as HandlerRecord[] | undefined;
+    const own = Reflect.getOwnMetadata(key, c) as T[] | undefined;
     if (own) out.unshift(...own);
   }
   return out;
@@ -159,12 +164,7 @@ export function addRoute(prototype: object, record: RouteRecord): void {
 
 /** Routes declared on the class and its base classes, base classes first. */
 export function getRoutes(target: Constructor): readonly RouteRecord[] {
-  const out: RouteRecord[] = [];
-  for (let c: unknown = target; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-    const own = Reflect.getOwnMetadata(ROUTES, c) as RouteRecord[] | undefined;
-    if (own) out.unshift(...own);
-  }
-  return out;
+  return alongClassChain<RouteRecord>(ROUTES, target);
 }
 
 /** Which cross-cutting list: `@UseGuards`, `@UseInterceptors` or `@UseFilters`. */
@@ -198,23 +198,13 @@ const ENHANCED_METHODS = Symbol('torsion:enhanced-methods');
 
 /** The methods of a class (base classes' included) that carry `@UseGuards`/`@UseInterceptors`/`@UseFilters`. */
 export function getEnhancedMethods(target: Constructor): ReadonlyArray<string | symbol> {
-  const out: Array<string | symbol> = [];
-  for (let c: unknown = target; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-    const own = Reflect.getOwnMetadata(ENHANCED_METHODS, c) as Array<string | symbol> | undefined;
-    if (own) out.push(...own);
-  }
-  return out;
+  return alongClassChain<string | symbol>(ENHANCED_METHODS, target);
 }
 
 /** The enhancers of a protocol class (base classes' first), or of one of its methods. */
 export function getEnhancers(kind: EnhancerKind, target: Constructor, method?: string | symbol): readonly unknown[] {
   if (method !== undefined) return (Reflect.getMetadata(ENHANCERS[kind], target.prototype as object, method) as unknown[] | undefined) ?? [];
-  const out: unknown[] = [];
-  for (let c: unknown = target; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-    const own = Reflect.getOwnMetadata(ENHANCERS[kind], c) as unknown[] | undefined;
-    if (own) out.unshift(...own);
-  }
-  return out;
+  return alongClassChain<unknown>(ENHANCERS[kind], target);
 }
 
 const CATCH = Symbol('torsion:catch');

@@ -15,6 +15,7 @@ import { DatagramSocket } from '../transport/udp-socket';
 import { classToken, tokenName, type ConcreteConstructor, type Constructor } from '../types';
 import type { MetricsOptions, ModuleImport, Provider } from '../decorators/options';
 import { DurationHistogram } from '../dispatch/stats';
+import { timedHandler } from '../dispatch/handler-runner';
 import { metricsSettings } from './metrics/start-metrics';
 import { Application } from './application';
 import { planLifecycle } from './lifecycle';
@@ -114,7 +115,12 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
   const protocolGlobals = new Set<unknown>([Reactor, Application]);
   for (const table of tables.values()) table.direct = directConstructor(table.protocol as ConcreteConstructor<object>, graph, root, protocolGlobals);
   // Handler durations are measured only when the histogram is wanted (a clock read per handler call).
-  if (metrics?.histogram === true) for (const table of tables.values()) table.stats.durations = new DurationHistogram();
+  if (metrics?.histogram === true) {
+    for (const table of tables.values()) {
+      const durations = (table.stats.durations = new DurationHistogram());
+      table.onData = timedHandler(table.onData, durations);
+    }
+  }
   return app;
 }
 

@@ -57,7 +57,7 @@ export class DatagramDispatcher<S extends DatagramSender = DatagramSender> exten
       return true;
     }
     this.table.stats.framesIn++;
-    this.invokeData(decoded, sender);
+    this.invoke(this.table.onData, decoded, this.table.names.data, sender);
     return true;
   }
 

@@ -197,7 +197,7 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
       this.enqueue(frame);
       return;
     }
-    this.invokeData(frame, this.conn);
+    this.invoke(this.table.onData, frame, this.table.names.data, this.conn);
   }
 
   /**
@@ -336,7 +336,7 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
       const item = queue[this.head];
       queue[this.head++] = undefined;
       if (item instanceof QueuedEvent) item.run(this);
-      else this.invokeData(item, this.conn);
+      else this.invoke(this.table.onData, item, this.table.names.data, this.conn);
     }
     if (this.head === queue.length && this.head > 0) {
       queue.length = 0;

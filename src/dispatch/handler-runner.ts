@@ -59,37 +59,6 @@ export abstract class HandlerRunner<S> {
     this.reply(result, name, sender);
   }
 
-  /**
-   * `@OnData` for one frame: `invoke`, timed into the protocol's duration histogram when the
-   * metrics histogram is on (undefined otherwise: no clock read).
-   */
-  protected invokeData(frame: unknown, sender: S): void {
-    const table = this.table;
-    const durations = table.stats.durations;
-    if (durations === undefined) this.invoke(table.onData, frame, table.names.data, sender);
-    else this.invokeTimed(durations, frame, sender);
-  }
-
-  /** `invoke` for `@OnData`, recording how long the handler ran (an async one: until it settled). */
-  private invokeTimed(durations: DurationHistogram, frame: unknown, sender: S): void {
-    const { onData, names } = this.table;
-    const start = performance.now();
-    let result: unknown;
-    try {
-      result = onData.call(this.instance, frame, sender);
-    } catch (error) {
-      durations.observeMs(performance.now() - start);
-      this.failed(error, names.data, sender);
-      return;
-    }
-    if (isThenable(result)) {
-      this.awaitResult(timed(result, durations, start), names.data, sender);
-      return;
-    }
-    durations.observeMs(performance.now() - start);
-    if (result !== undefined) this.reply(result, names.data, sender);
-  }
-
   protected reply(value: unknown, name: string, sender: S): void {
     try {
       this.send(value, sender);
@@ -122,6 +91,27 @@ export function failure(table: HandlerTable, handlerName: string | undefined, ca
   if (cause instanceof Error) return cause;
   // A decoder that throws a non-Error breaks the codec contract; report it typed.
   return new TorsionError('TORSION_ERR_DECODER', `the decoder threw ${String(cause)}, not an Error`, { cause });
+}
+
+/**
+ * `handler` timed into `durations` (an async one: until it settled). Bootstrap puts this in the
+ * table in place of `@OnData` when the metrics histogram is on, so dispatch itself never checks
+ * for it and a protocol without the histogram reads no clock.
+ */
+export function timedHandler(handler: Handler, durations: DurationHistogram): Handler {
+  return function (this: object, frame?: unknown, sender?: unknown): unknown {
+    const start = performance.now();
+    let result: unknown;
+    try {
+      result = handler.call(this, frame, sender);
+    } catch (error) {
+      durations.observeMs(performance.now() - start);
+      throw error;
+    }
+    if (isThenable(result)) return timed(result, durations, start);
+    durations.observeMs(performance.now() - start);
+    return result;
+  };
 }
 
 /** A handler's thenable that records, when it settles, how long since `start` (performance.now()). */

@@ -30,7 +30,8 @@ export interface HandlerTable {
   /** The datagram codec `@Protocol` names, if it names one (UDP listeners default to `datagramRaw()`). */
   readonly datagramCodec: DatagramCodec | undefined;
   readonly onConnect: Handler | undefined;
-  readonly onData: Handler;
+  /** `@OnData` (or the compiled router); timed in place by bootstrap when the metrics histogram is on. */
+  onData: Handler;
   readonly onClose: Handler | undefined;
   readonly onError: Handler | undefined;
   readonly onDrain: Handler | undefined;
