@@ -240,7 +240,9 @@ class SmtpDecoder implements Decoder<SmtpFrame>, SmtpInput {
     const opensData = !this.saslResponseExpected && commandWord(text)?.toUpperCase() === 'DATA';
     if (opensData) this.state = Mode.DataPending;
     sink.frame(new SmtpLine(text, this, opensData));
-    // Bytes after DATA in the same read were sent before its reply: the loop reports them.
+    // Bytes after DATA in the same read were sent before its reply, whatever the verdict
+    // (a sync handler may have given it already, inside `sink.frame`).
+    if (opensData && lf + 1 < buf.length) throw new SmtpSynchronizationError(buf.length - lf - 1);
     return lf + 1;
   }
 

@@ -15,7 +15,8 @@ import { SMTP_SERVER_CONFIG, type SmtpServerConfig } from './options';
 import { RECIPIENT_POLICY, RELAY_POLICY, type RecipientPolicy, type RelayPolicy } from './policies';
 import { receivedHeader } from './received-header';
 import { SmtpFailureReplies } from './reply-filter';
-import { DATA_BODY_ROUTE, DATA_END_ROUTE, SASL_RESPONSE_ROUTE, SmtpSynchronizationError, type DataEnd, type SmtpLine } from './smtp-codec';
+import { DATA_BODY_ROUTE, DATA_END_ROUTE, SASL_RESPONSE_ROUTE, SmtpSynchronizationError, smtpCodec, type DataEnd, type SmtpLine } from './smtp-codec';
+import { SmtpRouter } from './smtp-router';
 
 /** The injection token of the session's `ProtocolOptions` (codec, router, timeouts), made from `SMTP_SERVER_CONFIG`. */
 export const SMTP_PROTOCOL_OPTIONS = Symbol('SMTP_PROTOCOL_OPTIONS');
@@ -48,7 +49,8 @@ const NOT_IMPLEMENTED = new Set(['EXPN', 'TURN', 'ETRN', 'BDAT', 'ATRN']);
  * Replies carry RFC 3463 enhanced status codes, also after HELO (as Postfix does).
  */
 @Listen(25)
-@Protocol({ options: SMTP_PROTOCOL_OPTIONS })
+// The codec and router in place are the defaults; SMTP_PROTOCOL_OPTIONS (the configured limits) wins.
+@Protocol({ options: SMTP_PROTOCOL_OPTIONS, codec: smtpCodec(), router: new SmtpRouter() })
 @UseFilters(SmtpFailureReplies)
 export class SmtpSession {
   /** The state `when` compares (the router's state field). */
@@ -77,11 +79,13 @@ export class SmtpSession {
     this.message = new MessageBuffer(config.maxMessageBytes);
   }
 
+  /** 220: who we are. */
   @OnConnect()
   greet(): string {
     return `220 ${this.config.hostname} ${this.config.greeting}`;
   }
 
+  /** EHLO: starts over (ends any transaction) and lists the ESMTP extensions. */
   @OnCommand('EHLO', { minArgs: 1, maxArgs: 1 })
   ehlo(name: string): string[] {
     this.greeted(name, true);
@@ -91,12 +95,14 @@ export class SmtpSession {
     return lines.map((line, i) => `250${i === lines.length - 1 ? ' ' : '-'}${line}`);
   }
 
+  /** HELO: plain SMTP, no extensions. */
   @OnCommand('HELO', { minArgs: 1, maxArgs: 1 })
   helo(name: string): string {
     this.greeted(name, false);
     return `250 ${this.config.hostname}`;
   }
 
+  /** MAIL FROM:<path> [SIZE=n] [BODY=7BIT|8BITMIME] [AUTH=...]: starts a transaction. */
   @OnCommand('MAIL', { minArgs: 1, when: 'ready' })
   mail(...words: string[]): string {
     const parsed = parsePath('FROM', words.join(' '));
@@ -122,6 +128,7 @@ export class SmtpSession {
     return `250 2.1.0 Sender <${this.from}> OK`;
   }
 
+  /** RCPT TO:<path>: a local user (550 if unknown), or relaying if the relay policy allows it (else 554). */
   @OnCommand('RCPT', { minArgs: 1, when: ['mail', 'rcpt'] })
   rcpt(...words: string[]): string | Promise<string> {
     const parsed = parsePath('TO', words.join(' '));
@@ -143,6 +150,7 @@ export class SmtpSession {
     return settle(this.relayPolicy.allowRelay(request), (ok) => (ok ? this.accept(target) : `554 5.7.1 <${target.address}>: Relay access denied`));
   }
 
+  /** DATA: 354 and the codec reads the message, or why not; the codec's input is told either way. */
   @OnCommand('DATA')
   data(line: SmtpLine, ...extra: string[]): string {
     if (!line.opensData) return '503 5.5.1 Bad sequence of commands';
@@ -163,11 +171,13 @@ export class SmtpSession {
     }
   }
 
+  /** A piece of the message: copied into the bounded message buffer (counted only, once over the limit). */
   @OnCommand(DATA_BODY_ROUTE)
   chunk(chunk: Buffer): void {
     this.message.append(chunk);
   }
 
+  /** The end of the message: 552 / 550 / the delivery's verdict (250 with the queue id); the transaction ends. */
   @OnCommand(DATA_END_ROUTE)
   endOfData(end: DataEnd): string | Promise<string> {
     if (this.message.overflowed) {
@@ -210,34 +220,40 @@ export class SmtpSession {
     return isThenable(delivered) ? Promise.resolve(delivered).then(() => queued) : queued;
   }
 
+  /** RSET: ends the transaction. */
   @OnCommand('RSET', { maxArgs: 0 })
   rset(): string {
     this.resetTransaction();
     return '250 2.0.0 Ok';
   }
 
+  /** NOOP: 250. */
   @OnCommand('NOOP')
   noop(): string {
     return '250 2.0.0 Ok';
   }
 
+  /** QUIT: 221, then the connection ends. */
   @OnCommand('QUIT')
   quit(): string {
     this.conn.end();
     return '221 2.0.0 Bye';
   }
 
+  /** VRFY: 252 (RFC 5321 section 3.5.3), never a user list. */
   @OnCommand('VRFY', { minArgs: 1 })
   vrfy(): string {
     // RFC 5321 section 3.5.3: 252 rather than disclose which users exist.
     return '252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery';
   }
 
+  /** HELP: the commands we know. */
   @OnCommand('HELP')
   help(): string {
     return '214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS AUTH';
   }
 
+  /** STARTTLS (RFC 3207): 220, then the TLS handshake on this connection; everything learned before is forgotten. */
   @OnCommand('STARTTLS', { maxArgs: 0 })
   startTls(): string | undefined {
     if (this.config.tls === undefined) return '454 4.7.0 TLS not available';
@@ -255,6 +271,7 @@ export class SmtpSession {
     return undefined;
   }
 
+  /** AUTH PLAIN|LOGIN [initial-response] (RFC 4954): 334 challenges until 235, 535 or a cancel. */
   @OnCommand('AUTH')
   auth(line: SmtpLine, mechanism?: string, initial?: string, ...extra: string[]): string | Promise<string> {
     if (!this.authAvailable()) {
@@ -272,6 +289,7 @@ export class SmtpSession {
     return this.saslStep(line, initial);
   }
 
+  /** A line answering our 334. */
   @OnCommand(SASL_RESPONSE_ROUTE)
   saslResponse(line: SmtpLine): string | Promise<string> {
     line.input.saslResponseExpected = false;
@@ -280,6 +298,7 @@ export class SmtpSession {
     return this.saslStep(line, line.text.trim());
   }
 
+  /** Anything else: 502 for commands we know of but do not implement, else 500. */
   @OnUnknownCommand()
   unknown(command: string | undefined): string {
     if (command === undefined) return '500 5.5.2 Syntax error, empty command';
@@ -287,6 +306,7 @@ export class SmtpSession {
     return '500 5.5.2 Syntax error, command unrecognized';
   }
 
+  /** The connection's failures: 500 for an overlong line (the connection goes on); 554 or 421 before it closes. */
   @OnError()
   failed(error: Error): string {
     if (error instanceof FrameTooLargeError) return '500 5.5.6 Line too long';
@@ -295,12 +315,14 @@ export class SmtpSession {
     return '421 4.3.0 Internal error, closing connection';
   }
 
+  /** The client was silent for `idleTimeoutMs`: 421 and close. */
   @OnIdle()
   idle(): string {
     this.conn.end();
     return '421 4.4.2 Timeout exceeded, closing connection';
   }
 
+  /** The application is shutting down: 421. */
   @OnShutdown()
   shutdown(): string {
     return '421 4.3.2 Service shutting down, closing connection';

@@ -111,6 +111,13 @@ describe('smtpCodec', () => {
     // Failed: the decoder only rethrows.
     expect(() => same.decode(Buffer.from('NOOP\r\n'), recorder)).toThrow(SmtpSynchronizationError);
 
+    // Also when the session accepted DATA synchronously, inside the DATA line's own frame call.
+    const eager = smtpCodec().createDecoder();
+    const accepting = new Recorder();
+    accepting.onData = (line) => line.input.acceptData();
+    expect(() => feed(eager, accepting, ['DATA\r\nSubject: x\r\n.\r\n'])).toThrow(SmtpSynchronizationError);
+    expect(accepting.events).toEqual(['line:DATA']);
+
     const later = smtpCodec().createDecoder();
     feed(later, new Recorder(), ['DATA\r\n']);
     expect(() => later.decode(Buffer.from('x'), new Recorder())).toThrow(SmtpSynchronizationError);
