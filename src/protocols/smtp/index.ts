@@ -6,7 +6,7 @@ export { SmtpSession, SMTP_PROTOCOL_OPTIONS, type SmtpPhase } from './smtp-sessi
 export { SMTP_SERVER_CONFIG, smtpServerConfig, type SmtpServerSettings, type SmtpServerConfig } from './options';
 export { MESSAGE_DELIVERY, DeliveryError, MemoryDelivery, type MessageDelivery, type MailEnvelope, type DeliveredMessage } from './delivery';
 export { MailMessage } from './mail-message';
-export { RECIPIENT_POLICY, RELAY_POLICY, LocalRecipients, AuthenticatedRelay, type RecipientPolicy, type RelayPolicy, type RelayRequest } from './policies';
+export { RECIPIENT_POLICY, RELAY_POLICY, LOCAL_USERS, LocalRecipients, AuthenticatedRelay, localUsersFrom, type RecipientPolicy, type RelayPolicy, type RelayRequest, type LocalUsers } from './policies';
 export { SMTP_AUTHENTICATOR, type SmtpAuthenticator, type SmtpCredentials } from './auth';
 export { parseMailbox, type Mailbox } from './address';
 export { SmtpFailureReplies } from './reply-filter';

@@ -15,8 +15,8 @@ export interface SmtpServerSettings {
   localDomains?: readonly string[];
   /**
    * Whether a recipient of a local domain exists (`550 5.1.1` otherwise); may be async.
-   * Default: every local part of a local domain is accepted. Used by the default
-   * `RecipientPolicy` (`LocalRecipients`); a policy of your own replaces both.
+   * Default: every local part of a local domain is accepted. The default `LocalUsers`; a
+   * `localUsers` provider (which may inject your mailbox store) replaces it.
    */
   isLocalUser?: (mailbox: Mailbox) => boolean | Promise<boolean>;
   /**

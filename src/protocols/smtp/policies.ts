@@ -16,12 +16,34 @@ export interface RecipientPolicy {
 /** The injection token of the server's `RecipientPolicy`. */
 export const RECIPIENT_POLICY = Symbol('RECIPIENT_POLICY');
 
-/** The default `RecipientPolicy`: `localDomains` and the `isLocalUser` hook of the server's settings (every user, without one). */
+/**
+ * Which local mailboxes exist (a mailbox store's user list): what the default `RecipientPolicy`
+ * asks about a recipient of a local domain. Provide it with `configure({ localUsers })` (a class
+ * may inject your store) or give the `isLocalUser` function; without either, every user exists.
+ */
+export interface LocalUsers {
+  /** True when the mailbox exists; may be async. */
+  isLocalUser(mailbox: Mailbox): boolean | Promise<boolean>;
+}
+
+/** The injection token of the server's `LocalUsers`. */
+export const LOCAL_USERS = Symbol('LOCAL_USERS');
+
+/** The default `LocalUsers`: the `isLocalUser` function of the settings, or everyone. */
+export function localUsersFrom(config: SmtpServerConfig): LocalUsers {
+  const check = config.isLocalUser;
+  return { isLocalUser: check === undefined ? () => true : (mailbox) => check(mailbox) };
+}
+
+/** The default `RecipientPolicy`: the settings' `localDomains`, and `LocalUsers` for who exists there. */
 @injectable()
 export class LocalRecipients implements RecipientPolicy {
   private readonly domains: ReadonlySet<string>;
 
-  constructor(@inject(SMTP_SERVER_CONFIG) private readonly config: SmtpServerConfig) {
+  constructor(
+    @inject(SMTP_SERVER_CONFIG) config: SmtpServerConfig,
+    @inject(LOCAL_USERS) private readonly users: LocalUsers,
+  ) {
     this.domains = new Set(config.localDomains);
   }
 
@@ -32,7 +54,7 @@ export class LocalRecipients implements RecipientPolicy {
 
   /** {@inheritDoc RecipientPolicy.isLocalUser} */
   isLocalUser(mailbox: Mailbox): boolean | Promise<boolean> {
-    return this.config.isLocalUser === undefined ? true : this.config.isLocalUser(mailbox);
+    return this.users.isLocalUser(mailbox);
   }
 }
 

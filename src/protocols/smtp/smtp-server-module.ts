@@ -5,7 +5,7 @@ import type { Token } from '../../types';
 import { SMTP_AUTHENTICATOR, type SmtpAuthenticator } from './auth';
 import { MESSAGE_DELIVERY, type MessageDelivery } from './delivery';
 import { SMTP_SERVER_CONFIG, smtpServerConfig, type SmtpServerConfig, type SmtpServerSettings } from './options';
-import { AuthenticatedRelay, LocalRecipients, RECIPIENT_POLICY, RELAY_POLICY, type RecipientPolicy, type RelayPolicy } from './policies';
+import { AuthenticatedRelay, LOCAL_USERS, LocalRecipients, RECIPIENT_POLICY, RELAY_POLICY, localUsersFrom, type LocalUsers, type RecipientPolicy, type RelayPolicy } from './policies';
 import { smtpCodec } from './smtp-codec';
 import { SmtpRouter } from './smtp-router';
 import { SMTP_PROTOCOL_OPTIONS, SmtpSession } from './smtp-session';
@@ -17,7 +17,9 @@ export type ProvidedBy<T> = (new (...args: any[]) => T) | T;
 export interface SmtpServerModuleOptions extends SmtpServerSettings {
   /** Where each accepted message goes (required): a class or an instance implementing `MessageDelivery`. */
   delivery: ProvidedBy<MessageDelivery>;
-  /** Which recipients are ours; default `LocalRecipients` (`localDomains` + `isLocalUser`). */
+  /** Which local mailboxes exist (for the default recipient policy); default the `isLocalUser` function, or everyone. */
+  localUsers?: ProvidedBy<LocalUsers>;
+  /** Which recipients are ours; default `LocalRecipients` (`localDomains` + `localUsers`). */
   recipients?: ProvidedBy<RecipientPolicy>;
   /** Who may relay to other domains; default `AuthenticatedRelay` (authenticated users only). */
   relay?: ProvidedBy<RelayPolicy>;
@@ -67,6 +69,7 @@ const REFUSED = '421 4.7.0 Too many connections, try again later\r\n';
   providers: [
     { provide: SMTP_SERVER_CONFIG, useFactory: () => smtpServerConfig() },
     { provide: SMTP_PROTOCOL_OPTIONS, useFactory: smtpProtocolOptions, inject: [SMTP_SERVER_CONFIG] },
+    { provide: LOCAL_USERS, useFactory: localUsersFrom, inject: [SMTP_SERVER_CONFIG] },
     { provide: RECIPIENT_POLICY, useClass: LocalRecipients },
     { provide: RELAY_POLICY, useClass: AuthenticatedRelay },
     { provide: SMTP_AUTHENTICATOR, useFactory: authenticatorFrom, inject: [SMTP_SERVER_CONFIG] },
@@ -82,12 +85,13 @@ export class SmtpServerModule {
     if (options === null || typeof options !== 'object' || options.delivery === undefined) {
       throw new OptionError('SmtpServerModule.configure: `delivery` is required: a class or an object implementing MessageDelivery (where accepted messages go), e.g. a mailbox store\'s delivery or MemoryDelivery');
     }
-    const { delivery, recipients, relay, imports, port, host, maxConnections, maxConnectionsPerPeer, ...settings } = options;
+    const { delivery, localUsers, recipients, relay, imports, port, host, maxConnections, maxConnectionsPerPeer, ...settings } = options;
     const config = smtpServerConfig(settings);
     const providers: Provider[] = [
       { provide: SMTP_SERVER_CONFIG, useValue: config },
       provider('delivery', MESSAGE_DELIVERY, delivery, 'deliver'),
     ];
+    if (localUsers !== undefined) providers.push(provider('localUsers', LOCAL_USERS, localUsers, 'isLocalUser'));
     if (recipients !== undefined) providers.push(provider('recipients', RECIPIENT_POLICY, recipients, 'isLocalUser'));
     if (relay !== undefined) providers.push(provider('relay', RELAY_POLICY, relay, 'allowRelay'));
     const listen: Record<string, unknown> = {};

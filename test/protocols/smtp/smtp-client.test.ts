@@ -66,6 +66,10 @@ describe('SmtpSender against torsion’s SMTP server', () => {
     expect(result).toMatchObject({ accepted: ['bob@elsewhere.test'], tls: true, authenticated: true, pipelined: true });
     expect(delivery.messages[0].envelope).toMatchObject({ tls: true, authenticatedUser: 'alice', to: ['bob@elsewhere.test'] });
     expect(delivery.messages[0].data.toString()).toContain('with ESMTPSA id');
+    // AUTH LOGIN when asked for (three steps of 334), on another connection.
+    const login = await sendMail(app, { host: 'localhost', port, from: 'alice@example.test', to: 'carol@example.test', message: 'x\r\n', tlsOptions: { ca: certs.server.cert }, auth: { username: 'alice', password: 's3cret' }, authMechanism: 'LOGIN' });
+    expect(login.authenticated).toBe(true);
+    expect(delivery.messages[1].envelope.authenticatedUser).toBe('alice');
   });
 
   it('fails with typed errors carrying the server’s reply code', async () => {

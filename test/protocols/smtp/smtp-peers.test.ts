@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as net from 'node:net';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { bootstrap, silentLogger, type Application } from '../../../src';
 import { MemoryDelivery, SmtpServerModule, SmtpSession } from 'torsion/smtp';
 import { makeTestCerts } from '../../transport/support/certs';
 import { runPeer } from '../../transport/support/process-peer';
+import { eventually } from '../../support/peer';
 
 /** Real clients (Python's smtplib and raw sockets, curl) against the SMTP server. */
 const certs = makeTestCerts();
@@ -87,6 +90,34 @@ describe('SMTP server with real clients', () => {
     expect(out).toMatchObject({ greeting: 220, pipelining: true, replies: [250, 250, 550, 354], early: '', end: 250, after: [250, 221] });
     expect(bodyOf(delivery.messages[0].data)).toBe('Subject: split\r\n\r\nbody\r\n');
     expect(delivery.messages[0].envelope.to).toEqual(['u@example.test']);
+  });
+
+  it('drops plaintext pipelined after STARTTLS, and the session starts over after the handshake', async () => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    let plain = '';
+    socket.on('data', (d: Buffer) => (plain += d.toString('latin1')));
+    await eventually(() => plain.includes('220 mx.example.test'), 10_000, 'greeting');
+    socket.write('EHLO attacker.test\r\n');
+    await eventually(() => plain.includes('250 '), 10_000, 'EHLO');
+    // The attack: a command riding in the same packet as STARTTLS, to be read after the upgrade.
+    socket.write('STARTTLS\r\nMAIL FROM:<injected@evil.test>\r\n');
+    await eventually(() => plain.includes('220 2.0.0 Ready to start TLS'), 10_000, '220 ready');
+    socket.removeAllListeners('data');
+    const secure = tls.connect({ socket, ca: certs.server.cert, servername: 'localhost' });
+    let text = '';
+    secure.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    await new Promise((resolve) => secure.once('secureConnect', resolve));
+    secure.write('MAIL FROM:<a@b.test>\r\nEHLO again.test\r\n');
+    await eventually(() => text.includes('250 AUTH PLAIN LOGIN'), 10_000, 'EHLO over TLS');
+    // No EHLO yet over TLS (the plaintext one is forgotten): MAIL is out of sequence; STARTTLS is not offered again.
+    // Had the injected MAIL been read after the handshake, it would have been answered too (a second 503).
+    const lines = text.split('\r\n');
+    expect(lines[0]).toBe('503 5.5.1 Bad sequence of commands');
+    expect(lines[1]).toBe('250-mx.example.test');
+    expect(lines.filter((line) => line.startsWith('503'))).toHaveLength(1);
+    expect(text).not.toContain('STARTTLS');
+    expect(text).not.toContain('injected');
+    secure.destroy();
   });
 
   it('curl: an smtp:// upload, in plaintext and with --ssl-reqd (STARTTLS)', async () => {

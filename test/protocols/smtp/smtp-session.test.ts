@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { BootstrapError, OptionError, bootstrap, silentLogger } from '../../../src';
+import { BootstrapError, Module, OptionError, bootstrap, injectable, silentLogger } from '../../../src';
 import { createTestingApp, type TestConnection, type TestingApp } from 'torsion/testing';
 import {
   DeliveryError,
@@ -8,6 +8,7 @@ import {
   SmtpSession,
   type MailEnvelope,
   type MailMessage,
+  type LocalUsers,
   type Mailbox,
   type MessageDelivery,
   type RelayPolicy,
@@ -124,10 +125,49 @@ describe('SmtpSession (in memory)', () => {
       '501 5.1.3 A recipient cannot be <>',
       '555 5.5.4 Unsupported parameter NOTIFY',
     ]);
-    c.send('RCPT TO:<alice@example.test>\r\nRCPT TO:<alice@example.test>\r\n');
+    // A recipient given again is accepted again, and kept once.
+    c.send('RCPT TO:<alice@example.test>\r\nDATA\r\n');
     await c.settle();
-    // alice twice is one recipient, then the cap (3) is not reached... the third distinct would be refused.
-    expect(replies(c)).toEqual(['250 2.1.5 Recipient <alice@example.test> OK', '250 2.1.5 Recipient <alice@example.test> OK']);
+    c.send('x\r\n.\r\n');
+    await c.settle();
+    expect(replies(c)[0]).toBe('250 2.1.5 Recipient <alice@example.test> OK');
+    expect(delivery.messages[0].envelope.to).toEqual(['alice@example.test', 'Postmaster@example.test']);
+  });
+
+  it('takes its providers as classes built by the container, injecting what imported modules export', async () => {
+    @injectable()
+    class Directory {
+      readonly users = new Set(['carol']);
+      readonly stored: string[] = [];
+    }
+    @Module({ providers: [Directory], exports: [Directory] })
+    class DirectoryModule {}
+    @injectable()
+    class DirectoryUsers implements LocalUsers {
+      constructor(private readonly directory: Directory) {}
+      isLocalUser(mailbox: Mailbox): boolean {
+        return this.directory.users.has(mailbox.localPart);
+      }
+    }
+    @injectable()
+    class DirectoryDelivery implements MessageDelivery {
+      constructor(private readonly directory: Directory) {}
+      async deliver(envelope: MailEnvelope): Promise<void> {
+        this.directory.stored.push(...envelope.to);
+      }
+    }
+    start({ localUsers: DirectoryUsers, delivery: DirectoryDelivery, imports: [DirectoryModule] });
+    const c = greeted();
+    c.send('MAIL FROM:<a@b.test>\r\nRCPT TO:<carol@example.test>\r\nRCPT TO:<dave@example.test>\r\nDATA\r\n');
+    c.send('x\r\n.\r\n');
+    await c.settle();
+    expect(replies(c).slice(1)).toEqual([
+      '250 2.1.5 Recipient <carol@example.test> OK',
+      '550 5.1.1 <dave@example.test>: Recipient address rejected: User unknown',
+      '354 End data with <CR><LF>.<CR><LF>',
+      expect.stringMatching(/^250 2\.0\.0 Ok: queued as/),
+    ]);
+    expect(t.get(Directory).stored).toEqual(['carol@example.test']);
   });
 
   it('refuses recipients past maxRecipients with 452', () => {

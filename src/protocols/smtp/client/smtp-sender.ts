@@ -33,6 +33,8 @@ export interface SendMailOptions {
   tlsOptions?: StartTlsOptions;
   /** Credentials for AUTH (PLAIN if offered, else LOGIN). */
   auth?: { username: string; password: string };
+  /** Use this AUTH mechanism only (it must be offered). Default: PLAIN if offered, else LOGIN. */
+  authMechanism?: 'PLAIN' | 'LOGIN';
   /** Send credentials over a plaintext connection. Default false: `TORSION_ERR_SMTP_AUTH` instead. */
   allowPlaintextAuth?: boolean;
   /** How long to wait for each reply. Default 5 minutes (RFC 5321 section 4.5.3.2). */
@@ -118,7 +120,8 @@ export class SmtpSender {
       if (s.conn.tls === undefined && options.allowPlaintextAuth !== true) {
         throw new SmtpClientError('TORSION_ERR_SMTP_AUTH', 'refusing to send credentials over a plaintext connection (the server offers no STARTTLS); allowPlaintextAuth: true sends them anyway');
       }
-      const mechanisms = (extensions.get('AUTH') ?? '').toUpperCase().split(/\s+/);
+      const offered = (extensions.get('AUTH') ?? '').toUpperCase().split(/\s+/);
+      const mechanisms = options.authMechanism === undefined ? offered : offered.filter((m) => m === options.authMechanism);
       if (mechanisms.includes('PLAIN')) {
         await ask('AUTH', `AUTH PLAIN ${base64(`\0${username}\0${password}`)}`, 235);
       } else if (mechanisms.includes('LOGIN')) {
@@ -126,7 +129,7 @@ export class SmtpSender {
         await ask('AUTH', base64(username), 334);
         await ask('AUTH', base64(password), 235);
       } else {
-        throw new SmtpClientError('TORSION_ERR_SMTP_AUTH', `${host} offers no AUTH PLAIN or LOGIN (it offers: ${extensions.get('AUTH') ?? 'no AUTH'})`);
+        throw new SmtpClientError('TORSION_ERR_SMTP_AUTH', `${host} offers no AUTH ${options.authMechanism ?? 'PLAIN or LOGIN'} (it offers: ${extensions.get('AUTH') ?? 'no AUTH'})`);
       }
       authenticated = true;
     }
