@@ -421,6 +421,18 @@ describe('SmtpSession (in memory)', () => {
     await closing;
   });
 
+  it('closes a command line trickled too slowly (frame timeout = idleTimeoutMs) with 421', async () => {
+    start({ idleTimeoutMs: 60_000 });
+    const c = greeted();
+    // One byte every 20 s: never idle, but the line is not finished within 60 s.
+    for (let i = 0; i < 4 && !c.closed; i++) {
+      c.send('N');
+      await t.advance(20_000);
+    }
+    expect(replies(c)).toEqual(['421 4.4.2 Timeout exceeded, closing connection']);
+    expect(c.closeReason?.kind).toBe('timeout');
+  });
+
   it('refuses connections past maxConnectionsPerPeer with 421', () => {
     start({ maxConnectionsPerPeer: 1 });
     const peer = { peer: { address: '198.51.100.1' } };
