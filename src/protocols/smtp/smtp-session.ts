@@ -38,6 +38,13 @@ const SIZE_PARAM = /^[0-9]{1,15}$/;
 /** Failed AUTH attempts a connection may make before it is closed (a password-guessing brake). */
 const MAX_AUTH_FAILURES = 3;
 const NOT_IMPLEMENTED = new Set(['EXPN', 'TURN', 'ETRN', 'BDAT', 'ATRN']);
+/**
+ * NOOP, RSET, VRFY, HELP and unknown commands a connection may send without delivering a
+ * message (Postfix's smtpd_junk_command_limit): they reset no timeout, so a client could
+ * otherwise hold a connection open forever.
+ */
+const MAX_JUNK_COMMANDS = 100;
+const TOO_MUCH_JUNK = '421 4.7.0 Too many commands without a message, closing connection';
 
 /**
  * One SMTP server connection (RFC 5321 with ESMTP): EHLO/HELO, MAIL/RCPT/DATA, RSET, NOOP,
@@ -67,6 +74,7 @@ export class SmtpSession {
   private readonly message: MessageBuffer;
   private sasl: SaslExchange | undefined;
   private authFailures = 0;
+  private junk = 0;
 
   constructor(
     private readonly conn: Connection,
@@ -216,6 +224,7 @@ export class SmtpSession {
     const message = this.message.finish(header);
     this.resetTransaction();
     const queued = `250 2.0.0 Ok: queued as ${id}`;
+    this.junk = 0;
     const delivered = this.delivery.deliver(envelope, message);
     return isThenable(delivered) ? Promise.resolve(delivered).then(() => queued) : queued;
   }
@@ -223,6 +232,7 @@ export class SmtpSession {
   /** RSET: ends the transaction. */
   @OnCommand('RSET', { maxArgs: 0 })
   rset(): string {
+    if (this.tooMuchJunk()) return TOO_MUCH_JUNK;
     this.resetTransaction();
     return '250 2.0.0 Ok';
   }
@@ -230,6 +240,7 @@ export class SmtpSession {
   /** NOOP: 250. */
   @OnCommand('NOOP')
   noop(): string {
+    if (this.tooMuchJunk()) return TOO_MUCH_JUNK;
     return '250 2.0.0 Ok';
   }
 
@@ -243,6 +254,7 @@ export class SmtpSession {
   /** VRFY: 252 (RFC 5321 section 3.5.3), never a user list. */
   @OnCommand('VRFY', { minArgs: 1 })
   vrfy(): string {
+    if (this.tooMuchJunk()) return TOO_MUCH_JUNK;
     // RFC 5321 section 3.5.3: 252 rather than disclose which users exist.
     return '252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery';
   }
@@ -250,6 +262,7 @@ export class SmtpSession {
   /** HELP: the commands we know. */
   @OnCommand('HELP')
   help(): string {
+    if (this.tooMuchJunk()) return TOO_MUCH_JUNK;
     return '214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS AUTH';
   }
 
@@ -301,6 +314,7 @@ export class SmtpSession {
   /** Anything else: 502 for commands we know of but do not implement, else 500. */
   @OnUnknownCommand()
   unknown(command: string | undefined): string {
+    if (this.tooMuchJunk()) return TOO_MUCH_JUNK;
     if (command === undefined) return '500 5.5.2 Syntax error, empty command';
     if (NOT_IMPLEMENTED.has(command.toUpperCase())) return '502 5.5.1 Command not implemented';
     return '500 5.5.2 Syntax error, command unrecognized';
@@ -390,6 +404,13 @@ export class SmtpSession {
       this.user = credentials.username;
       return '235 2.7.0 Authentication successful';
     });
+  }
+
+  /** Counts a junk command; past the limit the connection ends (the caller answers 421). */
+  private tooMuchJunk(): boolean {
+    if (++this.junk <= MAX_JUNK_COMMANDS) return false;
+    this.conn.end();
+    return true;
   }
 
   private authFailed(): string {

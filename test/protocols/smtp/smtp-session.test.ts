@@ -433,6 +433,16 @@ describe('SmtpSession (in memory)', () => {
     expect(c.closeReason?.kind).toBe('timeout');
   });
 
+  it('closes a connection after 100 NOOP/RSET/VRFY/HELP/unknown commands without a message', () => {
+    start();
+    const c = greeted();
+    c.send('NOOP\r\nRSET\r\nVRFY x\r\nHELP\r\nJUNK\r\n'.repeat(20));
+    expect(replies(c)).toHaveLength(100);
+    c.send('NOOP\r\n');
+    expect(replies(c)).toEqual(['421 4.7.0 Too many commands without a message, closing connection']);
+    expect(c.closeReason?.kind).toBe('done');
+  });
+
   it('refuses connections past maxConnectionsPerPeer with 421', () => {
     start({ maxConnectionsPerPeer: 1 });
     const peer = { peer: { address: '198.51.100.1' } };
