@@ -8,6 +8,7 @@ module.exports = {
   moduleNameMapper: {
     '^torsion$': '<rootDir>/src/index.ts',
     '^torsion/testing$': '<rootDir>/src/testing/index.ts',
+    '^torsion/irc$': '<rootDir>/src/protocols/irc/index.ts',
   },
   setupFiles: ['reflect-metadata'],
   testEnvironment: 'node',

@@ -10,7 +10,8 @@ const Module = require('node:module');
 const ts = require('typescript');
 
 const root = path.join(__dirname, '..', '..');
-const aliases = { torsion: path.join(root, 'src', 'index.ts'), 'torsion/testing': path.join(root, 'src', 'testing', 'index.ts') };
+const aliases = { torsion: path.join(root, 'src', 'index.ts'), 'torsion/testing': path.join(root, 'src', 'testing', 'index.ts'),
+  'torsion/irc': path.join(root, 'src', 'protocols', 'irc', 'index.ts') };
 const compilerOptions = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.CommonJS,
