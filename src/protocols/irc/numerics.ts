@@ -1,0 +1,56 @@
+/**
+ * The numeric replies this package sends or reacts to (RFC 1459 / 2812 names, modern ones for
+ * 005 and 417), as the three-digit strings that appear on the wire.
+ */
+export const RPL_WELCOME = '001';
+export const RPL_YOURHOST = '002';
+export const RPL_CREATED = '003';
+export const RPL_MYINFO = '004';
+export const RPL_ISUPPORT = '005';
+export const RPL_UMODEIS = '221';
+export const RPL_AWAY = '301';
+export const RPL_UNAWAY = '305';
+export const RPL_NOWAWAY = '306';
+export const RPL_WHOISUSER = '311';
+export const RPL_WHOISSERVER = '312';
+export const RPL_ENDOFWHO = '315';
+export const RPL_ENDOFWHOIS = '318';
+export const RPL_WHOISCHANNELS = '319';
+export const RPL_LISTSTART = '321';
+export const RPL_LIST = '322';
+export const RPL_LISTEND = '323';
+export const RPL_CHANNELMODEIS = '324';
+export const RPL_CREATIONTIME = '329';
+export const RPL_NOTOPIC = '331';
+export const RPL_TOPIC = '332';
+export const RPL_TOPICWHOTIME = '333';
+export const RPL_WHOREPLY = '352';
+export const RPL_NAMREPLY = '353';
+export const RPL_ENDOFNAMES = '366';
+export const RPL_ENDOFBANLIST = '368';
+export const RPL_MOTD = '372';
+export const RPL_MOTDSTART = '375';
+export const RPL_ENDOFMOTD = '376';
+export const ERR_NOSUCHNICK = '401';
+export const ERR_NOSUCHCHANNEL = '403';
+export const ERR_CANNOTSENDTOCHAN = '404';
+export const ERR_TOOMANYCHANNELS = '405';
+export const ERR_NOORIGIN = '409';
+export const ERR_NORECIPIENT = '411';
+export const ERR_NOTEXTTOSEND = '412';
+export const ERR_INPUTTOOLONG = '417';
+export const ERR_UNKNOWNCOMMAND = '421';
+export const ERR_NOMOTD = '422';
+export const ERR_NONICKNAMEGIVEN = '431';
+export const ERR_ERRONEUSNICKNAME = '432';
+export const ERR_NICKNAMEINUSE = '433';
+export const ERR_USERNOTINCHANNEL = '441';
+export const ERR_NOTONCHANNEL = '442';
+export const ERR_NOTREGISTERED = '451';
+export const ERR_NEEDMOREPARAMS = '461';
+export const ERR_ALREADYREGISTERED = '462';
+export const ERR_PASSWDMISMATCH = '464';
+export const ERR_UNKNOWNMODE = '472';
+export const ERR_CHANOPRIVSNEEDED = '482';
+export const ERR_UMODEUNKNOWNFLAG = '501';
+export const ERR_USERSDONTMATCH = '502';
