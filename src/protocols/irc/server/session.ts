@@ -139,42 +139,41 @@ export class IrcSession {
 
   // --- channels -------------------------------------------------------------------------
 
+  // JOIN, PART and messages take lists (`#a,#b`): each target's answer is sent as it is handled,
+  // so errors and the echoes written to the channel's members leave in the order of the list.
+
   @OnCommand('JOIN', { when: registered })
-  join(names?: string): IrcMessage[] {
+  join(names?: string): void {
     const list = need(names, 'JOIN');
-    const out: IrcMessage[] = [];
     if (list === '0') {
       for (const channel of [...this.user.channels]) this.network.part(this.user, channel, undefined);
-      return out;
+      return;
     }
     for (const name of list.split(',')) {
       if (!CHANNEL.test(name) || name.length > this.network.options.channelLength) {
-        out.push(this.numeric(N.ERR_NOSUCHCHANNEL, name, 'No such channel'));
+        this.conn.send(this.numeric(N.ERR_NOSUCHCHANNEL, name, 'No such channel'));
         continue;
       }
       const existing = this.network.channel(name);
       if (existing !== undefined && existing.members.has(this.user)) continue;
       if (this.user.channels.size >= this.network.options.channelLimit) {
-        out.push(this.numeric(N.ERR_TOOMANYCHANNELS, name, 'You have joined too many channels'));
+        this.conn.send(this.numeric(N.ERR_TOOMANYCHANNELS, name, 'You have joined too many channels'));
         continue;
       }
       const channel = this.network.join(this.user, name);
-      if (channel.topic !== '') out.push(...topicReplies(this.network, this.user, channel));
-      out.push(...namesReplies(this.network, this.user, channel));
+      if (channel.topic !== '') this.conn.send(topicReplies(this.network, this.user, channel));
+      this.conn.send(namesReplies(this.network, this.user, channel));
     }
-    return out;
   }
 
   @OnCommand('PART', { when: registered })
-  part(names?: string, reason?: string): IrcMessage[] {
-    const out: IrcMessage[] = [];
+  part(names?: string, reason?: string): void {
     for (const name of need(names, 'PART').split(',')) {
       const channel = this.network.channel(name);
-      if (channel === undefined) out.push(this.numeric(N.ERR_NOSUCHCHANNEL, name, 'No such channel'));
-      else if (!channel.members.has(this.user)) out.push(this.numeric(N.ERR_NOTONCHANNEL, channel.name, "You're not on that channel"));
+      if (channel === undefined) this.conn.send(this.numeric(N.ERR_NOSUCHCHANNEL, name, 'No such channel'));
+      else if (!channel.members.has(this.user)) this.conn.send(this.numeric(N.ERR_NOTONCHANNEL, channel.name, "You're not on that channel"));
       else this.network.part(this.user, channel, reason);
     }
-    return out;
   }
 
   @OnCommand('TOPIC', { when: registered })
@@ -223,10 +222,10 @@ export class IrcSession {
   // --- messages -------------------------------------------------------------------------
 
   @OnCommand('PRIVMSG', { when: registered })
-  privmsg(targets?: string, text?: string): IrcMessage[] {
+  privmsg(targets?: string, text?: string): void {
     if (targets === undefined || targets === '') throw new IrcNumericError(N.ERR_NORECIPIENT, 'No recipient given (PRIVMSG)');
     if (text === undefined || text === '') throw new IrcNumericError(N.ERR_NOTEXTTOSEND, 'No text to send');
-    return this.relay('PRIVMSG', targets, text);
+    this.relay('PRIVMSG', targets, text);
   }
 
   /** As PRIVMSG, but no error or away reply ever answers a NOTICE (RFC 1459 4.4.2). */
@@ -236,16 +235,15 @@ export class IrcSession {
     this.relay('NOTICE', targets, text);
   }
 
-  private relay(command: 'PRIVMSG' | 'NOTICE', targets: string, text: string): IrcMessage[] {
-    const out: IrcMessage[] = [];
+  private relay(command: 'PRIVMSG' | 'NOTICE', targets: string, text: string): void {
     const quiet = command === 'NOTICE';
     for (const target of targets.split(',')) {
       if (isChannelName(target)) {
         const channel = this.network.channel(target);
         if (channel === undefined) {
-          if (!quiet) out.push(this.numeric(N.ERR_NOSUCHNICK, target, 'No such nick/channel'));
+          if (!quiet) this.conn.send(this.numeric(N.ERR_NOSUCHNICK, target, 'No such nick/channel'));
         } else if (channel.modes.has('n') && !channel.members.has(this.user)) {
-          if (!quiet) out.push(this.numeric(N.ERR_CANNOTSENDTOCHAN, channel.name, 'Cannot send to channel'));
+          if (!quiet) this.conn.send(this.numeric(N.ERR_CANNOTSENDTOCHAN, channel.name, 'Cannot send to channel'));
         } else {
           this.network.toChannel(this.user, command, channel, text);
         }
@@ -253,13 +251,12 @@ export class IrcSession {
       }
       const user = this.network.user(target);
       if (user === undefined) {
-        if (!quiet) out.push(this.numeric(N.ERR_NOSUCHNICK, target, 'No such nick/channel'));
+        if (!quiet) this.conn.send(this.numeric(N.ERR_NOSUCHNICK, target, 'No such nick/channel'));
         continue;
       }
       this.network.toUser(this.user, command, user, text);
-      if (!quiet && user.away !== undefined) out.push(this.numeric(N.RPL_AWAY, user.nick, user.away));
+      if (!quiet && user.away !== undefined) this.conn.send(this.numeric(N.RPL_AWAY, user.nick, user.away));
     }
-    return out;
   }
 
   @OnCommand('AWAY', { when: registered })
