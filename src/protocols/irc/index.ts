@@ -11,7 +11,8 @@ export { ircCommands, ircEvents } from './router';
 export * from './numerics';
 export { IrcServerModule, type IrcServerModuleOptions } from './server/module';
 export { IrcSession } from './server/session';
-export { IrcNetwork, fitBytes } from './server/network';
+export { IrcNetwork } from './server/network';
+export { fitBytes } from './text';
 export { IrcUser, IrcChannel, type Membership } from './server/state';
 export { Fanout } from './server/fanout';
 export { IrcNumericReplies, FloodControl, IrcFloodFilter, IrcFloodError } from './server/filters';
@@ -20,3 +21,4 @@ export {
   type IrcServerOptions, type IrcFloodOptions,
 } from './server/options';
 export { IRC_SERVER_VERSION } from './server/welcome';
+export { IrcClient, IrcBot, alternativeNick, type IrcClientOptions } from './client/client';

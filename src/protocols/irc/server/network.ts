@@ -3,6 +3,7 @@ import { ircFold } from '../casemap';
 import { IrcCodec, ircLines } from '../codec';
 import { fromSource, type IrcMessage } from '../message';
 import { Fanout } from './fanout';
+import { fitBytes } from '../text';
 import { IRC_SERVER_OPTIONS, type IrcServerOptions } from './options';
 import { IrcChannel, type IrcUser } from './state';
 
@@ -179,14 +180,4 @@ export class IrcNetwork {
     for (const channel of user.channels) for (const member of channel.members.keys()) if (member !== user) peers.add(member);
     return peers;
   }
-}
-
-/** `text` cut to at most `bytes` UTF-8 bytes without splitting a character. */
-export function fitBytes(text: string, bytes: number): string {
-  if (text.length * 3 <= bytes || Buffer.byteLength(text) <= bytes) return text;
-  let end = Math.max(0, Math.min(text.length, bytes));
-  while (end > 0 && Buffer.byteLength(text.slice(0, end)) > bytes) end--;
-  // Never end between the halves of a surrogate pair.
-  if (end > 0 && end < text.length && text.charCodeAt(end - 1) >= 0xd800 && text.charCodeAt(end - 1) <= 0xdbff) end--;
-  return text.slice(0, end);
 }

@@ -2,6 +2,7 @@ import type { IrcMessage } from '../message';
 import * as N from '../numerics';
 import type { IrcNetwork } from './network';
 import type { IrcUser } from './state';
+import { fitBytes } from '../text';
 
 /** The version in 002 and 004. */
 export const IRC_SERVER_VERSION = 'torsion-irc-1';
@@ -28,7 +29,9 @@ export function welcome(net: IrcNetwork, user: IrcUser): IrcMessage[] {
     return out;
   }
   out.push(net.fromServer(N.RPL_MOTDSTART, nick, `- ${o.serverName} Message of the day - `));
-  for (const line of o.motd) out.push(net.fromServer(N.RPL_MOTD, nick, `- ${line}`));
+  // A long MOTD line is cut to fit one IRC line with its prefix and the nick.
+  const room = o.maxLineLength - 2 - Buffer.byteLength(`:${o.serverName} ${N.RPL_MOTD} ${nick} :`);
+  for (const line of o.motd) out.push(net.fromServer(N.RPL_MOTD, nick, fitBytes(`- ${line}`, room)));
   out.push(net.fromServer(N.RPL_ENDOFMOTD, nick, 'End of /MOTD command.'));
   return out;
 }
