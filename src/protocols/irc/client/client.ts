@@ -87,7 +87,7 @@ export function IrcBot(options: IrcClientOptions): ClassDecorator {
  */
 // injectable: records the constructor's parameter types, which subclasses without a constructor inherit.
 @injectable()
-export abstract class IrcClient {
+export class IrcClient {
   /** The nick the server knows us by (once registered), or the one being tried. */
   nick: string;
   /** True once the server welcomed us (001). */
