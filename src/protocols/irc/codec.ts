@@ -3,7 +3,6 @@ import { DelimiterDecoder, type DelimiterRules } from '../../codec/delimiter-dec
 import type { FrameEmitter } from '../../codec/frame-output';
 import { booleanOption, checkKnownOptions, integerOption } from '../../codec/options';
 import { FrameError, FrameTooLargeError, TorsionError } from '../../errors';
-import { IrcMessageError } from './errors';
 import { formatIrcLine, parseIrcLine } from './line';
 import type { IrcMessage } from './message';
 

@@ -22,6 +22,7 @@ interface HasUser {
 export class IrcNumericReplies implements ExceptionFilter<IrcNumericError> {
   constructor(private readonly network: IrcNetwork) {}
 
+  /** The numeric, from the server, to the client's nick. */
   catch(error: IrcNumericError, context: RouteContext<HasUser>): IrcMessage {
     return this.network.fromServer(error.numeric, context.protocol.user.nick, ...error.params);
   }
@@ -53,6 +54,7 @@ export class FloodControl implements Guard {
     private readonly reactor: Reactor,
   ) {}
 
+  /** Counts the line in the client's window; throws `IrcFloodError` past the budget. */
   canActivate(context: RouteContext<HasUser & FloodState>): boolean {
     const flood = this.options.flood;
     if (flood === false) return true;
@@ -73,6 +75,7 @@ export class FloodControl implements Guard {
 export class IrcFloodFilter implements ExceptionFilter<IrcFloodError> {
   constructor(private readonly network: IrcNetwork) {}
 
+  /** Marks the client as leaving with Excess Flood, ends its connection, and answers ERROR. */
   catch(_error: IrcFloodError, context: RouteContext<HasUser>): IrcMessage {
     const user = context.protocol.user;
     user.quitReason ??= 'Excess Flood';

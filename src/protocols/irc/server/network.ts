@@ -18,6 +18,7 @@ export class IrcNetwork {
   private readonly users = new Map<string, IrcUser>();
   private readonly channels = new Map<string, IrcChannel>();
   private readonly codec: IrcCodec;
+  /** Writes one encoded line to many clients, within their SendQ. */
   readonly fanout: Fanout;
   /** Seconds since the epoch when this application started (003). */
   readonly createdAt = new Date();

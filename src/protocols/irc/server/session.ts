@@ -20,6 +20,7 @@ import { welcome } from './welcome';
 /** RFC 2812 nicknames: a letter or special first, then letters, digits, specials and '-'. */
 const NICK = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]*$/;
 /** Channel names: '#' or '&', then anything but space, comma, BEL and ':'. */
+// eslint-disable-next-line no-control-regex -- BEL is exactly what a channel name may not hold
 const CHANNEL = /^[#&][^\s,\x07:]+$/;
 
 /** The `when` of every command but registration's own: 451 before registration. */
@@ -47,6 +48,7 @@ export class IrcSession {
   readonly user: IrcUser;
   /** FloodControl's window (unused while flood protection is off). */
   floodWindowStart = 0;
+  /** FloodControl's count in the window. */
   floodLines = 0;
   private password: string | undefined;
   /** A PING of ours is unanswered: the next idle period drops the client. */
@@ -62,6 +64,7 @@ export class IrcSession {
 
   // --- registration -------------------------------------------------------------------
 
+  /** PASS password: kept for the check at registration; 462 afterwards. */
   @OnCommand('PASS')
   pass(password?: string): IrcMessage | undefined {
     if (this.user.registered) throw new IrcNumericError(N.ERR_ALREADYREGISTERED, 'You may not reregister');
@@ -69,6 +72,7 @@ export class IrcSession {
     return undefined;
   }
 
+  /** NICK nick: 431, 432, 433 (any case), else the nick (seen by everyone sharing a channel, once registered). */
   @OnCommand('NICK')
   nick(nick?: string): IrcMessage[] | undefined {
     if (nick === undefined || nick === '') throw new IrcNumericError(N.ERR_NONICKNAMEGIVEN, 'No nickname given');
@@ -79,6 +83,7 @@ export class IrcSession {
     return this.tryRegister();
   }
 
+  /** USER username mode unused :realname: 461 with fewer, 462 once registered. */
   @OnCommand('USER')
   userCommand(username?: string, _mode?: string, _unused?: string, realname?: string): IrcMessage[] | undefined {
     if (this.user.registered) throw new IrcNumericError(N.ERR_ALREADYREGISTERED, 'You may not reregister');
@@ -106,12 +111,14 @@ export class IrcSession {
 
   // --- liveness -------------------------------------------------------------------------
 
+  /** PING token: PONG with the token; 409 without one. */
   @OnCommand('PING')
   ping(token?: string): IrcMessage {
     if (token === undefined) throw new IrcNumericError(N.ERR_NOORIGIN, 'No origin specified');
     return this.network.fromServer('PONG', this.network.options.serverName, token);
   }
 
+  /** PONG: our PING is answered. */
   @OnCommand('PONG')
   pong(): void {
     this.awaitingPong = false;
@@ -130,6 +137,7 @@ export class IrcSession {
     return this.network.fromServer('PING', this.network.options.serverName);
   }
 
+  /** QUIT [:reason]: ERROR, then the close; the others see the reason (see `closed`). */
   @OnCommand('QUIT')
   quit(reason?: string): IrcMessage {
     this.user.quitReason = reason === undefined || reason === '' ? 'Quit' : `Quit: ${reason}`;
@@ -142,6 +150,7 @@ export class IrcSession {
   // JOIN, PART and messages take lists (`#a,#b`): each target's answer is sent as it is handled,
   // so errors and the echoes written to the channel's members leave in the order of the list.
 
+  /** JOIN #a,#b (or 0: part all): the JOIN to every member, the joiner included, then topic and names. */
   @OnCommand('JOIN', { when: registered })
   join(names?: string): void {
     const list = need(names, 'JOIN');
@@ -166,6 +175,7 @@ export class IrcSession {
     }
   }
 
+  /** PART #a,#b [:reason]: the PART to every member, the parting one included; 403, 442. */
   @OnCommand('PART', { when: registered })
   part(names?: string, reason?: string): void {
     for (const name of need(names, 'PART').split(',')) {
@@ -176,6 +186,7 @@ export class IrcSession {
     }
   }
 
+  /** TOPIC #a [:topic]: the topic (331/332/333), or set it (a member; an op under +t) for every member to see. */
   @OnCommand('TOPIC', { when: registered })
   topic(name?: string, topic?: string): IrcMessage[] | undefined {
     const channel = this.existingChannel(need(name, 'TOPIC'));
@@ -186,6 +197,7 @@ export class IrcSession {
     return undefined;
   }
 
+  /** NAMES [#a,#b]: 353 and 366 per channel (every channel without an argument). */
   @OnCommand('NAMES', { when: registered })
   names(names?: string): IrcMessage[] {
     if (names === undefined) return [...this.network.allChannels()].flatMap((c) => namesReplies(this.network, this.user, c).slice(0, -1)).concat(this.numeric(N.RPL_ENDOFNAMES, '*', 'End of /NAMES list'));
@@ -195,11 +207,13 @@ export class IrcSession {
     });
   }
 
+  /** LIST [#a,#b]: 321, 322 per channel, 323. */
   @OnCommand('LIST', { when: registered })
   list(names?: string): IrcMessage[] {
     return listReplies(this.network, this.user, names);
   }
 
+  /** KICK #a nick [:reason], by a channel operator: every member sees it, the target included. */
   @OnCommand('KICK', { when: registered })
   kick(name?: string, nick?: string, reason?: string): void {
     const channel = this.existingChannel(need(name, 'KICK'));
@@ -211,6 +225,7 @@ export class IrcSession {
     this.network.kick(this.user, channel, target, reason === undefined || reason === '' ? this.user.nick : reason);
   }
 
+  /** MODE #a [changes [args]] or MODE nick [changes] (see modes.ts). */
   @OnCommand('MODE', { when: registered })
   mode(target?: string, changes?: string, ...args: string[]): IrcMessage[] {
     need(target, 'MODE');
@@ -221,6 +236,7 @@ export class IrcSession {
 
   // --- messages -------------------------------------------------------------------------
 
+  /** PRIVMSG targets :text: to every other member of a channel, or to a nick; 411, 412, 401, 404, 301. */
   @OnCommand('PRIVMSG', { when: registered })
   privmsg(targets?: string, text?: string): void {
     if (targets === undefined || targets === '') throw new IrcNumericError(N.ERR_NORECIPIENT, 'No recipient given (PRIVMSG)');
@@ -259,6 +275,7 @@ export class IrcSession {
     }
   }
 
+  /** AWAY [:message]: 306 when set, 305 when cleared. */
   @OnCommand('AWAY', { when: registered })
   away(message?: string): IrcMessage {
     this.user.away = message === undefined || message === '' ? undefined : message;
@@ -267,11 +284,13 @@ export class IrcSession {
 
   // --- queries --------------------------------------------------------------------------
 
+  /** WHO #channel or nick: 352 rows, then 315. */
   @OnCommand('WHO', { when: registered })
   who(mask?: string): IrcMessage[] {
     return whoReplies(this.network, this.user, need(mask, 'WHO'));
   }
 
+  /** WHOIS [server] nick[,nick]: 311, 319, 312, 301, 318 (401 for an unknown nick). */
   @OnCommand('WHOIS', { when: registered })
   whois(first?: string, second?: string): IrcMessage[] {
     // `WHOIS server nick` names a server first; this network has one.
@@ -279,6 +298,7 @@ export class IrcSession {
     return nick.split(',').flatMap((n) => whoisReplies(this.network, this.user, n));
   }
 
+  /** Any other command: 421. */
   @OnUnknownCommand()
   unknown(command: string | undefined): IrcMessage {
     return this.numeric(N.ERR_UNKNOWNCOMMAND, (command ?? '').slice(0, 32), 'Unknown command');
@@ -295,11 +315,13 @@ export class IrcSession {
     return this.network.fromServer('ERROR', `Closing Link: ${this.user.host} (Server error)`);
   }
 
+  /** The client's buffer drained: its SendQ backlog is gone. */
   @OnDrain()
   drained(): void {
     this.network.fanout.drained(this.user);
   }
 
+  /** The server is shutting down: ERROR, then the close. */
   @OnShutdown()
   shuttingDown(): IrcMessage {
     this.user.quitReason ??= 'Server shutting down';
@@ -312,6 +334,7 @@ export class IrcSession {
     this.network.quit(this.user, this.user.quitReason ?? closeText(reason));
   }
 
+  /** A client connected. */
   @OnConnect()
   connected(): void {
     // Nothing to say first: clients speak first (PASS/NICK/USER). The idle timeout starts now.

@@ -7,8 +7,11 @@ export class IrcUser {
   nick = '*';
   /** `ircFold(nick)`: the key in the network's nick table. */
   key = '*';
+  /** From USER (made one safe word). */
   username = '';
+  /** From USER. */
   realname = '';
+  /** True once NICK, USER (and PASS, when required) completed registration. */
   registered = false;
   /** User modes set (`i`, `w`). */
   readonly modes = new Set<string>();
@@ -35,15 +38,21 @@ export class IrcUser {
 
 /** A channel's member: op or not. */
 export interface Membership {
+  /** Channel operator (`@`). */
   op: boolean;
 }
 
 /** One channel: its members, topic and modes. It exists while it has members. */
 export class IrcChannel {
+  /** `ircFold(name)`: the key in the network's channel table. */
   readonly key: string;
+  /** The members, in order of joining, and whether each is an operator. */
   readonly members = new Map<IrcUser, Membership>();
+  /** '' when none. */
   topic = '';
+  /** Who set the topic (`nick!user@host`). */
   topicBy = '';
+  /** When the topic was set, in seconds since the epoch. */
   topicAt = 0;
   /** `n` (no messages from outside) and `t` (only ops set the topic), both on for a new channel. */
   readonly modes = new Set<string>(['n', 't']);
@@ -57,6 +66,7 @@ export class IrcChannel {
     this.key = ircFold(name);
   }
 
+  /** True when `user` is an operator of this channel. */
   isOp(user: IrcUser): boolean {
     return this.members.get(user)?.op === true;
   }
