@@ -1,4 +1,5 @@
 import type { TestingApp } from 'torsion/testing';
+import { parseIrcLine } from 'torsion/irc';
 import { client, ircApp, lines, say } from './support';
 
 describe('IRC server: channels, messages, queries, modes', () => {
@@ -170,5 +171,38 @@ describe('IRC server: channels, messages, queries, modes', () => {
     expect(lines(b)).toEqual([':irc.test 433 bob anna :Nickname is already in use', ':irc.test 433 bob Dan :Nickname is already in use']);
     say(d, 'PRIVMSG anna :found you');
     expect(lines(a)).toEqual([':dan!dan@127.0.0.1 PRIVMSG ANNA :found you']);
+  });
+});
+
+describe('IRC server: long lists and shutdown', () => {
+  it('NAMES and WHOIS split long lists over several lines within 512 bytes', async () => {
+    const t = ircApp({ channelLimit: 30 });
+    try {
+      const members = Array.from({ length: 80 }, (_, i) => client(t, `member${i}xxxxxxxxxxxx`));
+      for (const m of members) say(m, 'JOIN #big');
+      const a = members[0];
+      const channels = Array.from({ length: 25 }, (_, i) => `#channel-number-${i}-${'y'.repeat(30)}`);
+      say(a, ...channels.map((c) => `JOIN ${c}`));
+      lines(a);
+      say(a, 'NAMES #big', `WHOIS ${a.protocol.user.nick}`);
+      const got = lines(a);
+      for (const line of got) expect(Buffer.byteLength(`${line}\r\n`)).toBeLessThanOrEqual(512);
+      const lastParam = (l: string): string[] => (parseIrcLine(l).params.at(-1) as string).split(' ');
+      const names = got.filter((l) => l.includes(' 353 ')).flatMap(lastParam);
+      expect(names).toHaveLength(80);
+      expect(got.filter((l) => l.includes(' 353 ')).length).toBeGreaterThan(1);
+      const whoisChannels = got.filter((l) => l.includes(' 319 ')).flatMap(lastParam);
+      expect(whoisChannels).toHaveLength(26);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('on shutdown every client gets ERROR before the close', async () => {
+    const t = ircApp();
+    const a = client(t, 'ann');
+    await t.close();
+    expect(lines(a)).toEqual([':irc.test ERROR :Closing Link: 127.0.0.1 (Server shutting down)']);
+    expect(a.closed).toBe(true);
   });
 });

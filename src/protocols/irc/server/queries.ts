@@ -22,19 +22,9 @@ export function topicReplies(net: IrcNetwork, to: IrcUser, channel: IrcChannel):
 
 /** 353 lines (as many as the names need) and 366. */
 export function namesReplies(net: IrcNetwork, to: IrcUser, channel: IrcChannel): IrcMessage[] {
-  const out: IrcMessage[] = [];
   const head = `:${net.options.serverName} ${RPL_NAMREPLY} ${to.nick} = ${channel.name} :`;
-  const room = net.options.maxLineLength - 2 - Buffer.byteLength(head);
-  let names = '';
-  for (const member of channel.members.keys()) {
-    const label = channel.label(member);
-    if (names !== '' && Buffer.byteLength(names) + 1 + Buffer.byteLength(label) > room) {
-      out.push(net.fromServer(RPL_NAMREPLY, to.nick, '=', channel.name, names));
-      names = '';
-    }
-    names = names === '' ? label : `${names} ${label}`;
-  }
-  if (names !== '') out.push(net.fromServer(RPL_NAMREPLY, to.nick, '=', channel.name, names));
+  const labels = [...channel.members.keys()].map((member) => channel.label(member));
+  const out = wordsWithin(labels, net.options.maxLineLength - 2 - Buffer.byteLength(head)).map((names) => net.fromServer(RPL_NAMREPLY, to.nick, '=', channel.name, names));
   out.push(net.fromServer(RPL_ENDOFNAMES, to.nick, channel.name, 'End of /NAMES list'));
   return out;
 }
@@ -73,9 +63,28 @@ export function whoisReplies(net: IrcNetwork, to: IrcUser, nick: string): IrcMes
     return [net.fromServer(ERR_NOSUCHNICK, to.nick, nick, 'No such nick/channel'), net.fromServer(RPL_ENDOFWHOIS, to.nick, nick, 'End of /WHOIS list')];
   }
   const out = [net.fromServer(RPL_WHOISUSER, to.nick, user.nick, user.username, user.host, '*', user.realname)];
-  if (user.channels.size > 0) out.push(net.fromServer(RPL_WHOISCHANNELS, to.nick, user.nick, [...user.channels].map((c) => `${c.isOp(user) ? '@' : ''}${c.name}`).join(' ')));
+  const channels = [...user.channels].map((c) => `${c.isOp(user) ? '@' : ''}${c.name}`);
+  const head = `:${net.options.serverName} ${RPL_WHOISCHANNELS} ${to.nick} ${user.nick} :`;
+  for (const chunk of wordsWithin(channels, net.options.maxLineLength - 2 - Buffer.byteLength(head))) {
+    out.push(net.fromServer(RPL_WHOISCHANNELS, to.nick, user.nick, chunk));
+  }
   out.push(net.fromServer(RPL_WHOISSERVER, to.nick, user.nick, net.options.serverName, net.options.network));
   if (user.away !== undefined) out.push(net.fromServer(RPL_AWAY, to.nick, user.nick, user.away));
   out.push(net.fromServer(RPL_ENDOFWHOIS, to.nick, user.nick, 'End of /WHOIS list'));
+  return out;
+}
+
+/** `words` joined by spaces into as few strings as keep each within `bytes` (UTF-8). */
+export function wordsWithin(words: readonly string[], bytes: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line !== '' && Buffer.byteLength(line) + 1 + Buffer.byteLength(word) > bytes) {
+      out.push(line);
+      line = '';
+    }
+    line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') out.push(line);
   return out;
 }

@@ -1,5 +1,5 @@
 import { Listen } from '../../../decorators/listen';
-import { OnClose, OnConnect, OnDrain, OnError, OnIdle, OnShutdown } from '../../../decorators/handlers';
+import { OnClose, OnDrain, OnError, OnIdle, OnShutdown } from '../../../decorators/handlers';
 import { Protocol } from '../../../decorators/protocol';
 import { OnCommand, OnUnknownCommand, UseFilters, UseGuards } from '../../../decorators/routing';
 import { FrameError, FrameTooLargeError } from '../../../errors';
@@ -332,12 +332,6 @@ export class IrcSession {
   @OnClose()
   closed(reason: CloseReason): void {
     this.network.quit(this.user, this.user.quitReason ?? closeText(reason));
-  }
-
-  /** A client connected. */
-  @OnConnect()
-  connected(): void {
-    // Nothing to say first: clients speak first (PASS/NICK/USER). The idle timeout starts now.
   }
 
   private numeric(numeric: string, ...params: string[]): IrcMessage {
