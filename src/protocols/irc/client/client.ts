@@ -71,8 +71,9 @@ export function IrcBot(options: IrcClientOptions): ClassDecorator {
  * `quit` and `sendMessage` write. Reconnecting is `@Connect`'s policy: each connection is a new
  * instance that registers again.
  *
- * The base routes PING, PONG, 001, 432 and 433 itself (a subclass declaring them is a duplicate
- * route); `welcomed()` is the hook to override for "registered".
+ * The base routes PING, PONG, 001, 432 and 433 itself and has the `@OnConnect`, `@OnIdle` and
+ * `@OnUnknownCommand` handlers (a subclass declaring them again is a bootstrap error: a duplicate
+ * route or handler); `welcomed()` is the hook to override for "registered".
  *
  * @example
  * ```ts
