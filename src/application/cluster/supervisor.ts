@@ -255,6 +255,7 @@ export class WorkerSupervisor {
     this.starting = undefined;
     this.stopping = true;
     for (const m of this.members) {
+      if (m.state === 'stopping') continue; // killed already
       m.state = 'stopping';
       m.process.kill('SIGKILL');
     }
