@@ -103,12 +103,17 @@ export class Application {
   /** @internal The singletons' onInit / onShutdown / dispose (set by compileApplication once they exist). */
   lifecycle: ServiceLifecycle;
 
+  /** @internal Set by bootstrap in a cluster worker (see `worker`). */
+  workerId: number | undefined = undefined;
+
   /**
    * In a worker process of `bootstrap(M, { workers })`: its node:cluster worker id (1, 2, ...; a
    * re-forked worker gets a new one), which its log lines carry as `worker`. Undefined in a
    * single process and in the cluster's primary.
    */
-  worker: number | undefined = undefined;
+  get worker(): number | undefined {
+    return this.workerId;
+  }
 
   /** In the primary of `bootstrap(M, { workers })`: its live workers. Undefined in a single process and in a worker. */
   get workers(): readonly WorkerInfo[] | undefined {

@@ -172,7 +172,7 @@ async function start(rootModule: ModuleImport, options: BootstrapOptions, worker
   try {
     // A worker's log lines (its own and those of everything that injects Logger) carry its id.
     const app = compileApplication(rootModule, worker === undefined ? options : { ...options, logger: (options.logger ?? new ConsoleLogger()).child({ worker: worker.id }) });
-    app.worker = worker?.id;
+    app.workerId = worker?.id;
     await app.init();
     try {
       // A worker's metrics are served by the primary, which asks for them.
@@ -190,7 +190,7 @@ async function start(rootModule: ModuleImport, options: BootstrapOptions, worker
     else if (signals.length > 0) app.onClosed = installShutdownSignals(app, signals, timeoutMs);
     return app;
   } catch (error) {
-    if (worker !== undefined) reportFailure(error);
+    if (worker !== undefined) await reportFailure(error);
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { listeningPort, spawnScript, within, type ExampleProcess } from '../../examples/test-support/example-process';
+import { listeningPort, spawnExample, spawnScript, within, type ExampleProcess } from '../../examples/test-support/example-process';
 
 /**
  * `bootstrap(M, { workers: 2 })` end to end, on loopback: a primary and two node:cluster
@@ -13,7 +13,7 @@ import { listeningPort, spawnScript, within, type ExampleProcess } from '../../e
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'pid-cluster.ts');
 /** Three processes transpile the sources on start: generous on a loaded machine. */
-const START_MS = 90_000;
+const START_MS = 150_000;
 const WAIT_MS = 30_000;
 
 /** A connection to the cluster: the greeting it got, and what followed. */
@@ -223,4 +223,23 @@ describe('bootstrap({ workers: 2 }) on node:cluster', () => {
     const summary = /^INFO shut down in \d+ ms: (\d+) connections closed, 0 aborted \(Pid: \d+ closed, 0 aborted\), 0 clients closed, 0 frames discarded$/m.exec(primary.stderr());
     expect(Number(summary?.[1])).toBeGreaterThanOrEqual(2);
   });
+});
+
+describe('a cluster whose workers cannot start (examples/echo with WORKERS=2 on a port in use)', () => {
+  it("fails the primary's bootstrap with the worker's own error, on one line, exit code 1, nothing left running", async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    const echo = spawnExample('echo', { WORKERS: '2', PORT: String(port), HOST: '127.0.0.1' });
+    try {
+      expect(await within(echo.exited, START_MS, 'the primary to exit')).toBe(1);
+      expect(echo.stdout()).toBe('');
+      const lines = echo.stderr().split('\n').filter((l) => l !== '');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^worker [12]: Echo cannot listen on tcp 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.* \\(TORSION_ERR_ADDRESS_IN_USE\\)$`));
+    } finally {
+      await echo.stop();
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, START_MS + 10_000);
 });

@@ -25,11 +25,15 @@ export function clusterRole(): 'primary' | 'foreign' | WorkerIdentity {
   return { id: cluster.worker.id, slot: Number(slot) };
 }
 
-/** @internal Tells the primary that this worker's bootstrap failed (it rejects its own bootstrap with the same code). */
-export function reportFailure(error: unknown): void {
+/**
+ * @internal
+ * Tells the primary that this worker's bootstrap failed (it rejects its own bootstrap with the
+ * same code). Resolves once the message is written: the caller usually exits next.
+ */
+export function reportFailure(error: unknown): Promise<void> {
   const code = error instanceof TorsionError ? error.code : 'TORSION_ERR_WORKER_FAILED';
-  const target = (error as { target?: unknown }).target;
-  send({ torsion: 'failed', code, message: describe(error), target: typeof target === 'string' ? target : undefined });
+  const target = (error as { target?: unknown } | undefined)?.target;
+  return new Promise((resolve) => send({ torsion: 'failed', code, message: describe(error), target: typeof target === 'string' ? target : undefined }, resolve));
 }
 
 /**
