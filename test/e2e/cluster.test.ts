@@ -1,5 +1,7 @@
 import * as http from 'node:http';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { listeningPort, spawnExample, spawnScript, within, type ExampleProcess } from '../../examples/test-support/example-process';
 
@@ -26,11 +28,11 @@ interface Client {
   readonly ended: Promise<void>;
 }
 
-/** Connects and reads the greeting line (bounded); rejects when the connection fails or closes first. */
-function connect(port: number): Promise<Client> {
+/** Connects (to the port, or the Unix socket path) and reads the greeting line (bounded); rejects when the connection fails or closes first. */
+function connect(port: number | string): Promise<Client> {
   return within(
     new Promise<Client>((resolve, reject) => {
-      const socket = net.connect({ port, host: '127.0.0.1' });
+      const socket = typeof port === 'number' ? net.connect({ port, host: '127.0.0.1' }) : net.connect({ path: port });
       socket.setEncoding('utf8');
       let text = '';
       let client: Client | undefined;
@@ -53,7 +55,7 @@ function connect(port: number): Promise<Client> {
 }
 
 /** One connection: its greeting, then it is closed. */
-async function greeting(port: number): Promise<{ pid: number; worker: number }> {
+async function greeting(port: number | string): Promise<{ pid: number; worker: number }> {
   const client = await connect(port);
   client.socket.end();
   await client.ended;
@@ -106,9 +108,11 @@ describe('bootstrap({ workers: 2 }) on node:cluster', () => {
   /** Every worker pid seen, to check none is left behind. */
   const pids = new Set<number>();
   let connections = 0;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'torsion-cluster-'));
+  const unixPath = path.join(dir, 'pid.sock');
 
   beforeAll(async () => {
-    primary = spawnScript(FIXTURE, { WORKERS: '2', TORSION_LOG_LEVEL: 'info' });
+    primary = spawnScript(FIXTURE, { WORKERS: '2', TORSION_LOG_LEVEL: 'info', UNIX_PATH: unixPath });
     const out = await primary.waitForStdout((s) => /^metrics \d+$/m.test(s), START_MS);
     port = listeningPort(out);
     metricsPort = Number(/^metrics (\d+)$/m.exec(out)?.[1]);
@@ -117,10 +121,12 @@ describe('bootstrap({ workers: 2 }) on node:cluster', () => {
   afterAll(async () => {
     await primary.stop();
     for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('prints one listening line, from the primary, once both workers listen on the one port', () => {
-    expect(primary.stdout().match(/^listening /gm)).toHaveLength(1);
+  it('prints the listening lines once, from the primary, once both workers listen on the one port', () => {
+    expect(primary.stdout().match(/^listening /gm)).toEqual(['listening ', 'listening ']);
+    expect(primary.stdout()).toContain(`listening unix ${unixPath}\n`);
     expect(primary.stderr()).toMatch(/^INFO listening tcp 127\.0\.0\.1:\d+ worker=1 protocol=Pid$/m);
     expect(primary.stderr()).toMatch(/^INFO listening tcp 127\.0\.0\.1:\d+ worker=2 protocol=Pid$/m);
     expect(primary.stderr()).toContain(`2 workers serving 127.0.0.1:${port}`);
@@ -144,6 +150,19 @@ describe('bootstrap({ workers: 2 }) on node:cluster', () => {
     expect([...workers.values()].sort()).toEqual([1, 2]);
   });
 
+  it('shares a Unix socket listener too (the second worker does not take its sibling for a live foreign socket)', async () => {
+    const seen = new Set<number>();
+    await until(
+      'both workers answering on the Unix socket',
+      async () => {
+        for (const g of await Promise.all(Array.from({ length: 8 }, () => greeting(unixPath)))) seen.add(g.pid);
+        return seen.size === 2;
+      },
+      100,
+    );
+    expect([...seen].sort()).toEqual([...pids].sort());
+  });
+
   it("serves the workers' metrics summed on the primary's /metrics, and each worker's with ?worker=", async () => {
     const accepted = 'torsion_connections_accepted_total';
     const labels = `protocol="Pid",listener="tcp://127.0.0.1:${port}"`;
@@ -164,7 +183,7 @@ describe('bootstrap({ workers: 2 }) on node:cluster', () => {
     expect(health.status).toBe(200);
     const report = JSON.parse(health.body) as { status: string; listeners: { bound: number }; workers: Array<{ id: number; status: string }> };
     expect(report.status).toBe('ok');
-    expect(report.listeners.bound).toBe(2);
+    expect(report.listeners.bound).toBe(4); // two listeners (TCP, Unix) in each worker
     expect(report.workers.map((w) => [w.id, w.status])).toEqual([
       [1, 'ok'],
       [2, 'ok'],
