@@ -154,7 +154,8 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
  * dependency order (awaited), binds every `@Listen`, starts the `@Connect` clients and installs
  * the `shutdownSignals` handlers. `rootModule` is a `@Module` class or a configured module
  * (`SomeModule.configure({ ... })`). A failing `onInit()` is `TORSION_ERR_INIT_FAILED`, after
- * what was initialised has been shut down.
+ * what was initialised has been shut down. With `workers`, this runs in every process of a
+ * node:cluster (see `BootstrapOptions.workers`): the primary's resolves once every worker listens.
  */
 export async function bootstrap(rootModule: ModuleImport, options: BootstrapOptions = {}): Promise<Application> {
   if (options.workers === undefined) return start(rootModule, options, undefined);
