@@ -8,6 +8,8 @@ module.exports = {
   moduleNameMapper: {
     '^torsion$': '<rootDir>/src/index.ts',
     '^torsion/testing$': '<rootDir>/src/testing/index.ts',
+    '^torsion/imap$': '<rootDir>/src/protocols/imap/index.ts',
+    '^torsion/maildir$': '<rootDir>/src/protocols/maildir/index.ts',
   },
   setupFiles: ['reflect-metadata'],
   testEnvironment: 'node',
