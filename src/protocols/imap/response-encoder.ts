@@ -1,7 +1,7 @@
 import type { OutputChunks } from '../../codec/codec';
 import { TorsionError } from '../../errors';
 import { isQuotable, quote } from './grammar';
-import type { ImapReply, ImapResponse, ImapValue } from './types';
+import type { ImapAdjacent, ImapReply, ImapResponse, ImapValue } from './types';
 
 /** Longest string written quoted; longer ones go as literals. */
 const MAX_QUOTED = 256;
@@ -70,6 +70,8 @@ class ResponseWriter {
         this.value(item, depth + 1);
       });
       this.line += ')';
+    } else if (value !== null && typeof value === 'object' && Array.isArray((value as ImapAdjacent).adjacent) && depth < MAX_DEPTH) {
+      for (const item of (value as ImapAdjacent).adjacent) this.value(item, depth + 1);
     } else {
       throw refuse(`the value ${typeof value}`);
     }

@@ -43,7 +43,12 @@ export type ImapRequest = ImapCommand | ImapLiteralRequest | ImapDone;
  * `BODY[]`), a number, NIL (null), a string (a `Buffer`: quoted when it is short and plain,
  * else a literal `{n}`, bytes exact), or a parenthesised list.
  */
-export type ImapValue = string | number | null | Buffer | readonly ImapValue[];
+export type ImapValue = string | number | null | Buffer | readonly ImapValue[] | ImapAdjacent;
+
+/** Values written one after another with no space between them: the parts of a multipart BODYSTRUCTURE, `(...)(...)`. */
+export interface ImapAdjacent {
+  readonly adjacent: readonly ImapValue[];
+}
 
 /**
  * One server response line of values separated by spaces, optionally followed by free text
