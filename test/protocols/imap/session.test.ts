@@ -298,6 +298,23 @@ describe('IMAP selected', () => {
     expect(await c.run('x4', 'FETCH 1 UID')).toBe('* 1 FETCH (UID 1)\r\n* 3 EXISTS\r\n* 3 RECENT\r\nx4 OK FETCH completed\r\n');
   });
 
+  it('several async deliverers while a session idles: every message gets one UID and the session sees them all', async () => {
+    h = new ImapHarness();
+    const c = await selected();
+    await c.raw('y1 IDLE\r\n', '+ idling');
+    const deliverer = async (who: number): Promise<number[]> => {
+      const uids: number[] = [];
+      for (let i = 0; i < 5; i++) uids.push((await h.store.deliver('ann', lfMessage(`m${who}-${i}`))).uid);
+      return uids;
+    };
+    const uids = (await Promise.all([deliverer(1), deliverer(2), deliverer(3)])).flat().sort((a, b) => a - b);
+    expect(uids).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    await c.raw('', '* 15 EXISTS');
+    expect(await c.raw('DONE\r\n', 'y1 ')).toMatch(/y1 OK IDLE terminated\r\n$/);
+    expect(await c.run('y2', 'UID SEARCH ALL')).toBe(`* SEARCH ${uids.join(' ')}\r\ny2 OK UID SEARCH completed\r\n`);
+    expect(await c.run('y3', 'SEARCH SUBJECT m2-4')).toMatch(/^\* SEARCH \d+\r\n/);
+  });
+
   it('pipelined commands are answered in order', async () => {
     h = new ImapHarness();
     await h.store.deliver('ann', lfMessage('a'));
