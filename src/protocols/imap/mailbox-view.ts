@@ -11,10 +11,13 @@ import type { MailboxSnapshot, StoredMessage } from '../maildir/mail-store';
 export class MailboxView {
   /** UIDs by sequence number - 1. */
   uids: number[] = [];
+  /** What the store last said of each listed message, by UID. */
   readonly messages = new Map<number, StoredMessage>();
   /** The UIDs this session reports as `\Recent`. */
   readonly recent = new Set<number>();
+  /** The mailbox's UIDVALIDITY when it was opened. */
   uidValidity = 0;
+  /** The next UID, as last seen. */
   uidNext = 1;
   /** Deliveries happened since the last `apply` (set by the store's events). */
   dirty = false;

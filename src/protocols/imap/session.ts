@@ -47,6 +47,7 @@ function isLoopback(address: string): boolean {
  */
 @Catch(MailStoreError, ImapSyntaxError)
 export class ImapReplyFilter implements ExceptionFilter {
+  /** The tagged reply for `error`. */
   catch(error: unknown, context: RouteContext): ImapReply {
     const tag = (context.frame as ImapCommand).tag;
     if (error instanceof ImapSyntaxError) return `${tag} BAD ${error.message}`;
@@ -87,22 +88,27 @@ export class ImapSession {
     @inject(IMAP_CONFIG) private readonly config: ImapConfig,
   ) {}
 
+  /** The greeting, with the capabilities (RFC 3501 section 7.1.1). */
   @OnConnect() greet(): string {
     return `* OK [CAPABILITY ${this.capabilities()}] ${this.config.serverName} IMAP4rev1 ready`;
   }
 
+  /** CAPABILITY: what this connection may use now (STARTTLS and LOGINDISABLED depend on it). */
   @OnCommand('CAPABILITY') capability(c: ImapCommand): ImapReply {
     return [`* CAPABILITY ${this.capabilities()}`, `${c.tag} OK CAPABILITY completed`];
   }
 
+  /** NOOP: reports what changed in the selected mailbox. */
   @OnCommand('NOOP', { when: AUTHENTICATED.concat('not-authenticated') }) async noop(c: ImapCommand): Promise<ImapReply> {
     return [...(await this.sync(true)), `${c.tag} OK NOOP completed`];
   }
 
+  /** CHECK: a NOOP for the selected mailbox (Maildir has nothing to flush). */
   @OnCommand('CHECK', { when: 'selected' }) async check(c: ImapCommand): Promise<ImapReply> {
     return [...(await this.sync(true)), `${c.tag} OK CHECK completed`];
   }
 
+  /** LOGOUT: BYE, the tagged OK, then the connection ends. */
   @OnCommand('LOGOUT', { when: AUTHENTICATED.concat('not-authenticated') }) logout(c: ImapCommand): ImapReply {
     this.unselect();
     this.state = 'logout';
@@ -110,6 +116,7 @@ export class ImapSession {
     return ['* BYE IMAP4rev1 server logging out', `${c.tag} OK LOGOUT completed`];
   }
 
+  /** STARTTLS (RFC 3501 section 6.2.1): OK, then the TLS handshake on the same connection. */
   @OnCommand('STARTTLS', { when: 'not-authenticated' }) starttls(c: ImapCommand): ImapReply | undefined {
     const tls = this.config.tls;
     if (tls === undefined) return `${c.tag} BAD STARTTLS is not offered`;
@@ -120,6 +127,7 @@ export class ImapSession {
     return undefined;
   }
 
+  /** LOGIN: checked by `authenticate`; refused before STARTTLS unless `plaintextLogin` allows it. */
   @OnCommand('LOGIN', { when: 'not-authenticated' }) async login(c: ImapCommand): Promise<ImapReply> {
     const user = astring(c.args[0]);
     const password = astring(c.args[1]);
@@ -138,14 +146,17 @@ export class ImapSession {
     return `${c.tag} OK [CAPABILITY ${this.capabilities()}] LOGIN completed`;
   }
 
+  /** SELECT: opens a mailbox read-write and claims its recent messages. */
   @OnCommand('SELECT', { when: AUTHENTICATED }) select(c: ImapCommand): Promise<ImapReply> {
     return this.open(c, false);
   }
 
+  /** EXAMINE: opens a mailbox read-only. */
   @OnCommand('EXAMINE', { when: AUTHENTICATED }) examine(c: ImapCommand): Promise<ImapReply> {
     return this.open(c, true);
   }
 
+  /** LIST and LSUB (every mailbox counts as subscribed): the mailboxes matching reference + pattern. */
   @OnCommand(['LIST', 'LSUB'], { when: AUTHENTICATED }) async list(c: ImapCommand): Promise<ImapReply> {
     const reference = astring(c.args[0]);
     const pattern = astring(c.args[1]);
@@ -158,6 +169,7 @@ export class ImapSession {
     return [...names.map((name) => ({ values: ['*', kind, [], delimiter, Buffer.from(name)] })), `${c.tag} OK ${kind} completed`];
   }
 
+  /** STATUS: counts of a mailbox without selecting it. */
   @OnCommand('STATUS', { when: AUTHENTICATED }) async status(c: ImapCommand): Promise<ImapReply> {
     const mailbox = mailboxName(c.args[0], c.tag);
     const items = c.args[1];
@@ -170,6 +182,7 @@ export class ImapSession {
     return [{ values: ['*', 'STATUS', Buffer.from(mailbox), names.flatMap((name) => [name, counts[name]])] }, `${c.tag} OK STATUS completed`];
   }
 
+  /** APPEND: stores the literal, with optional flags and date-time, through the store (so IDLE sessions hear of it). */
   @OnCommand('APPEND', { when: AUTHENTICATED }) async append(c: ImapCommand): Promise<ImapReply> {
     const mailbox = mailboxName(c.args[0], c.tag);
     const message = c.args[c.args.length - 1];
@@ -188,6 +201,7 @@ export class ImapSession {
     return [...(await this.sync(false)), `${c.tag} OK APPEND completed`];
   }
 
+  /** CLOSE: expunges silently (read-write) and leaves the selected state. */
   @OnCommand('CLOSE', { when: 'selected' }) async close(c: ImapCommand): Promise<ImapReply> {
     const view = this.view as MailboxView;
     // CLOSE expunges silently (RFC 3501 section 6.4.2).
@@ -196,6 +210,7 @@ export class ImapSession {
     return `${c.tag} OK CLOSE completed`;
   }
 
+  /** EXPUNGE: removes the `\Deleted` messages and reports each removal. */
   @OnCommand('EXPUNGE', { when: 'selected' }) async expunge(c: ImapCommand): Promise<ImapReply> {
     const view = this.view as MailboxView;
     if (view.readOnly) return `${c.tag} NO [READ-ONLY] the mailbox is read-only`;
@@ -203,33 +218,39 @@ export class ImapSession {
     return [...(await this.sync(true)), `${c.tag} OK EXPUNGE completed`];
   }
 
+  /** FETCH by sequence numbers. */
   @OnCommand('FETCH', { when: 'selected' }) async fetch(c: ImapCommand): Promise<ImapReply> {
     await fetch(this.mailbox(), c.args, false, c.tag);
     return [...(await this.sync(false)), `${c.tag} OK FETCH completed`];
   }
 
+  /** UID FETCH: FETCH by UIDs, UID always included. */
   @OnCommand('UID FETCH', { when: 'selected' }) async uidFetch(c: ImapCommand): Promise<ImapReply> {
     await fetch(this.mailbox(), c.args.slice(1), true, c.tag);
     return [...(await this.sync(false)), `${c.tag} OK UID FETCH completed`];
   }
 
+  /** STORE: changes flags by sequence numbers. */
   @OnCommand('STORE', { when: 'selected' }) async store(c: ImapCommand): Promise<ImapReply> {
     if ((this.view as MailboxView).readOnly) return `${c.tag} NO [READ-ONLY] the mailbox is read-only`;
     await store(this.mailbox(), c.args, false, c.tag);
     return [...(await this.sync(false)), `${c.tag} OK STORE completed`];
   }
 
+  /** UID STORE: STORE by UIDs. */
   @OnCommand('UID STORE', { when: 'selected' }) async uidStore(c: ImapCommand): Promise<ImapReply> {
     if ((this.view as MailboxView).readOnly) return `${c.tag} NO [READ-ONLY] the mailbox is read-only`;
     await store(this.mailbox(), c.args.slice(1), true, c.tag);
     return [...(await this.sync(false)), `${c.tag} OK UID STORE completed`];
   }
 
+  /** SEARCH: matching sequence numbers. */
   @OnCommand('SEARCH', { when: 'selected' }) async search(c: ImapCommand): Promise<ImapReply> {
     const found = await search(this.mailbox(), c.args, false, c.tag);
     return [found, ...(await this.sync(false)), `${c.tag} OK SEARCH completed`];
   }
 
+  /** UID SEARCH: matching UIDs. */
   @OnCommand('UID SEARCH', { when: 'selected' }) async uidSearch(c: ImapCommand): Promise<ImapReply> {
     const found = await search(this.mailbox(), c.args.slice(1), true, c.tag);
     return [found, ...(await this.sync(false)), `${c.tag} OK UID SEARCH completed`];
@@ -275,12 +296,14 @@ export class ImapSession {
     return '* BYE Autologout; idle for too long';
   }
 
+  /** The output drained: a FETCH waiting to write goes on. */
   @OnDrain() drained(): void {
     const resume = this.waitingForDrain;
     this.waitingForDrain = undefined;
     resume?.();
   }
 
+  /** Stops listening to the store, and releases a FETCH waiting to write. */
   @OnClose() closed(): void {
     this.unselect();
     this.drained();
