@@ -21,6 +21,8 @@ export type ImapState = 'not-authenticated' | 'authenticated' | 'selected' | 'id
 
 const AUTHENTICATED: ImapState[] = ['authenticated', 'selected'];
 const SYSTEM_FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
+/** Longest LIST reference + pattern matched (matching costs name length x pattern length). */
+const MAX_PATTERN = 1024;
 const STATUS_ITEMS = new Set(['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN']);
 
 /** An astring argument as text (atoms as they are, strings as UTF-8). */
@@ -164,8 +166,8 @@ export class ImapSession {
     if (c.args.length !== 2 || reference === undefined || pattern === undefined) return `${c.tag} BAD ${kind} takes a reference and a mailbox pattern`;
     const delimiter = Buffer.from(this.config.store.delimiter);
     if (pattern === '') return [{ values: ['*', kind, ['\\Noselect'], delimiter, Buffer.alloc(0)] }, `${c.tag} OK ${kind} completed`];
-    const regex = patternRegex(reference + pattern, this.config.store.delimiter);
-    const names = (await this.config.store.mailboxes(this.user as string)).filter((name) => regex.test(name));
+    if (reference.length + pattern.length > MAX_PATTERN) return `${c.tag} BAD the mailbox pattern is longer than ${MAX_PATTERN} characters`;
+    const names = (await this.config.store.mailboxes(this.user as string)).filter((name) => matchesPattern(name, reference + pattern, this.config.store.delimiter));
     return [...names.map((name) => ({ values: ['*', kind, [], delimiter, Buffer.from(name)] })), `${c.tag} OK ${kind} completed`];
   }
 
@@ -391,14 +393,28 @@ export class ImapSession {
   }
 }
 
-/** A LIST pattern as a RegExp: `*` matches anything, `%` anything but the delimiter; INBOX in any case. */
-function patternRegex(pattern: string, delimiter: string): RegExp {
-  let source = '';
-  for (const ch of pattern) {
-    if (ch === '*') source += '.*';
-    else if (ch === '%') source += `[^${delimiter.replace(/[\\\]^-]/g, '\\$&')}]*`;
-    else source += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * True when `name` matches a LIST pattern: `*` matches anything, `%` anything but the
+ * delimiter; INBOX in any case. Dynamic programming over (name, pattern) positions rather than
+ * a RegExp, whose backtracking a pattern like `*a*a*a*b` would make exponential.
+ */
+export function matchesPattern(name: string, pattern: string, delimiter: string): boolean {
+  const subject = /^inbox$/i.test(name) && /^inbox/i.test(pattern) ? `INBOX${name.slice(5)}` : name;
+  const wanted = /^inbox/i.test(pattern) ? `INBOX${pattern.slice(5)}` : pattern;
+  // reachable[j]: the first i characters of the name match the first j of the pattern.
+  let reachable = new Array<boolean>(wanted.length + 1).fill(false);
+  reachable[0] = true;
+  for (let j = 1; j <= wanted.length && (wanted[j - 1] === '*' || wanted[j - 1] === '%'); j++) reachable[j] = true;
+  for (let i = 1; i <= subject.length; i++) {
+    const next = new Array<boolean>(wanted.length + 1).fill(false);
+    const ch = subject[i - 1];
+    for (let j = 1; j <= wanted.length; j++) {
+      const p = wanted[j - 1];
+      if (p === '*') next[j] = next[j - 1] || reachable[j];
+      else if (p === '%') next[j] = next[j - 1] || (ch !== delimiter && reachable[j]);
+      else next[j] = reachable[j - 1] && p === ch;
+    }
+    reachable = next;
   }
-  const inbox = /^inbox/i.test(pattern) ? 'i' : '';
-  return new RegExp(`^${source}$`, inbox);
+  return reachable[wanted.length];
 }

@@ -119,6 +119,10 @@ describe('IMAP authenticated', () => {
     expect(await c.run('i2', 'LIST "" %')).toBe('* LIST () "." "INBOX"\r\n* LIST () "." "Sent"\r\ni2 OK LIST completed\r\n');
     expect(await c.run('i3', 'LIST "" ""')).toBe('* LIST (\\Noselect) "." ""\r\ni3 OK LIST completed\r\n');
     expect(await c.run('i4', 'LSUB "Sent." *')).toBe('* LSUB () "." "Sent.2024"\r\ni4 OK LSUB completed\r\n');
+    // Matched without backtracking: a RegExp of this pattern would not finish against this name.
+    await h.store.createMailbox('ann', 'a'.repeat(200));
+    expect(await c.run('i8', `LIST "" "${'*a'.repeat(30)}*b"`)).toBe('i8 OK LIST completed\r\n');
+    expect(await c.run('i9', `LIST "" "${'%'.repeat(1100)}"`)).toMatch(/^i9 BAD the mailbox pattern is longer than 1024/);
     const status = await c.run('i5', 'STATUS inbox (MESSAGES UNSEEN UIDNEXT RECENT)');
     expect(status).toBe('* STATUS "INBOX" (MESSAGES 1 UNSEEN 1 UIDNEXT 2 RECENT 1)\r\ni5 OK STATUS completed\r\n');
     expect(await c.run('i6', 'STATUS Nope (MESSAGES)')).toMatch(/^i6 NO \[NONEXISTENT\]/);
