@@ -30,6 +30,8 @@ interface Scan {
 const INBOX = 'INBOX';
 const MAX_NAME = 255;
 const SUBDIRS = ['tmp', 'new', 'cur'] as const;
+/** Maildirs whose file index is kept. */
+const MAX_INDEXED = 256;
 
 /**
  * The default `MailStore`: one Maildir per user under `root`, INBOX being the user's directory
@@ -53,6 +55,12 @@ export class MaildirStore implements MailStore {
   readonly delimiter = '.';
   private readonly root: string;
   private readonly lock = new KeyedMutex();
+  /**
+   * Where each UID's file was last seen, per Maildir (the most recently used `MAX_INDEXED`
+   * ones), so that reading or flagging one message does not list the whole directory. A file
+   * renamed or removed by another program is found again by a fresh scan (ENOENT).
+   */
+  private readonly index = new Map<string, Map<number, Located>>();
 
   constructor(options: MaildirStoreOptions) {
     if (typeof options?.root !== 'string' || options.root === '') throw new OptionError('MaildirStore: root must be a directory path, e.g. new MaildirStore({ root: "/var/mail/torsion" })');
@@ -77,12 +85,13 @@ export class MaildirStore implements MailStore {
     if (options.internalDate !== undefined) await fs.utimes(temporary, options.internalDate, options.internalDate);
     const flags = options.flags ?? [];
     const result = await this.lock.run(dir, async () => {
-      const target = flags.length === 0 ? path.join(dir, 'new', name) : path.join(dir, 'cur', nameWithFlags(name, flags));
-      await fs.rename(temporary, target);
+      const at: Located = flags.length === 0 ? { sub: 'new', name } : { sub: 'cur', name: nameWithFlags(name, flags) };
+      await fs.rename(temporary, path.join(dir, at.sub, at.name));
       const state = (await readState(dir)) ?? freshState();
       const uid = state.uidNext++;
       state.uids.set(name, uid);
       await writeState(dir, state);
+      this.index.get(dir)?.set(uid, at);
       return { mailbox: canonical(mailbox), uid, uidValidity: state.uidValidity };
     });
     const event: DeliveryEvent = { user, ...result };
@@ -116,6 +125,7 @@ export class MaildirStore implements MailStore {
           const name = nameWithFlags(base, []);
           await fs.rename(path.join(dir, 'new', at.name), path.join(dir, 'cur', name));
           at = { sub: 'cur', name };
+          this.index.get(dir)?.set(uid, at);
         }
         const file = path.join(dir, at.sub, at.name);
         const stat = await fs.stat(file);
@@ -142,8 +152,16 @@ export class MaildirStore implements MailStore {
   async read(user: string, mailbox: string, uid: number): Promise<Buffer | undefined> {
     const dir = await this.existing(user, mailbox, true);
     return this.lock.run(dir, async () => {
-      const at = await this.locate(dir, uid);
-      return at === undefined ? undefined : toCrlf(await fs.readFile(path.join(dir, at.sub, at.name)));
+      for (const fresh of [false, true]) {
+        const at = await this.locate(dir, uid, fresh);
+        if (at === undefined) return undefined;
+        try {
+          return toCrlf(await fs.readFile(path.join(dir, at.sub, at.name)));
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || fresh) throw error;
+        }
+      }
+      return undefined;
     });
   }
 
@@ -151,11 +169,22 @@ export class MaildirStore implements MailStore {
   async setFlags(user: string, mailbox: string, uid: number, flags: readonly string[]): Promise<StoredMessage | undefined> {
     const dir = await this.existing(user, mailbox, true);
     return this.lock.run(dir, async () => {
-      const at = await this.locate(dir, uid);
+      let at = await this.locate(dir, uid, false);
       if (at === undefined) return undefined;
       const name = nameWithFlags(baseOf(at.name), flags);
       const target = path.join(dir, 'cur', name);
-      if (at.sub !== 'cur' || at.name !== name) await fs.rename(path.join(dir, at.sub, at.name), target);
+      if (at.sub !== 'cur' || at.name !== name) {
+        try {
+          await fs.rename(path.join(dir, at.sub, at.name), target);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          // Renamed or removed by another program since the last scan: look again, once.
+          at = await this.locate(dir, uid, true);
+          if (at === undefined) return undefined;
+          if (at.sub !== 'cur' || at.name !== name) await fs.rename(path.join(dir, at.sub, at.name), target);
+        }
+        this.index.get(dir)?.set(uid, { sub: 'cur', name });
+      }
       const stat = await fs.stat(target);
       const size = sizeOf(name) ?? crlfSize(await fs.readFile(target));
       return { uid, flags: flagsOf(name), recent: at.sub === 'new', internalDate: stat.mtime, size };
@@ -174,6 +203,7 @@ export class MaildirStore implements MailStore {
         if (!flagsOf(at.name).includes('\\Deleted') || (only !== undefined && !only.has(uid))) continue;
         await fs.rm(path.join(dir, at.sub, at.name), { force: true });
         state.uids.delete(base);
+        this.index.get(dir)?.delete(uid);
         removed.push(uid);
       }
       if (removed.length > 0) await writeState(dir, state);
@@ -181,11 +211,14 @@ export class MaildirStore implements MailStore {
     });
   }
 
-  /** The file of `uid`, after a scan (called under the lock). */
-  private async locate(dir: string, uid: number): Promise<Located | undefined> {
-    const { state, files } = await this.scan(dir);
-    for (const [base, u] of state.uids) if (u === uid) return files.get(base);
-    return undefined;
+  /** The file of `uid` (called under the lock): from the index, or after a scan when `fresh` or not indexed. */
+  private async locate(dir: string, uid: number, fresh: boolean): Promise<Located | undefined> {
+    if (!fresh) {
+      const known = this.index.get(dir)?.get(uid);
+      if (known !== undefined) return known;
+    }
+    await this.scan(dir);
+    return this.index.get(dir)?.get(uid);
   }
 
   /**
@@ -216,6 +249,12 @@ export class MaildirStore implements MailStore {
     const unknown = [...files.keys()].filter((base) => !state.uids.has(base)).sort();
     for (const base of unknown) state.uids.set(base, state.uidNext++);
     if (changed || unknown.length > 0) await writeState(dir, state);
+    const byUid = new Map<number, Located>();
+    for (const [base, uid] of state.uids) byUid.set(uid, files.get(base) as Located);
+    // Most recently scanned last, so the first key is the one to drop.
+    this.index.delete(dir);
+    this.index.set(dir, byUid);
+    if (this.index.size > MAX_INDEXED) this.index.delete(this.index.keys().next().value as string);
     return { state, files };
   }
 

@@ -161,6 +161,26 @@ describe('MaildirStore flags and expunge', () => {
   });
 });
 
+describe('MaildirStore file index', () => {
+  it('finds a message another program renamed or removed since it was last read', async () => {
+    const store = new MaildirStore({ root });
+    const { uid } = await store.deliver('ann', message(1));
+    await store.deliver('ann', message(2));
+    expect(await store.read('ann', 'INBOX', uid)).toEqual(message(1));
+    const state = JSON.parse(await fs.readFile(path.join(root, 'ann', 'torsion-uidlist.json'), 'utf8')) as { uids: Record<string, number> };
+    const base = Object.keys(state.uids).find((b) => state.uids[b] === uid) as string;
+    // Another mail client marks it seen: new/<base> -> cur/<base>:2,S.
+    await fs.rename(path.join(root, 'ann', 'new', base), path.join(root, 'ann', 'cur', `${base}:2,S`));
+    expect(await store.read('ann', 'INBOX', uid)).toEqual(message(1));
+    await fs.rename(path.join(root, 'ann', 'cur', `${base}:2,S`), path.join(root, 'ann', 'cur', `${base}:2,F`));
+    expect((await store.setFlags('ann', 'INBOX', uid, ['\\Answered']))?.flags).toEqual(['\\Answered']);
+    await fs.rm(path.join(root, 'ann', 'cur', `${base}:2,R`));
+    expect(await store.read('ann', 'INBOX', uid)).toBeUndefined();
+    expect(await store.setFlags('ann', 'INBOX', uid, ['\\Seen'])).toBeUndefined();
+    expect(await store.read('ann', 'INBOX', 2)).toEqual(message(2));
+  });
+});
+
 describe('MaildirStore mailboxes', () => {
   it('lists INBOX first, then Maildir++ folders; refuses names that leave the user directory', async () => {
     const store = new MaildirStore({ root });
