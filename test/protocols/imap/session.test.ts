@@ -319,6 +319,25 @@ describe('IMAP selected', () => {
     expect(await c.run('y3', 'SEARCH SUBJECT m2-4')).toMatch(/^\* SEARCH \d+\r\n/);
   });
 
+  it('a large FETCH writes one message at a time and waits while the output is full', async () => {
+    h = new ImapHarness();
+    for (const s of ['a', 'b', 'c']) await h.store.deliver('ann', lfMessage(s));
+    const c = await selected();
+    // The command is read, then the socket fills before the handler's first write (it reads files first).
+    c.c.send('z1 FETCH 1:* BODY.PEEK[]\r\n');
+    c.c.setWritable(false);
+    // Bounded wait for the first response; the rest waits for the drain.
+    for (let i = 0; i < 500 && !c.c.text().includes('* 1 FETCH'); i++) {
+      await c.c.settle({ maxTurns: 100_000 }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(c.c.text()).toContain('* 1 FETCH');
+    expect(c.c.text()).not.toContain('* 2 FETCH');
+    c.c.setWritable(true);
+    const rest = await c.raw('', 'z1 OK');
+    expect(rest).toMatch(/\* 2 FETCH[\s\S]*\* 3 FETCH[\s\S]*z1 OK FETCH completed\r\n$/);
+  });
+
   it('pipelined commands are answered in order', async () => {
     h = new ImapHarness();
     await h.store.deliver('ann', lfMessage('a'));
