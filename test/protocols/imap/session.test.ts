@@ -285,6 +285,8 @@ describe('IMAP selected', () => {
     await h.store.setFlags('ann', 'INBOX', 1, ['\\Deleted']);
     await h.store.expunge('ann', 'INBOX');
     expect(await c.run('w1', 'NOOP')).toBe('* 1 EXPUNGE\r\n* 2 EXISTS\r\n* 2 RECENT\r\nw1 OK NOOP completed\r\n');
+    await h.store.setFlags('ann', 'INBOX', 2, ['\\Flagged']);
+    expect(await c.run('w2', 'CHECK')).toBe('* 1 FETCH (FLAGS (\\Flagged \\Recent))\r\nw2 OK CHECK completed\r\n');
   });
 
   it('IDLE: "+ idling", new mail pushed as it is delivered, DONE ends it; only DONE is read meanwhile', async () => {
