@@ -1,6 +1,6 @@
 import { Peer, eventually } from '../../test/support/peer';
 import { listeningPort, spawnExample, type ExampleProcess } from '../test-support/example-process';
-import { RedisServer } from './redis-server';
+import { RedisServer } from '../../test/support/redis-server';
 
 /**
  * Done when: the chat room works across two processes through a real redis-server, and again

@@ -78,6 +78,14 @@ export class Groups implements GroupHub {
     this.pending = new OutageBuffer(options.maxPendingMessages ?? DEFAULT_MAX_PENDING_MESSAGES, options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES);
   }
 
+  /**
+   * True while broadcasts reach the other processes: the adapter is connected (always true
+   * without one). While false they are held within the outage bounds (see `stats`).
+   */
+  get adapterReady(): boolean {
+    return this.adapter === undefined || (this.adapterOpen && this.adapter.ready);
+  }
+
   /** The adapter's name, or 'local' without one. */
   get adapterName(): string {
     return this.adapter?.name ?? 'local';
@@ -163,7 +171,7 @@ export class Groups implements GroupHub {
   private openAdapter(adapter: GroupAdapter): void {
     if (this.adapterOpen) return;
     this.adapterOpen = true;
-    adapter.open({ message: (name, payload) => this.received(name, payload), ready: () => this.adapterReady(adapter) }, this.logger);
+    adapter.open({ message: (name, payload) => this.received(name, payload), ready: () => this.adapterBack(adapter) }, this.logger);
   }
 
   private send(adapter: GroupAdapter, name: string, payload: Buffer): void {
@@ -175,7 +183,7 @@ export class Groups implements GroupHub {
   }
 
   /** Back (or up for the first time): publish what was held, oldest first. */
-  private adapterReady(adapter: GroupAdapter): void {
+  private adapterBack(adapter: GroupAdapter): void {
     if (this.shutDown || this.pending.messages === 0) return;
     const held = this.pending.take();
     this.countPending();
