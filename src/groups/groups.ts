@@ -4,7 +4,7 @@ import { Logger } from '../logger';
 import { Reactor } from '../reactor/reactor';
 import type { GroupAdapter } from './adapter';
 import { newOrigin, open, seal, sealedBy } from './envelope';
-import { Group, type GroupHub, type GroupOptions } from './group';
+import { Group, type GroupOptions } from './group';
 import { OutageBuffer } from './outage-buffer';
 
 /** Options of the `Groups` service (`GroupsModule.configure(options)`, or a `GROUPS_OPTIONS` provider). */
@@ -56,8 +56,10 @@ const MAX_NAME_LENGTH = 1024;
  * other processes is at most once: a process whose own connection to the adapter is not back
  * yet when the held messages are published misses them.
  */
+// Not `implements GroupHub`: that interface is internal and the clause would show it in the public
+// typings; the shape is checked where the groups get it (`new Group(name, options, this)`).
 @injectable()
-export class Groups implements GroupHub {
+export class Groups {
   private readonly groups = new Map<string, Group>();
   private readonly adapter: GroupAdapter | undefined;
   private readonly pending: OutageBuffer;
@@ -69,6 +71,7 @@ export class Groups implements GroupHub {
   /** Counters since the service was made. */
   readonly stats: GroupsStats = { published: 0, received: 0, pendingMessages: 0, pendingBytes: 0, dropped: 0, failed: 0, rejected: 0 };
 
+  /** Made by the container (provide it through `GroupsModule`, or `Groups` plus a `GROUPS_OPTIONS` provider). */
   constructor(
     @inject(GROUPS_OPTIONS) options: GroupsOptions,
     private readonly reactor: Reactor,

@@ -57,7 +57,7 @@ export class MemoryGroupBus {
   }
 }
 
-/** One application's end of a `MemoryGroupBus`. */
+/** @internal One application's end of a `MemoryGroupBus` (`bus.adapter()` hands it out as a `GroupAdapter`). */
 class MemoryGroupAdapter implements GroupAdapter {
   readonly name = 'memory';
   private events: GroupAdapterEvents | undefined;
