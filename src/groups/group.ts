@@ -83,8 +83,6 @@ export class Group {
   /** Members by connection, in the order they joined. */
   private readonly members = new Map<Connection, Member>();
   private open = true;
-  /** Members written to by the last `deliver`. */
-  private lastDelivered = 0;
   /** See `SlowMemberPolicy`. */
   readonly slowMember: SlowMemberPolicy;
   /** The bound of 'drop' and 'disconnect'. */
@@ -172,10 +170,12 @@ export class Group {
   broadcast(value: unknown, options?: BroadcastOptions): number {
     if (!this.open) return 0;
     const payload = this.hub.seal(value);
-    const failure = this.deliver(value, options?.except);
-    if (payload !== undefined) this.hub.publish(this, payload);
-    if (failure !== undefined) throw failure;
-    return this.lastDelivered;
+    try {
+      return this.deliver(value, options?.except);
+    } finally {
+      // Published even when some local codec failed: the other processes' members may take it.
+      if (payload !== undefined) this.hub.publish(this, payload);
+    }
   }
 
   /** Removes every member and stops hearing other processes; the group's name may be used again. */
@@ -188,10 +188,12 @@ export class Group {
 
   /**
    * @internal
-   * Writes `value` to the local members; returns the first encoding error, if any (the members
-   * of that codec get nothing). Used by `broadcast` and for messages from other processes.
+   * Writes `value` to the local members and returns how many it was written to; then throws
+   * the first encoding error, if any (the members of that codec got nothing). Used by
+   * `broadcast` and for messages from other processes. Re-entrant: a member's close may
+   * broadcast again from inside the loop.
    */
-  deliver(value: unknown, except: Connection | undefined): unknown {
+  deliver(value: unknown, except: Connection | undefined): number {
     this.stats.broadcasts++;
     let delivered = 0;
     let failure: unknown;
@@ -230,8 +232,8 @@ export class Group {
       }
     }
     this.stats.delivered += delivered;
-    this.lastDelivered = delivered;
-    return failure;
+    if (failure !== undefined) throw failure;
+    return delivered;
   }
 
   /** Applies the slow-member policy before a write of `size` bytes: true to write. */

@@ -224,9 +224,12 @@ export class Groups {
         this.reactor.endBatch();
       });
     }
-    const failure = group.deliver(value, undefined);
-    if (failure !== undefined && this.reactor.logLimiter.allow('group message not encodable')) {
-      this.logger.warn({ group: name, err: failure }, `a group message from another process could not be encoded for some members: ${describe(failure)}`);
+    try {
+      group.deliver(value, undefined);
+    } catch (error) {
+      if (this.reactor.logLimiter.allow('group message not encodable')) {
+        this.logger.warn({ group: name, err: error }, `a group message from another process could not be encoded for some members: ${describe(error)}`);
+      }
     }
   }
 }

@@ -118,6 +118,20 @@ describe('groups across applications (MemoryGroupBus)', () => {
     await stranger.close();
   });
 
+  it('a message from another process that a local codec cannot encode is logged there; the members go on', async () => {
+    const { a, b } = twoApps();
+    apps = [a, b];
+    const [a1, b1] = [a.connect(Member), b.connect(Member)];
+    // lines() writes strings and bytes: a throws for its own member, after publishing it.
+    expect(() => a.get(Groups).group('room').broadcast({ n: 1 })).toThrow(expect.objectContaining({ code: 'TORSION_ERR_ENCODE' }));
+    await delivered();
+    expect(b.logs.records.some((r) => r.level === 'warn' && /could not be encoded/.test(r.msg))).toBe(true);
+    a1.send('ok\n');
+    await delivered();
+    expect(news(b1)).toEqual(['ok']);
+    expect(b1.closed).toBe(false);
+  });
+
   it('a closed group no longer hears the others; a closed application leaves the bus', async () => {
     const { a, b } = twoApps();
     apps = [a, b];
