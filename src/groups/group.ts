@@ -164,8 +164,8 @@ export class Group {
    * Sends `value` to every member (but `options.except`) through its own codec, then publishes
    * it to the other processes (with an adapter; a value that cannot travel, such as a function,
    * throws a `TORSION_ERR_ENCODE` error before anything is written). Returns how many local
-   * members it was written to. A value some member's codec cannot encode (a line over its
-   * maximum) reaches the members whose codec can; then broadcast throws that codec's error.
+   * members it was written to. A value some member's codec cannot encode (an object, for a
+   * `lines()` codec) reaches the members whose codec can; then broadcast throws that codec's error.
    */
   broadcast(value: unknown, options?: BroadcastOptions): number {
     if (!this.open) return 0;
