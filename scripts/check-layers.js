@@ -18,6 +18,8 @@ const LAYERS = [
   { rank: 4, name: 'transport', members: ['transport/'] },
   { rank: 5, name: 'decorators', members: ['decorators/', 'metadata.ts'] },
   { rank: 6, name: 'client', members: ['client/'] },
+  // Broadcast groups: a service over connections and codecs; nothing below needs it.
+  { rank: 6, name: 'groups', members: ['groups/'] },
   { rank: 7, name: 'application', members: ['application/'] },
   { rank: 8, name: 'protocols', members: ['protocols/'] },
   { rank: 8, name: 'testing', members: ['testing/'] },

@@ -132,6 +132,26 @@ export class ForbiddenError extends TorsionError {
   }
 }
 
+/**
+ * A group member fell behind its broadcasts past the group's bound (`slowMember: 'disconnect'`):
+ * its connection is destroyed with this error (close reason `aborted`), like an IRC server's
+ * "Max SendQ exceeded".
+ */
+export class SlowMemberError extends TorsionError {
+  constructor(
+    /** The group's name. */
+    readonly group: string,
+    /** Bytes the member's connection held unsent. */
+    readonly bufferedBytes: number,
+    /** Bytes of the broadcast that did not fit. */
+    readonly size: number,
+    /** The group's `maxBufferedBytes`. */
+    readonly maxBufferedBytes: number,
+  ) {
+    super('TORSION_ERR_SLOW_MEMBER', `a member of group '${group}' fell behind: ${bufferedBytes} bytes buffered plus a broadcast of ${size} exceeds the allowed maximum (${maxBufferedBytes})`);
+  }
+}
+
 /** Something was used after the application or connection was closed. */
 export class ClosedError extends TorsionError {
   constructor(message: string) {

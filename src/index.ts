@@ -50,6 +50,15 @@ export type { UdpListenOptions } from './transport/udp';
 export { datagramRaw, datagramUtf8, datagramJson } from './codec/datagram';
 export type { DatagramCodec, DatagramCodecOptions } from './codec/datagram';
 
+export { Groups, GROUPS_OPTIONS } from './groups/groups';
+export type { GroupsOptions, GroupsStats } from './groups/groups';
+export { Group } from './groups/group';
+export type { GroupOptions, BroadcastOptions, GroupStats, SlowMemberPolicy } from './groups/group';
+export { GroupsModule } from './groups/groups-module';
+export type { GroupAdapter, GroupAdapterEvents } from './groups/adapter';
+export { RedisGroupAdapter } from './groups/redis-adapter';
+export type { RedisGroupAdapterOptions } from './groups/redis-adapter';
+
 export { Reactor } from './reactor/reactor';
 export type { LogRateLimit } from './reactor/log-limiter';
 export { RealClock } from './reactor/clock';
@@ -74,6 +83,7 @@ export {
   ClientEndedError,
   ClosedError,
   ForbiddenError,
+  SlowMemberError,
 } from './errors';
 
 // Re-exported so users need not depend on tsyringe directly for the common decorators.

@@ -140,9 +140,11 @@ describe('examples/chat (in memory)', () => {
     [a, b].forEach(news);
     b.setWritable(false);
     a.send('one\ntwo\nthree\n');
-    expect(news(b)).toEqual([`<${a.protocol.nick}> one`]); // the write that filled the buffer
+    // Not writable from the moment its buffer is full: the group skips it (ChatRoom used to learn
+    // it only from the write that overflowed, and so wrote one line more).
+    expect(news(b)).toEqual([]);
     b.setWritable(true);
-    expect(news(b)).toEqual(['* you missed 2 lines while your connection was not reading']);
+    expect(news(b)).toEqual(['* you missed 3 lines while your connection was not reading']);
     a.send('four\n');
     expect(news(b)).toEqual([`<${a.protocol.nick}> four`]);
   });

@@ -1,6 +1,7 @@
-import { Connection, inject, injectable } from 'torsion';
+import { randomBytes } from 'node:crypto';
+import { Connection, Groups, inject, injectable, type Group } from 'torsion';
 
-/** How the chat treats long lines; give it to `ChatModule.configure(options)`. */
+/** How the chat treats long lines, and where its room lives; give it to `ChatModule.configure(options)`. */
 export interface ChatOptions {
   /** Longest message a member may send, in UTF-8 bytes. Default 1024. */
   maxLineLength: number;
@@ -9,11 +10,13 @@ export interface ChatOptions {
    * stays; 'disconnect' answers it with an error line and closes the connection.
    */
   onOverlong: 'warn' | 'disconnect';
+  /** The group the members share: every process with the same Redis and room name is one room. Default 'chat'. */
+  room: string;
 }
 
 /** Injection token of the `ChatOptions` in effect (`ChatModule` provides the defaults, `configure` replaces them). */
 export const CHAT_OPTIONS = Symbol('CHAT_OPTIONS');
-export const DEFAULT_CHAT_OPTIONS: ChatOptions = Object.freeze({ maxLineLength: 1024, onOverlong: 'warn' });
+export const DEFAULT_CHAT_OPTIONS: ChatOptions = Object.freeze({ maxLineLength: 1024, onOverlong: 'warn', room: 'chat' });
 
 /** Nicknames: 1 to 20 characters, ASCII letters, digits, '_' and '-', starting with a letter. */
 export const MAX_NICK_LENGTH = 20;
@@ -21,12 +24,8 @@ const VALID_NICK = /^[A-Za-z][A-Za-z0-9_-]{0,19}$/;
 /** Assigned on connect (`guest-<connection id>`), so nobody may pick one: they stay unique. */
 const GUEST_PREFIX = 'guest-';
 
-/** One member of the room: its nickname and the connection its lines are sent on. */
+/** One member of the room here: its nickname and its connection. */
 export class Member {
-  /** True while the member's outgoing buffer is full: broadcasts to it are skipped, and counted. */
-  lagging = false;
-  missed = 0;
-
   constructor(
     public nick: string,
     readonly conn: Connection,
@@ -38,53 +37,64 @@ function nickKey(nick: string): string {
 }
 
 /**
- * Every line the server writes fits the smallest line limit (64 bytes plus the envelope): the
- * codec refuses to write a longer one, so nothing a peer typed is echoed at unbounded length.
- *
  * The room (a singleton: one per application, shared by every connection): who is here under
- * which nickname, and the broadcasts. It keeps each member's `Connection` and writes to the
- * others with `conn.send(line)` (the lines codec adds the '\n').
+ * which nickname, and a broadcast `Group` that carries every line to the members, of this
+ * process and, with a Redis adapter, of every other process in the room.
  *
- * A slow reader never makes the server buffer without bound: once `send` reports its outgoing
- * buffer full, broadcasts to it are skipped (and counted) until it drains (`caughtUp`).
+ * Nicknames and `/who` are this process's: with several processes, two members on different
+ * ones may pick the same nickname (guest names carry a per-process tag so they stay apart).
+ *
+ * A slow reader never makes the server buffer without bound: the group skips a member whose
+ * connection is not writable and counts what it missed (`missedLines`), told when it drains.
  */
 @injectable()
 export class ChatRoom {
   /** In order of arrival. */
   private readonly members = new Set<Member>();
-  /** By lower-cased nickname: nicknames are unique regardless of case. */
+  /** By lower-cased nickname: nicknames are unique (here) regardless of case. */
   private readonly byNick = new Map<string, Member>();
+  private readonly group: Group;
+  /** '' alone; a random tag per process when the room spans processes, so guest names do not clash. */
+  private readonly guestTag: string;
 
-  constructor(@inject(CHAT_OPTIONS) readonly options: ChatOptions) {}
+  constructor(
+    @inject(CHAT_OPTIONS) readonly options: ChatOptions,
+    groups: Groups,
+  ) {
+    this.group = groups.group(options.room, { slowMember: 'skip' });
+    this.guestTag = groups.adapterName === 'local' ? '' : `${randomBytes(2).toString('hex')}-`;
+  }
 
   get size(): number {
     return this.members.size;
   }
 
-  /** Nicknames present, in order of arrival. */
+  /** Nicknames present here, in order of arrival. */
   nicknames(): string[] {
     return [...this.members].map((m) => m.nick);
   }
 
-  join(conn: Connection): Member {
-    const member = new Member(`${GUEST_PREFIX}${conn.id}`, conn);
+  /** Adds the connection as `guest-<id>`; returns the member and its welcome line. */
+  join(conn: Connection): { member: Member; welcome: string } {
+    const member = new Member(`${GUEST_PREFIX}${this.guestTag}${conn.id}`, conn);
     this.members.add(member);
     this.byNick.set(nickKey(member.nick), member);
-    this.deliver(member, `* welcome, ${member.nick}! ${this.members.size} here; commands: /nick NAME, /who, /quit`);
-    this.broadcast(member, `* ${member.nick} joined`);
-    return member;
+    this.group.broadcast(`* ${member.nick} joined`);
+    this.group.add(conn);
+    return { member, welcome: `* welcome, ${member.nick}! ${this.members.size} here; commands: /nick NAME, /who, /quit` };
   }
 
   /** Removes the member (once) and tells the others. */
   leave(member: Member): void {
     if (!this.members.delete(member)) return;
     this.byNick.delete(nickKey(member.nick));
-    this.broadcast(member, `* ${member.nick} left`);
+    this.group.remove(member.conn);
+    this.group.broadcast(`* ${member.nick} left`);
   }
 
   /** A chat line from `member` to everyone else. */
   say(member: Member, text: string): void {
-    this.broadcast(member, `<${member.nick}> ${text}`);
+    this.group.broadcast(`<${member.nick}> ${text}`, { except: member.conn });
   }
 
   /** Renames `member`; returns the line for it (a confirmation, or an error line). */
@@ -97,7 +107,7 @@ export class ChatRoom {
     this.byNick.delete(nickKey(old));
     member.nick = wanted;
     this.byNick.set(nickKey(wanted), member);
-    if (old !== wanted) this.broadcast(member, `* ${old} is now ${wanted}`);
+    if (old !== wanted) this.group.broadcast(`* ${old} is now ${wanted}`, { except: member.conn });
     return `* you are now ${wanted}`;
   }
 
@@ -118,24 +128,10 @@ export class ChatRoom {
     return lines;
   }
 
-  /** The member's buffer drained: deliver again, telling it how much it missed. */
-  caughtUp(member: Member): void {
-    member.lagging = false;
-    if (member.missed === 0) return;
-    const missed = member.missed;
-    member.missed = 0;
-    this.deliver(member, `* you missed ${missed} line${missed === 1 ? '' : 's'} while your connection was not reading`);
-  }
-
-  private broadcast(from: Member, line: string): void {
-    for (const member of this.members) if (member !== from) this.deliver(member, line);
-  }
-
-  private deliver(member: Member, line: string): void {
-    if (member.lagging) {
-      member.missed++;
-      return;
-    }
-    if (!member.conn.send(line)) member.lagging = true;
+  /** The member's connection drained: the line telling it how much it missed meanwhile, if anything. */
+  missedLines(member: Member): string | undefined {
+    const missed = this.group.takeMissed(member.conn);
+    if (missed === 0) return undefined;
+    return `* you missed ${missed} line${missed === 1 ? '' : 's'} while your connection was not reading`;
   }
 }

@@ -30,6 +30,7 @@ export type { PumpOptions, PumpReport } from './pump';
 export { splitBytes } from './split';
 export type { Split } from './split';
 export { MemoryLogger } from './memory-logger';
+export { MemoryGroupBus } from './memory-group-bus';
 export type { LogRecord } from './memory-logger';
 export { PumpError, SettleError, ClockRunawayError, DeferredRunawayError } from './errors';
 export { nextTurn } from './turns';

@@ -86,7 +86,7 @@ export class MemoryConnection extends StreamConnection {
   private inbox: Array<Buffer | typeof PEER_END> = [];
   private inboxBytes = 0;
   private reading = true;
-  private writable = true;
+  private peerReading = true;
   /** We sent FIN (or were destroyed). */
   private localEnded = false;
   /** The peer's FIN was delivered. */
@@ -95,6 +95,8 @@ export class MemoryConnection extends StreamConnection {
   private closeDue = false;
   private finishedSettled = false;
   private sent = 0;
+  /** Bytes written while the peer was not reading (`setWritable(false)`): what a socket would hold. */
+  private unread = 0;
   private boundDispatcher: Dispatcher | undefined;
 
   constructor(reactor: Reactor, codec: Codec<unknown, unknown>, options: MemoryConnectionOptions = {}) {
@@ -156,18 +158,21 @@ export class MemoryConnection extends StreamConnection {
    * runs, queued frames and held input go on). Writes are still recorded while not writable.
    */
   setWritable(writable: boolean): void {
-    if (writable === this.writable) return;
-    this.writable = writable;
+    if (writable === this.peerReading) return;
+    this.peerReading = writable;
     drive(() => {
       // An empty write is how a full buffer is discovered: the production blockWrites path.
       if (!writable && this.state === 'open') this.write('');
-      if (writable) this.drained();
+      if (writable) {
+        this.unread = 0;
+        this.drained();
+      }
     });
   }
 
   /** True while writes report a full buffer (see `setWritable`). */
   get isWritable(): boolean {
-    return this.writable;
+    return this.peerReading;
   }
 
   /** True while the connection reads its input (false under backpressure or `pause()`). */
@@ -228,8 +233,14 @@ export class MemoryConnection extends StreamConnection {
       this.written.push(chunk);
       this.outbox.push(chunk);
       this.sent += chunk.length;
+      if (!this.peerReading) this.unread += chunk.length;
     }
-    return this.writable;
+    return this.peerReading;
+  }
+
+  /** @internal Bytes written since the peer stopped reading; a peer that reads again takes them all. */
+  protected get transportBufferedBytes(): number {
+    return this.unread;
   }
 
   /** @internal Bytes written towards the peer so far (what `writtenChunks` held, counted). */

@@ -43,6 +43,18 @@ export abstract class Connection {
   abstract readonly droppedWrites: number;
   /** How this connection ended; undefined while open. */
   abstract readonly closeReason: CloseReason | undefined;
+  /**
+   * False while the outgoing buffer is over its high-water mark (from the write that filled it
+   * until it drains, when `@OnDrain` runs), and once writes are refused (output ended, closing,
+   * closed). Netty's `Channel.isWritable()`: a broadcaster skips a member that is not writable.
+   */
+  abstract readonly writable: boolean;
+  /**
+   * Bytes written and not yet handed to the peer: what this connection gathered plus what the
+   * transport holds (a socket's `writableLength`). Node's `writableLength`; a bound on it is how
+   * a broadcaster limits what one slow member may make the server hold (an IRC SendQ).
+   */
+  abstract readonly bufferedBytes: number;
   /** What TLS negotiated (protocol, cipher, peer certificate, ALPN, SNI); undefined on plain transports. */
   get tls(): TlsInfo | undefined {
     return undefined;

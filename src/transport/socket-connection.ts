@@ -142,6 +142,11 @@ export class SocketConnection extends StreamConnection {
     return this.socket.bytesWritten;
   }
 
+  /** @internal node's count of bytes queued on the socket, not yet handed to the kernel. */
+  protected get transportBufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
   protected transportWrite(data: Buffer | string, encoding: 'utf8' | 'latin1'): boolean {
     const socket = this.socket;
     const ok = typeof data === 'string' ? socket.write(data, encoding) : socket.write(data);

@@ -272,6 +272,16 @@ export abstract class StreamConnection extends Connection {
     return (this.flags & OUTPUT_ENDED) !== 0;
   }
 
+  /** False from the write that filled the outgoing buffer until it drains, and once writes are refused (output ended, closing, closed). */
+  get writable(): boolean {
+    return !this.writeBlocked && (this.flags & NO_MORE_WRITES) === 0;
+  }
+
+  /** Bytes gathered for this batch plus those the transport holds unsent (strings counted by length). */
+  get bufferedBytes(): number {
+    return this.outSize + this.transportBufferedBytes;
+  }
+
   /** Stops reading from the peer (so nothing more is decoded or dispatched) until `resume()`. */
   pause(): void {
     this.setPaused(PAUSED_BY_USER, true);
@@ -478,6 +488,9 @@ export abstract class StreamConnection extends Connection {
 
   /** @internal Bytes written to the peer so far, as the transport counts them (strings as encoded). */
   abstract readonly bytesSent: number;
+
+  /** @internal Bytes handed to the transport and not yet sent to the peer. */
+  protected abstract readonly transportBufferedBytes: number;
 
   /** @internal Writes bytes, or a string in `encoding`; false when the buffer is over its high-water mark. */
   protected abstract transportWrite(data: Buffer | string, encoding: 'utf8' | 'latin1'): boolean;

@@ -1,0 +1,282 @@
+import type { Codec, OutputChunks } from '../codec/codec';
+import { OptionError, SlowMemberError } from '../errors';
+import { Connection } from '../transport/connection';
+import { StreamConnection } from '../transport/stream-connection';
+
+/**
+ * What a group does with a member that does not keep up with its broadcasts:
+ *
+ * - `'skip'` (default): while the member's connection is not `writable` (its outgoing buffer over
+ *   the high-water mark, until `@OnDrain`), broadcasts skip it; each is counted in
+ *   `missed(conn)`, which the protocol may report when it drains (`takeMissed`).
+ * - `'drop'`: broadcasts are written while the member's `bufferedBytes` stays within
+ *   `maxBufferedBytes` (so a burst beyond the high-water mark is absorbed), and dropped, counted
+ *   in `missed(conn)`, while it would exceed it.
+ * - `'disconnect'`: as 'drop', but a broadcast that would exceed `maxBufferedBytes` removes the
+ *   member and destroys its connection with a `SlowMemberError` (an IRC server's "Max SendQ
+ *   exceeded"; close reason `aborted`).
+ */
+export type SlowMemberPolicy = 'skip' | 'drop' | 'disconnect';
+
+/** Options of `groups.group(name, options)`. */
+export interface GroupOptions {
+  /** See `SlowMemberPolicy`. Default 'skip'. */
+  slowMember?: SlowMemberPolicy;
+  /** The bound of 'drop' and 'disconnect', in bytes buffered for one member. Default 1 MiB. */
+  maxBufferedBytes?: number;
+}
+
+/** Options of `group.broadcast(value, options)`. */
+export interface BroadcastOptions {
+  /** A local member that does not get this broadcast (usually the sender). */
+  except?: Connection;
+}
+
+/** Counters of one group, since it was made (plain numbers, live). */
+export interface GroupStats {
+  /** `broadcast` calls, and messages from other processes delivered here. */
+  broadcasts: number;
+  /** Values written to a member. */
+  delivered: number;
+  /** Broadcasts a member missed ('skip' and 'drop'). */
+  missed: number;
+  /** Members disconnected for falling behind ('disconnect'). */
+  disconnected: number;
+}
+
+/** @internal What a group needs from the `Groups` that made it. */
+export interface GroupHub {
+  /** Seals `value` for the other processes before anything is written (so a bad value throws first); undefined without an adapter. */
+  seal(value: unknown): Buffer | undefined;
+  publish(group: Group, payload: Buffer): void;
+  closed(group: Group): void;
+}
+
+const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/** One member: its connection and the broadcasts it missed since `takeMissed`. */
+class Member {
+  missed = 0;
+  constructor(readonly conn: Connection) {}
+}
+
+/** A value encoded once for every member sharing one codec. */
+interface Encoded {
+  codec: Codec | undefined;
+  bytes: Buffer | string;
+  size: number;
+  error: unknown;
+}
+
+/**
+ * A set of connections to broadcast to (Netty's `ChannelGroup`, a socket.io room), made by
+ * `groups.group(name)`. Members are this process's connections; with an adapter, a broadcast
+ * also reaches the members that other processes have in the group of the same name.
+ *
+ * A member leaves when its connection closes (after `@OnClose`), when `remove`d, or when the
+ * group closes. Broadcasts reach members in the order they were added, each value encoded once
+ * per codec (members of one protocol share its codec) and written raw to each of them, so a
+ * member's codec frames it exactly as `conn.send(value)` would. Writes made while a connection
+ * handles a read are gathered into that read's one write per member (see Flow control).
+ */
+export class Group {
+  /** Members by connection, in the order they joined. */
+  private readonly members = new Map<Connection, Member>();
+  private open = true;
+  /** See `SlowMemberPolicy`. */
+  readonly slowMember: SlowMemberPolicy;
+  /** The bound of 'drop' and 'disconnect'. */
+  readonly maxBufferedBytes: number;
+  /** Counters since the group was made. */
+  readonly stats: GroupStats = { broadcasts: 0, delivered: 0, missed: 0, disconnected: 0 };
+
+  /** @internal Made by `Groups.group`. */
+  constructor(
+    /** The group's name: the same name in every process is the same group. */
+    readonly name: string,
+    options: GroupOptions,
+    private readonly hub: GroupHub,
+  ) {
+    const { slowMember = 'skip', maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES } = options;
+    if (slowMember !== 'skip' && slowMember !== 'drop' && slowMember !== 'disconnect') {
+      throw new OptionError(`group '${name}': slowMember must be 'skip', 'drop' or 'disconnect', got ${String(slowMember)}`);
+    }
+    if (!Number.isSafeInteger(maxBufferedBytes) || maxBufferedBytes < 1) {
+      throw new OptionError(`group '${name}': maxBufferedBytes must be an integer >= 1, got ${maxBufferedBytes}`);
+    }
+    this.slowMember = slowMember;
+    this.maxBufferedBytes = maxBufferedBytes;
+  }
+
+  /** Local members now. */
+  get size(): number {
+    return this.members.size;
+  }
+
+  /** False once `close()`d: `add` then refuses, broadcasts reach nobody. */
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** The local members, in the order they joined. */
+  connections(): Connection[] {
+    return [...this.members.keys()];
+  }
+
+  /**
+   * Adds a connection (it leaves by itself when it closes). False if it was a member already,
+   * or is no longer open, or the group is closed.
+   */
+  add(conn: Connection): boolean {
+    if (!this.open || conn.state !== 'open' || this.members.has(conn)) return false;
+    this.members.set(conn, new Member(conn));
+    // Removal on close: once the connection has closed and its @OnClose has settled (its
+    // handler may still broadcast a farewell to the others). Until then broadcasts skip it.
+    if (conn instanceof StreamConnection) void conn.finished.then(() => this.remove(conn));
+    return true;
+  }
+
+  /** Removes a connection; false if it was not a member. */
+  remove(conn: Connection): boolean {
+    return this.members.delete(conn);
+  }
+
+  /** True while `conn` is a member. */
+  has(conn: Connection): boolean {
+    return this.members.has(conn);
+  }
+
+  /** Broadcasts `conn` missed (see `SlowMemberPolicy`) since it joined or since `takeMissed`. */
+  missed(conn: Connection): number {
+    return this.members.get(conn)?.missed ?? 0;
+  }
+
+  /** `missed(conn)`, and starts counting again from 0: call it from `@OnDrain` to tell the member. */
+  takeMissed(conn: Connection): number {
+    const member = this.members.get(conn);
+    if (member === undefined) return 0;
+    const missed = member.missed;
+    member.missed = 0;
+    return missed;
+  }
+
+  /**
+   * Sends `value` to every member (but `options.except`) through its own codec, then publishes
+   * it to the other processes (with an adapter; a value that cannot travel, such as a function,
+   * throws a `TORSION_ERR_ENCODE` error before anything is written). Returns how many local
+   * members it was written to. A value some member's codec cannot encode (an object, for a
+   * `lines()` codec) reaches the members whose codec can; then broadcast throws that codec's error.
+   */
+  broadcast(value: unknown, options?: BroadcastOptions): number {
+    if (!this.open) return 0;
+    const payload = this.hub.seal(value);
+    try {
+      return this.deliver(value, options?.except);
+    } finally {
+      // Published even when some local codec failed: the other processes' members may take it.
+      if (payload !== undefined) this.hub.publish(this, payload);
+    }
+  }
+
+  /** Removes every member and stops hearing other processes; the group's name may be used again. */
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.members.clear();
+    this.hub.closed(this);
+  }
+
+  /**
+   * @internal
+   * Writes `value` to the local members and returns how many it was written to; then throws
+   * the first encoding error, if any (the members of that codec got nothing). Used by
+   * `broadcast` and for messages from other processes. Re-entrant: a member's close may
+   * broadcast again from inside the loop.
+   */
+  deliver(value: unknown, except: Connection | undefined): number {
+    this.stats.broadcasts++;
+    let delivered = 0;
+    let failure: unknown;
+    // Members of one protocol share one codec: encode once for them. A second codec is rare
+    // (one group over two protocols); a small list of what was encoded serves it.
+    let last: Encoded | undefined;
+    let others: Encoded[] | undefined;
+    for (const member of this.members.values()) {
+      const conn = member.conn;
+      if (conn === except) continue;
+      if (conn.state !== 'open') {
+        if (conn.state === 'closed') this.members.delete(conn);
+        continue;
+      }
+      const codec = conn instanceof StreamConnection ? (conn.codec as Codec) : undefined;
+      let encoded = last;
+      if (encoded === undefined || encoded.codec !== codec) {
+        encoded = others?.find((e) => e.codec === codec);
+        if (encoded === undefined) {
+          encoded = encodeFor(codec, value);
+          if (last !== undefined) (others ??= [last]).push(encoded);
+        }
+        last = encoded;
+      }
+      if (encoded.error !== undefined) {
+        failure ??= encoded.error;
+        continue;
+      }
+      if (!this.admit(member, encoded.size)) continue;
+      try {
+        if (codec === undefined) conn.send(value);
+        else conn.write(encoded.bytes);
+        delivered++;
+      } catch (error) {
+        failure ??= error; // only a Connection of the user's own can throw here (send's codec)
+      }
+    }
+    this.stats.delivered += delivered;
+    if (failure !== undefined) throw failure;
+    return delivered;
+  }
+
+  /** Applies the slow-member policy before a write of `size` bytes: true to write. */
+  private admit(member: Member, size: number): boolean {
+    const conn = member.conn;
+    if (this.slowMember === 'skip') {
+      if (conn.writable) return true;
+    } else {
+      const buffered = conn.bufferedBytes;
+      if (buffered + size <= this.maxBufferedBytes) return true;
+      if (this.slowMember === 'disconnect') {
+        this.members.delete(conn);
+        this.stats.disconnected++;
+        conn.destroy(new SlowMemberError(this.name, buffered, size, this.maxBufferedBytes));
+        return false;
+      }
+    }
+    member.missed++;
+    this.stats.missed++;
+    return false;
+  }
+}
+
+/**
+ * `value` as its codec writes it, as one piece: a string when the codec writes UTF-8 strings
+ * (`conn.write` takes strings as UTF-8, and gathered strings are joined without a copy), else
+ * bytes. Without a codec (a Connection of the user's own), `conn.send` encodes per member.
+ */
+function encodeFor(codec: Codec | undefined, value: unknown): Encoded {
+  if (codec === undefined) return { codec, bytes: '', size: 0, error: undefined };
+  const out: OutputChunks = [];
+  try {
+    codec.encode(value, out);
+  } catch (error) {
+    return { codec, bytes: '', size: 0, error };
+  }
+  const encoding = codec.stringEncoding ?? 'utf8';
+  let strings = encoding === 'utf8';
+  for (let i = 0; strings && i < out.length; i++) strings = typeof out[i] === 'string';
+  if (strings) {
+    const text = out.length === 1 ? (out[0] as string) : out.join('');
+    return { codec, bytes: text, size: Buffer.byteLength(text, 'utf8'), error: undefined };
+  }
+  const bytes = out.length === 1 && typeof out[0] !== 'string' ? out[0] : Buffer.concat(out.map((piece) => (typeof piece === 'string' ? Buffer.from(piece, encoding) : piece)));
+  return { codec, bytes, size: bytes.length, error: undefined };
+}
