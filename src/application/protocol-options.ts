@@ -14,7 +14,7 @@ import type { AppGraph } from './module-graph';
  * anything is built; resolved once, after the providers are registered. Nothing per connection.
  */
 
-const OPTION_KEYS: ReadonlySet<string> = new Set<keyof ProtocolOptions>(['codec', 'maxQueuedFrames', 'resumeQueuedFrames', 'writeHighWaterMark', 'idle', 'frameTimeoutMs', 'router']);
+const OPTION_KEYS: ReadonlySet<string> = new Set<keyof ProtocolOptions>(['codec', 'maxQueuedFrames', 'resumeQueuedFrames', 'writeHighWaterMark', 'idle', 'frameTimeoutMs', 'router', 'requests']);
 
 /** Every options token must be visible to the module serving its protocol, and live once per application. */
 export function checkProtocolOptionTokens(graph: AppGraph): void {
