@@ -61,7 +61,7 @@ export class Requester<Req = unknown, Rep = unknown> {
   /** Requests resolved with their reply. */
   answered = 0;
   /** Requests rejected with `RequestTimeoutError`. */
-  timedOut = 0;
+  timeouts = 0;
   /** Pipelined: replies that came after their request had timed out, dropped. */
   late = 0;
   /** Correlated: replies whose id matched no pending request (passed to `@OnData`, or dropped without one). */
@@ -239,7 +239,7 @@ export class Requester<Req = unknown, Rep = unknown> {
 
   private timedOutEntry(entry: Pending, timeoutMs: number): void {
     entry.timer = undefined;
-    this.timedOut++;
+    this.timeouts++;
     if (this.byId !== undefined) this.byId.delete(entry.id);
     else entry.abandoned = true;
     entry.reject(new RequestTimeoutError(timeoutMs));

@@ -135,7 +135,7 @@ describe('request/response clients (in memory, virtual clock)', () => {
       c.send('slow reply\nnext reply\n');
       await turns();
       expect(next.value).toBe('next reply');
-      expect({ late: requests.late, timedOut: requests.timedOut, pending: requests.pending }).toEqual({ late: 1, timedOut: 1, pending: 0 });
+      expect({ late: requests.late, timeouts: requests.timeouts, pending: requests.pending }).toEqual({ late: 1, timeouts: 1, pending: 0 });
       expect(c.closed).toBe(false);
     });
 
@@ -175,7 +175,7 @@ describe('request/response clients (in memory, virtual clock)', () => {
       await expect(after).rejects.toBeInstanceOf(ConnectionClosedError);
       // No timer is left behind by the rejected requests.
       await t.advance(5000);
-      expect(requests.timedOut).toBe(0);
+      expect(requests.timeouts).toBe(0);
     });
 
     it('refuses a request on a closing connection without writing it', async () => {
