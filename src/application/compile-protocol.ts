@@ -46,7 +46,9 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
   const routed = compileRoutes(protocol, name, options, found.get('data'));
   const requests = compileRequestOptions(name, options);
   // A request client's frames are mostly replies: @OnData is only for the ones no request takes.
-  if (!found.has('data') && routed === undefined && requests === undefined) {
+  // `requests` may come from the options token: then the compile with it (resolved) decides.
+  const optionsPending = resolved === undefined && declared.options !== undefined;
+  if (!found.has('data') && routed === undefined && requests === undefined && !optionsPending) {
     throw new BootstrapError('TORSION_ERR_NO_DATA_HANDLER', `${name} has no @OnData() handler: add a method decorated with @OnData() (or @OnCommand() routes) to receive frames`, { target: name });
   }
   const proto = protocol.prototype as Record<string | symbol, unknown>;

@@ -62,7 +62,9 @@ export function resolveProtocolOptions(tables: ReadonlyMap<Constructor, HandlerT
       compiled = compileProtocol(cls, options);
     } catch (error) {
       const detail = describe(error).replace(/^@Protocol\(\) of [^:]+: /, '');
-      throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `${where}: ${detail}`, { target: table.name, cause: error });
+      // The code of what failed (an invalid option, or no @OnData once the token gave no requests).
+      const code = error instanceof BootstrapError ? error.code : 'TORSION_ERR_INVALID_OPTION';
+      throw new BootstrapError(code, `${where}: ${detail}`, { target: table.name, cause: error });
     }
     Object.assign(table, compiled);
   }

@@ -34,7 +34,12 @@ export function compileRequests(options: RequestsOptions | undefined): RequestSe
   return { requestId: (frame) => correlate.requestId(frame), replyId: (frame) => correlate.replyId(frame), push: undefined, timeoutMs, maxPending };
 }
 
-/** A timeout in ms: finite and >= 0 (0: none). */
+/** The longest timer Node keeps: a longer setTimeout fires after 1 ms instead (with a warning). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A timeout in ms: from 0 (none) to about 24.8 days, the longest a Node timer can wait. */
 export function checkTimeout(value: unknown, what: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new OptionError(`${what} must be a number of ms >= 0 (0: no timeout), got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMEOUT_MS) {
+    throw new OptionError(`${what} must be a number of ms from 0 (no timeout) to ${MAX_TIMEOUT_MS}, got ${String(value)}`);
+  }
 }

@@ -91,7 +91,9 @@ export class Requester<Req = unknown, Rep = unknown> {
    */
   static of<Req = unknown, Rep = unknown>(connection: Connection): Requester<Req, Rep> {
     const found = requesters.get(connection);
-    if (found === undefined) throw new OptionError(`this connection's protocol declares no requests: add @Protocol({ requests: { ... } }) to make request() calls on it`);
+    if (found === undefined) {
+      throw new OptionError(`this connection's protocol declares no requests (or the connection has not opened yet: use it from @OnConnect on): add @Protocol({ requests: { ... } }) to make request() calls on it`);
+    }
     return found as Requester<Req, Rep>;
   }
 

@@ -335,6 +335,42 @@ describe('request/response clients (in memory, virtual clock)', () => {
     }
   });
 
+  it('takes requests from a protocol options token like the codec', async () => {
+    const OPTIONS = Symbol('OPTIONS');
+    @Protocol({ options: OPTIONS })
+    class Configured {}
+    @Module({ protocols: [Configured], providers: [{ provide: OPTIONS, useValue: { codec: lines(), requests: { timeoutMs: 50 } } }] })
+    class ConfiguredModule {}
+    const app = createTestingApp(ConfiguredModule);
+    try {
+      const c = app.connect(Configured);
+      const pending = outcome(Requester.of<string, string>(c.connection).request('Q'));
+      expect(c.frames()).toEqual(['Q']);
+      await app.advance(50);
+      expect(pending.error).toBeInstanceOf(RequestTimeoutError);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('still requires @OnData when a protocol options token declares no requests', () => {
+    const OPTIONS = Symbol('OPTIONS');
+    @Protocol({ options: OPTIONS })
+    class Configured {}
+    @Module({ protocols: [Configured], providers: [{ provide: OPTIONS, useValue: { codec: lines() } }] })
+    class ConfiguredModule {}
+    expect(() => createTestingApp(ConfiguredModule)).toThrow(expect.objectContaining({ code: 'TORSION_ERR_NO_DATA_HANDLER', target: 'Configured' }));
+  });
+
+  it('rejects the requests still pending when the application closes (no frame is taken once shutdown begins)', async () => {
+    const c = t.connect(LineClient);
+    const pending = outcome(Requester.of<string, string>(c.connection).request('Q', { timeoutMs: 0 }));
+    const closing = t.close({ timeoutMs: 1000 });
+    await t.advance(1000);
+    await closing;
+    expect(pending.error).toBeInstanceOf(ConnectionClosedError);
+  });
+
   it('a protocol without requests has no Requester', () => {
     const c = t.connect(NoRequests);
     expect(() => Requester.of(c.connection)).toThrow(OptionError);
@@ -351,7 +387,8 @@ describe('request/response clients (in memory, virtual clock)', () => {
 
     it.each([
       [{ maxPending: 0 }, /maxPending must be a positive integer/],
-      [{ timeoutMs: -5 }, /timeoutMs must be a number of ms >= 0/],
+      [{ timeoutMs: -5 }, /timeoutMs must be a number of ms from 0/],
+      [{ timeoutMs: 2 ** 31 }, /timeoutMs must be a number of ms from 0 \(no timeout\) to 2147483647/],
       [{ correlate: '' }, /must name the id field/],
       [{ correlate: { requestId: () => 1 } }, /requestId\(frame\), replyId\(frame\)/],
       [{ correlate: 'id', push: () => true }, /push is for pipelined requests/],
