@@ -47,7 +47,7 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
   const requests = compileRequestOptions(name, options);
   // A request client's frames are mostly replies: @OnData is only for the ones no request takes.
   // `requests` may come from the options token: then the compile with it (resolved) decides.
-  const optionsPending = resolved === undefined && declared.options !== undefined;
+  const optionsPending = resolved === undefined && declared?.options !== undefined;
   if (!found.has('data') && routed === undefined && requests === undefined && !optionsPending) {
     throw new BootstrapError('TORSION_ERR_NO_DATA_HANDLER', `${name} has no @OnData() handler: add a method decorated with @OnData() (or @OnCommand() routes) to receive frames`, { target: name });
   }
