@@ -1,5 +1,6 @@
 import type { Handler, HandlerKind, HandlerTable } from '../dispatch/handler-table';
-import { FrameError, FrameTooLargeError, RequestError } from '../errors';
+import type { ReplyTap } from '../dispatch/request-settings';
+import { RequestError } from '../errors';
 import type { Reactor } from '../reactor/reactor';
 import type { Connection } from '../transport/connection';
 import { Requester } from './requester';
@@ -25,50 +26,39 @@ export function unansweredFrame(this: object, frame: unknown, conn?: unknown): u
   return undefined;
 }
 
+/** The one reply tap of every request client: the connection's Requester, found by its protocol instance. */
+const REPLY_TAP: ReplyTap = {
+  frame: (instance, frame) => Requester.ofInstance(instance)?.take(frame) === true,
+  frameError: (instance, error) => Requester.ofInstance(instance)?.failOldest(error) === true,
+};
+
 /**
  * Makes a protocol that declares `@Protocol({ requests })` a request client, at bootstrap (like
- * the metrics histogram's timed `@OnData`): its handlers are wrapped once, so dispatch never
- * checks for requests and other protocols pay nothing.
+ * the metrics histogram's timed `@OnData`): other protocols pay nothing.
  *
- * - `@OnConnect`: a `Requester` is built for the connection first (so `@OnConnect` can request);
- * - `@OnData`: a frame answering a pending request settles it and stops there;
- * - `@OnClose`: pending requests reject with `ConnectionClosedError`, before the protocol's own;
- * - `@OnError` (pipelined): a frame the codec could not decode (`FrameError`, or an oversized one)
- *   was the oldest request's reply, so that request fails with it and later replies stay in step.
+ * - `@OnConnect` is wrapped: a `Requester` is built for the connection first (so `@OnConnect`
+ *   can make requests);
+ * - `@OnClose` is wrapped: pending requests reject with `ConnectionClosedError`, before the
+ *   protocol's own `@OnClose` runs;
+ * - the table's `replies` tap sees each frame as it is decoded, before the frame queue: one that
+ *   answers a request settles it and goes no further; an undecodable one (`FrameError`, or an
+ *   oversized frame skipped) fails the oldest pipelined request, whose reply it was, so later
+ *   replies stay in step. The rest go to `@OnData` / `@OnError` as usual.
  */
 export function installRequests(table: HandlerTable, reactor: Reactor): void {
   const settings = table.requests;
   if (settings === undefined) return;
-  const { onConnect, onData, onClose, onError, name } = table;
+  const { onConnect, onClose, name } = table;
   const names = table.names as Record<HandlerKind, string>;
   const connect: Handler = function (this: object, conn?: unknown) {
     Requester.register(new Requester(conn as Connection, settings, reactor, name), this);
     return onConnect?.call(this, conn);
   };
-  const data: Handler = function (this: object, frame?: unknown, conn?: unknown) {
-    if (Requester.ofInstance(this)?.take(frame) === true) return undefined;
-    return onData.call(this, frame, conn);
-  };
   const close: Handler = function (this: object, reason?: unknown) {
     Requester.ofInstance(this)?.closed(reason as Parameters<Requester['closed']>[0]);
     return onClose?.call(this, reason);
   };
-  Object.assign(table, { onConnect: connect, onData: data, onClose: close });
+  Object.assign(table, { onConnect: connect, onClose: close, replies: REPLY_TAP });
   names.connect ??= REQUESTS_NAME;
   names.close ??= REQUESTS_NAME;
-  if (settings.replyId !== undefined) return;
-  const error: Handler = function (this: object, cause?: unknown, sender?: unknown) {
-    const undecodable = cause instanceof FrameError || cause instanceof FrameTooLargeError;
-    const requester = Requester.ofInstance(this);
-    const failedRequest = undecodable && requester !== undefined && requester.failOldest(cause);
-    if (onError !== undefined) return onError.call(this, cause, sender);
-    // Without an @OnError of the protocol's, the dispatcher would have logged a skipped frame.
-    if (undecodable && !failedRequest && requester !== undefined && requester.log.allowLog('undecodable frame skipped')) {
-      requester.log.log.warn({ err: cause }, 'undecodable frame skipped');
-    }
-    return undefined;
-  };
-  Object.assign(table, { onError: error });
-  // The dispatcher offers a frame error to @OnError only when it is named apart from the failing handler.
-  names.error ??= REQUESTS_NAME;
 }

@@ -37,10 +37,12 @@ const COMPACT_AT = 64;
  * (Finagle's `Service[Req, Rep]`, Netty's request/response handlers): `request(frame)` writes a
  * frame through the codec and resolves with the frame that answers it.
  *
- * Replies are frames the codec decoded, taken *before* `@OnData` in the connection's frame
- * order: one that answers a pending request resolves it and nothing else sees it; one that
- * answers none goes to `@OnData` (see `RequestsOptions`). Matching is by position
- * (pipelined: the oldest pending request) or by id (correlated).
+ * Replies are frames the codec decoded, matched as they are decoded, in stream order, ahead of
+ * frames waiting for `@OnData`: one that answers a pending request resolves it and nothing else
+ * sees it; one that answers none goes to `@OnData` in its turn (see `RequestsOptions`). Matching
+ * is by position (pipelined: the oldest pending request) or by id (correlated). A request
+ * client keeps reading while its own writes are blocked (a server stops reading then), so a
+ * long pipeline cannot deadlock with a server whose replies back up.
  *
  * Timeouts run on the reactor clock, so `torsion/testing`'s virtual clock drives them. A
  * pipelined request that times out keeps its place in the queue: the server still owes its reply,
@@ -210,7 +212,8 @@ export class Requester<Req = unknown, Rep = unknown> {
   /**
    * @internal Pipelined: a frame could not be decoded (the stream goes on). It was the oldest
    * request's reply, so that request fails with `TORSION_ERR_BAD_REPLY` and later replies stay
-   * matched. False when no request was pending.
+   * matched. False when no request was pending, or correlated (its id is unreadable, so its
+   * request times out): the error goes to `@OnError` as usual.
    */
   failOldest(cause: Error): boolean {
     if (this.settings.replyId !== undefined || this.head === this.queue.length) return false;

@@ -15,3 +15,17 @@ export interface RequestSettings {
   /** Requests awaiting a reply per connection (pipelined: timed-out ones awaiting their late reply included). */
   readonly maxPending: number;
 }
+
+/**
+ * A request client's first look at what the decoder produces, before the frame queue (see
+ * client/install-requests.ts). Replies are matched in stream order as they are decoded, not when
+ * a queued frame's turn comes, so a frame that arrived before a request was made is never taken
+ * for its reply; and they are taken even while the connection's own writes are blocked, which
+ * is what keeps a pipelining client from deadlocking with its server (see StreamConnection).
+ */
+export interface ReplyTap {
+  /** True when `frame` answered a request of `instance`'s connection (it goes no further). */
+  frame(instance: object, frame: unknown): boolean;
+  /** True when an undecodable frame was a reply (its request failed with `error`); else it goes to `@OnError`. */
+  frameError(instance: object, error: Error): boolean;
+}

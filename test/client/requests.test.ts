@@ -49,6 +49,17 @@ class PushClient {
   }
 }
 
+/** Handles unsolicited lines slowly (the test settles each), so later frames queue behind them. */
+@Protocol({ codec: lines(), requests: {} })
+class SlowPushClient {
+  static seen: string[] = [];
+  static release: Array<() => void> = [];
+  @OnData() unsolicited(line: string): Promise<void> {
+    SlowPushClient.seen.push(line);
+    return new Promise((resolve) => SlowPushClient.release.push(resolve));
+  }
+}
+
 @Protocol({ codec: jsonLines(), requests: {} })
 class JsonPipeClient {
   static errors: Error[] = [];
@@ -89,7 +100,7 @@ class NoRequests {
   @OnData() data(): void {}
 }
 
-@Module({ protocols: [LineClient, PushClient, JsonPipeClient, RpcClient, TaggedClient, Greeter, NoRequests] })
+@Module({ protocols: [LineClient, PushClient, SlowPushClient, JsonPipeClient, RpcClient, TaggedClient, Greeter, NoRequests] })
 class ClientModule {}
 
 describe('request/response clients (in memory, virtual clock)', () => {
@@ -220,6 +231,24 @@ describe('request/response clients (in memory, virtual clock)', () => {
       expect(PushClient.pushed).toEqual(['hello', '>news']);
     });
 
+    // Regression: replies were matched when a queued frame's turn came, so a frame that came
+    // before the request (waiting behind a slow @OnData) was taken for its reply.
+    it('matches replies in stream order as they are decoded, not when their queued turn comes', async () => {
+      SlowPushClient.seen = [];
+      SlowPushClient.release = [];
+      const c = t.connect(SlowPushClient);
+      c.send('early 1\nearly 2\n'); // no request pending: both are unsolicited; the second waits its turn
+      const answer = Requester.of<string, string>(c.connection).request('Q');
+      c.send('reply\n');
+      await expect(answer).resolves.toBe('reply');
+      for (let i = 0; i < 2; i++) {
+        await turns();
+        SlowPushClient.release.shift()?.();
+      }
+      await c.settle();
+      expect(SlowPushClient.seen).toEqual(['early 1', 'early 2']);
+    });
+
     it('fails the oldest request with TORSION_ERR_BAD_REPLY when its reply cannot be decoded, and keeps the next ones matched', async () => {
       const c = t.connect(JsonPipeClient);
       const requests = Requester.of<object, object>(c.connection);
@@ -229,6 +258,8 @@ describe('request/response clients (in memory, virtual clock)', () => {
       await turns();
       expect(bad.error).toMatchObject({ code: 'TORSION_ERR_BAD_REPLY', cause: { code: 'TORSION_ERR_FRAME' } });
       expect(good.value).toEqual({ a: 2 });
+      expect(JsonPipeClient.errors).toEqual([]); // the request's rejection reports it
+      c.send('{bad again\n'); // no request pending: an ordinary bad frame, for @OnError
       expect(JsonPipeClient.errors.map((e) => (e as Error & { code: string }).code)).toEqual(['TORSION_ERR_FRAME']);
       expect(c.closed).toBe(false);
     });

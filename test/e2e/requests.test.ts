@@ -62,7 +62,16 @@ class ReversingServer {
   }
 }
 
-@Module({ protocols: [UpperServer, ReversingServer] })
+/** Echoes lines of up to 1 MiB. */
+@Listen({ port: 0, host: '127.0.0.1' })
+@Protocol({ codec: lines({ maxLength: 1 << 20 }) })
+class BigEcho {
+  @OnData() echo(line: string): string {
+    return line;
+  }
+}
+
+@Module({ protocols: [UpperServer, ReversingServer, BigEcho] })
 class ServerModule {}
 
 @Protocol({ codec: lines(), requests: { timeoutMs: WAIT_MS } })
@@ -76,7 +85,10 @@ class PlainClient {
   @OnData() line(): void {}
 }
 
-@Module({ protocols: [LineClient, RpcClient, PlainClient] })
+@Protocol({ codec: lines({ maxLength: 1 << 20 }), requests: { timeoutMs: WAIT_MS } })
+class BigClient {}
+
+@Module({ protocols: [LineClient, RpcClient, PlainClient, BigClient] })
 class ClientModule {}
 
 describe('request/response clients over loopback TCP', () => {
@@ -100,6 +112,17 @@ describe('request/response clients over loopback TCP', () => {
     const replies = await Promise.all(words.map((w) => upper.request<string>(w)));
     expect(replies).toEqual(words.map((w) => w.toUpperCase()));
   });
+
+  // Regression: the client stopped reading while its own writes were blocked, so once the
+  // server's replies backed up too (it stops reading then), both waited forever.
+  it('keeps reading replies while its requests fill the socket: megabytes pipelined do not deadlock', async () => {
+    client = await bootstrap(ClientModule, opts);
+    const echo = await client.connect(BigClient, { host: '127.0.0.1', port: server.address(BigEcho).port });
+    const line = 'x'.repeat(64 * 1024);
+    const replies = await Promise.all(Array.from({ length: 512 }, () => echo.request<string>(line)));
+    expect(replies.every((r) => r === line)).toBe(true);
+    expect(replies).toHaveLength(512);
+  }, 30_000);
 
   it('matches correlated replies that come out of order', async () => {
     client = await bootstrap(ClientModule, opts);
