@@ -115,7 +115,7 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
   // Inside a protocol, Logger is the connection's own (a child of the app's), not a global.
   const protocolGlobals = new Set<unknown>([Reactor, Application]);
   for (const table of tables.values()) table.direct = directConstructor(table.protocol as ConcreteConstructor<object>, graph, root, protocolGlobals);
-  // Request clients (@Protocol({ requests })) get their handlers wrapped once, here: nothing per frame for the others.
+  // Request clients (@Protocol({ requests })) get their handlers wrapped and a reply tap, once, here.
   for (const table of tables.values()) {
     if (table.requests !== undefined && isDatagramProtocol(table)) {
       throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Protocol() of ${table.name}: requests are for stream connections (tcp, tls, unix), and ${table.name} is a UDP protocol: match datagram replies in @OnData`, { target: table.name });

@@ -34,7 +34,7 @@ const REPLY_TAP: ReplyTap = {
 
 /**
  * Makes a protocol that declares `@Protocol({ requests })` a request client, at bootstrap (like
- * the metrics histogram's timed `@OnData`): other protocols pay nothing.
+ * the metrics histogram's timed `@OnData`); other protocols pay one property check per frame.
  *
  * - `@OnConnect` is wrapped: a `Requester` is built for the connection first (so `@OnConnect`
  *   can make requests);
