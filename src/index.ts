@@ -36,6 +36,9 @@ export { ReconnectPolicy } from './client/reconnect-policy';
 export type { ReconnectOptions } from './decorators/options';
 export { ReconnectingClient } from './client/reconnecting-client';
 export type { ClientState } from './client/reconnecting-client';
+export { Requester } from './client/requester';
+export type { RequestOptions } from './client/requester';
+export type { RequestsOptions, RequestCorrelation } from './decorators/options';
 
 export { Connection } from './transport/connection';
 export type { ConnectionState, StartTlsOptions } from './transport/connection';
@@ -84,7 +87,11 @@ export {
   ClosedError,
   ForbiddenError,
   SlowMemberError,
+  RequestError,
+  RequestTimeoutError,
+  ConnectionClosedError,
 } from './errors';
+export type { RequestErrorCode } from './errors';
 
 // Re-exported so users need not depend on tsyringe directly for the common decorators.
 export { injectable, inject, singleton } from 'tsyringe';

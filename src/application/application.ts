@@ -5,6 +5,7 @@ import type { ConnectTarget, MetricsOptions } from '../decorators/options';
 import { ConnectionStats } from '../dispatch/stats';
 import { openClient } from '../client/open-client';
 import type { ReconnectingClient } from '../client/reconnecting-client';
+import { requestOn, type RequestOptions } from '../client/requester';
 import { planClients, startClients } from '../client/start-clients';
 import type { HandlerTable, IdleTimes } from '../dispatch/handler-table';
 import { BootstrapError, ClosedError, OptionError, TorsionError, describe } from '../errors';
@@ -47,6 +48,12 @@ export interface ClientConnection<T> {
   readonly connection: Connection;
   /** Resolves with the close reason once closed (and `@OnClose` settled). */
   readonly closed: Promise<CloseReason>;
+  /**
+   * Writes `frame` and resolves with its reply, for a protocol declaring
+   * `@Protocol({ requests })` (`Requester.of(connection).request`; see `Requester`). Rejects
+   * with an OptionError when the protocol declares no requests.
+   */
+  request<Reply = unknown>(frame: unknown, options?: RequestOptions): Promise<Reply>;
 }
 
 /**
@@ -168,7 +175,12 @@ export class Application {
   async connect<T>(protocol: Constructor<T>, target: ConnectTarget): Promise<ClientConnection<T>> {
     if (!this.reactor.running) throw new ClosedError(`cannot connect ${protocol.name}: the application is closing`);
     const { instance, connection: conn } = await openClient(this.container, this.reactor, this.table(protocol), target);
-    return { protocol: instance as T, connection: conn, closed: conn.finished.then(() => conn.closeReason as CloseReason) };
+    return {
+      protocol: instance as T,
+      connection: conn,
+      closed: conn.finished.then(() => conn.closeReason as CloseReason),
+      request: <Reply>(frame: unknown, options?: RequestOptions) => requestOn<Reply>(conn, frame, options),
+    };
   }
 
   /** The `@Connect` client of `protocol`: its state ('connected', 'waiting', 'gave-up'...), live connection, `when(state)`. */

@@ -176,6 +176,57 @@ export interface ProtocolOptions {
    * `respCommand()` for `resp()`); other codecs need one when the protocol has routes.
    */
   router?: Router;
+  /**
+   * Makes the protocol a request/response client: `request(frame, { timeoutMs })` (on
+   * `app.connect`'s result, a `@Connect` client, or `requester(conn)`) writes a frame and
+   * resolves with the frame that answers it. Replies are matched in order (pipelined, the
+   * default) or by an id (`correlate`); see `RequestsOptions`. Frames that answer no request go to
+   * `@OnData`, which such a protocol may omit. Protocols without it pay nothing.
+   */
+  requests?: RequestsOptions;
+}
+
+/**
+ * `@Protocol({ requests })`: how replies find their requests, and the limits.
+ *
+ * - **Pipelined** (no `correlate`; Redis, SMTP, memcached text): the server answers requests in
+ *   the order it got them, so each reply frame answers the oldest request still pending.
+ * - **Correlated** (`correlate`; JSON-RPC, multiplexed protocols): the server answers in any
+ *   order and echoes the request's id; a reply answers the pending request with its id.
+ */
+export interface RequestsOptions {
+  /**
+   * Correlated replies: the name of the id field of request and reply objects (`'id'`), or a
+   * function of each (`{ requestId, replyId }`). Ids compare like Map keys (`1` is not `'1'`).
+   * A request without an id is rejected; a reply whose id is undefined or matches no pending
+   * request (a notification, an answer that came after its timeout) goes to `@OnData`, or is
+   * dropped and counted (`Requester.unmatched`) when the protocol has none.
+   */
+  correlate?: string | RequestCorrelation;
+  /**
+   * Pipelined only: frames for which this returns true are not replies (a RESP3 push, a server
+   * notice) and go to `@OnData` instead of answering the oldest request.
+   */
+  push?: (frame: any) => boolean;
+  /**
+   * Default timeout of each request, ms on the reactor clock (a `request()` may give its own);
+   * 0: none. Default 30000. A request that times out rejects with `RequestTimeoutError`.
+   */
+  timeoutMs?: number;
+  /**
+   * Requests awaiting a reply on one connection (default 1024); one more is rejected with
+   * `TORSION_ERR_TOO_MANY_REQUESTS` and not written. Pipelined requests that timed out keep
+   * their place until their late reply comes, so they count.
+   */
+  maxPending?: number;
+}
+
+/** `RequestsOptions.correlate` as functions: where a request's id and a reply's id are. */
+export interface RequestCorrelation {
+  /** The id of a request frame about to be written; undefined or null rejects the request. */
+  requestId(frame: any): unknown;
+  /** The id of a received frame; undefined or null: not a reply (it goes to `@OnData`). */
+  replyId(frame: any): unknown;
 }
 
 /** `@OnCommand(command, options)`: checks made before the handler is reached. */
