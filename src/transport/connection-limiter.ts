@@ -42,7 +42,7 @@ export interface LimitedConnection {
  */
 export class ConnectionLimiter {
   /** The counts, read by metrics. */
-  readonly stats: ListenerStats = { accepted: 0, refused: { maxConnections: 0, maxConnectionsPerPeer: 0 }, open: 0 };
+  readonly stats: ListenerStats = { accepted: 0, refused: { maxConnections: 0, maxConnectionsPerPeer: 0, proxyProtocol: 0 }, open: 0 };
   /** Written to a refused connection before it is closed; undefined: closed without a word. */
   readonly refuseMessage: Buffer | undefined;
   private readonly maxConnections: number;

@@ -12,8 +12,12 @@ export type RefuseReason = 'maxConnections' | 'maxConnectionsPerPeer';
 export interface ListenerStats {
   /** Connections accepted (admitted past the limits) since the listener was planned. */
   accepted: number;
-  /** Connections refused, by reason; each was closed at once, before any protocol instance was built. */
-  readonly refused: { maxConnections: number; maxConnectionsPerPeer: number };
+  /**
+   * Connections refused, by reason; each was closed at once, before any protocol instance was
+   * built. `proxyProtocol`: no valid PROXY header (missing, malformed, oversized, late) on a
+   * listener with `proxyProtocol`.
+   */
+  readonly refused: { maxConnections: number; maxConnectionsPerPeer: number; proxyProtocol: number };
   /** Accepted connections not yet closed. */
   open: number;
 }

@@ -6,6 +6,7 @@ import type { Codec } from '../codec/codec';
 import type { Reactor } from '../reactor/reactor';
 import { StreamConnection } from './stream-connection';
 import { readTlsInfo, type TlsInfo } from './tls-info';
+import type { ProxyHeaderRead, ProxyInfo } from './proxy-header';
 
 /** How long a STARTTLS handshake may take. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -31,6 +32,7 @@ export class SocketConnection extends StreamConnection {
   private awaitingDrain = false;
   private tlsInfo: TlsInfo | undefined;
   private upgrading = false;
+  private readonly proxyInfo: ProxyInfo | undefined;
 
   constructor(
     /** The socket bytes move on; replaced by a TLS socket over it after `startTls`. */
@@ -41,11 +43,24 @@ export class SocketConnection extends StreamConnection {
     readonly transport: string,
     /** Which side of the connection we are: 'server' when a listener accepted it. */
     readonly role: 'server' | 'client' = 'server',
+    /** The PROXY header read before anything else (a listener with `proxyProtocol`). */
+    proxied?: ProxyHeaderRead,
   ) {
     super(reactor, codec, writeHighWaterMark);
     // Read now: node:net cannot tell the peer once the socket has closed, and logs need it then.
-    this.remoteAddress = socket.remoteAddress ?? socket.remoteFamily ?? '';
-    this.remotePort = socket.remotePort ?? 0;
+    const remoteAddress = socket.remoteAddress ?? socket.remoteFamily ?? '';
+    const remotePort = socket.remotePort ?? 0;
+    // The header's client and destination become this connection's ends (a LOCAL or UNKNOWN
+    // header names none: the socket's own stay); the socket's are kept in `proxy.socket`.
+    const header = proxied?.header;
+    const client = header?.destination === undefined ? undefined : header.source;
+    this.remoteAddress = client?.address ?? remoteAddress;
+    this.remotePort = client?.port ?? remotePort;
+    if (header !== undefined) {
+      const own = this.localEnd();
+      this.proxyInfo = { ...header, socket: { remoteAddress, remotePort, localAddress: own.address, localPort: own.port } };
+      if (header.destination !== undefined) this.local = { address: header.destination.address, port: header.destination.port };
+    }
     // Connections are opened after the handshake, so what TLS negotiated is known (and fixed) here.
     this.tlsInfo = readTlsInfo(socket);
     // Socket options (noDelay, keepAlive) are the opener's: see applySocketSettings.
@@ -120,6 +135,21 @@ export class SocketConnection extends StreamConnection {
 
   override get tls(): TlsInfo | undefined {
     return this.tlsInfo;
+  }
+
+  override get proxy(): ProxyInfo | undefined {
+    return this.proxyInfo;
+  }
+
+  /**
+   * @internal
+   * Bytes that arrived in the same read as the PROXY header: the stream's first bytes, read as
+   * if they had just arrived; kept in the socket (unshifted) for when reading resumes if the
+   * protocol paused in `@OnConnect`.
+   */
+  receivedAhead(chunk: Buffer): void {
+    if (this.readingPaused) this.socket.unshift(chunk);
+    else this.received(chunk);
   }
 
   /** Our own address is rarely asked for: read on first use (a getsockname less per accept). */
