@@ -121,7 +121,7 @@ describe('connection limits in memory (the limiter of the first @Listen, through
     const x = t.connect(Limited, from);
     const y = t.connect(Limited, from);
     expect([x.refused, y.refused]).toEqual([undefined, undefined]);
-    expect(stats.refused).toEqual({ maxConnections: 0, maxConnectionsPerPeer: closers.length });
+    expect(stats.refused).toEqual({ maxConnections: 0, maxConnectionsPerPeer: closers.length, proxyProtocol: 0 });
   });
 
   it('admits again after a close frees a place under maxConnections', async () => {
