@@ -12,6 +12,7 @@ import type { Reactor } from '../reactor/reactor';
 import type { CloseReason, Connection } from '../transport/connection';
 import { SocketConnection } from '../transport/socket-connection';
 import type { ProxyHeaderRead } from '../transport/proxy-header';
+import type { ProxyProtocolSettings } from '../transport/proxy-settings';
 import type { BindPlan, BoundAddress, Listener } from '../transport/binder';
 import { binders } from '../transport/binders';
 import type { Constructor } from '../types';
@@ -127,7 +128,7 @@ export class Application {
    * @internal The limiter and idle timeouts of `protocol`'s first `@Listen`, if it listens: the
    * testing kit applies them to `t.connect` as the accept path does.
    */
-  firstListener(protocol: Constructor): { readonly limiter: ConnectionLimiter; readonly idle?: IdleTimes } | undefined {
+  firstListener(protocol: Constructor): { readonly limiter: ConnectionLimiter; readonly idle?: IdleTimes; readonly proxy?: ProxyProtocolSettings } | undefined {
     return this.plans.find((p) => p.table.protocol === protocol);
   }
 

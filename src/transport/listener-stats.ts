@@ -1,8 +1,11 @@
 // The public face of connection limits, apart from the (internal) limiter that keeps them, so
 // the testing typings can take these from 'torsion' instead of rolling in a copy.
 
-/** Why a listener refused a connection: it was full, or the peer's address had its share. */
-export type RefuseReason = 'maxConnections' | 'maxConnectionsPerPeer';
+/**
+ * Why a listener refused a connection: it was full, the peer's address had its share, or (a
+ * listener with `proxyProtocol`) no valid PROXY header came first.
+ */
+export type RefuseReason = 'maxConnections' | 'maxConnectionsPerPeer' | 'proxyProtocol';
 
 /**
  * One listener's connection counts, plain number fields a metrics exporter reads as they are

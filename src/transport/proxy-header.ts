@@ -54,6 +54,19 @@ export interface ProxyInfo extends ProxyHeader {
   readonly socket: SocketAddresses;
 }
 
+/**
+ * @internal
+ * A connection's ends once `header` is read on a socket whose own ends are `own`: the header's
+ * client and destination when it names them (a LOCAL or UNKNOWN header does not: `own` stay),
+ * and `conn.proxy`, keeping `own` as `proxy.socket`. The one rule for sockets and the testing kit.
+ */
+export function proxiedEnds(header: ProxyHeader, own: SocketAddresses): SocketAddresses & { readonly proxy: ProxyInfo } {
+  const { source, destination } = header;
+  const proxy: ProxyInfo = { ...header, socket: own };
+  if (source === undefined || destination === undefined) return { ...own, proxy };
+  return { remoteAddress: source.address, remotePort: source.port, localAddress: destination.address, localPort: destination.port, proxy };
+}
+
 /** @internal A decoded header and the bytes that followed it in the same read (the stream's first bytes), if any. */
 export interface ProxyHeaderRead {
   readonly header: ProxyHeader;

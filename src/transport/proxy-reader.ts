@@ -5,6 +5,8 @@ import type { Reactor } from '../reactor/reactor';
 import type { AcceptStream, BindContext, BindPlan } from './binder';
 import { ProxyHeaderDecoder } from './proxy-header';
 import type { ProxyProtocolSettings } from './proxy-settings';
+import type { ListenerStats } from './listener-stats';
+import type { ConnectionStats } from '../dispatch/stats';
 
 /**
  * The accept path of a stream binder: `accept` itself for a plain listener — chosen once, at
@@ -96,12 +98,20 @@ class HeaderRead {
     // A late 'error' from the destroyed socket must not go unhandled.
     socket.on('error', ignore);
     socket.destroy();
-    const plan = this.plan;
-    plan.stats?.refuse('proxy_protocol');
-    plan.limiter.stats.refused.proxyProtocol++;
-    if (this.reactor.logLimiter.allow('PROXY protocol header refused')) {
-      this.reactor.logger.warn({ protocol: plan.table.name, peer: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, err: error }, `closed a connection without a valid PROXY protocol header (${error.reason})`);
-    }
+    countProxyRefusal(this.reactor, this.plan, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, error);
+  }
+}
+
+/**
+ * @internal
+ * A connection closed for want of a valid PROXY header: counted in the listener's stats (and
+ * its metrics endpoint `stats`), logged rate-limited. Shared with the testing kit.
+ */
+export function countProxyRefusal(reactor: Reactor, listener: { readonly table: { readonly name: string }; readonly limiter: { readonly stats: ListenerStats }; readonly stats?: ConnectionStats }, peer: string, error: ProxyProtocolError): void {
+  listener.stats?.refuse('proxy_protocol');
+  listener.limiter.stats.refused.proxyProtocol++;
+  if (reactor.logLimiter.allow('PROXY protocol header refused')) {
+    reactor.logger.warn({ protocol: listener.table.name, peer, err: error }, `closed a connection without a valid PROXY protocol header (${error.reason})`);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Codec } from '../codec/codec';
 import type { Reactor } from '../reactor/reactor';
 import { StreamConnection } from './stream-connection';
 import { readTlsInfo, type TlsInfo } from './tls-info';
-import type { ProxyHeaderRead, ProxyInfo } from './proxy-header';
+import { proxiedEnds, type ProxyHeaderRead, type ProxyInfo } from './proxy-header';
 
 /** How long a STARTTLS handshake may take. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -48,18 +48,16 @@ export class SocketConnection extends StreamConnection {
   ) {
     super(reactor, codec, writeHighWaterMark);
     // Read now: node:net cannot tell the peer once the socket has closed, and logs need it then.
-    const remoteAddress = socket.remoteAddress ?? socket.remoteFamily ?? '';
-    const remotePort = socket.remotePort ?? 0;
-    // The header's client and destination become this connection's ends (a LOCAL or UNKNOWN
-    // header names none: the socket's own stay); the socket's are kept in `proxy.socket`.
-    const header = proxied?.header;
-    const client = header?.destination === undefined ? undefined : header.source;
-    this.remoteAddress = client?.address ?? remoteAddress;
-    this.remotePort = client?.port ?? remotePort;
-    if (header !== undefined) {
+    this.remoteAddress = socket.remoteAddress ?? socket.remoteFamily ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    if (proxied !== undefined) {
+      // The header's client becomes this connection's remote end (see proxiedEnds).
       const own = this.localEnd();
-      this.proxyInfo = { ...header, socket: { remoteAddress, remotePort, localAddress: own.address, localPort: own.port } };
-      if (header.destination !== undefined) this.local = { address: header.destination.address, port: header.destination.port };
+      const ends = proxiedEnds(proxied.header, { remoteAddress: this.remoteAddress, remotePort: this.remotePort, localAddress: own.address, localPort: own.port });
+      this.remoteAddress = ends.remoteAddress;
+      this.remotePort = ends.remotePort;
+      this.local = { address: ends.localAddress, port: ends.localPort };
+      this.proxyInfo = ends.proxy;
     }
     // Connections are opened after the handshake, so what TLS negotiated is known (and fixed) here.
     this.tlsInfo = readTlsInfo(socket);
