@@ -111,9 +111,8 @@ function listenerSettings(name: string, options: ListenOptions, transport: strin
 }
 
 /**
- * `proxyProtocol` checked: a stream listener reading the header off the raw socket (TCP, Unix).
- * Over TLS the header comes before the handshake, which node:tls would read as TLS: refused
- * until that path exists, rather than failing every connection.
+ * `proxyProtocol` checked: a stream listener reading the header off the raw socket (TCP, Unix,
+ * and TLS, whose handshake then follows the header).
  */
 function listenerProxy(name: string, options: ListenOptions, transport: string): ProxyProtocolSettings | undefined {
   const where = `@Listen on ${name}`;
@@ -123,9 +122,8 @@ function listenerProxy(name: string, options: ListenOptions, transport: string):
   } catch (error) {
     throw new BootstrapError('TORSION_ERR_INVALID_OPTION', describe(error), { target: name, cause: error });
   }
-  if (settings !== undefined && transport !== 'tcp' && transport !== 'unix') {
-    const fix = transport === 'tls' ? 'terminate TLS at the proxy (HAProxy `bind ... ssl`, then send-proxy-v2 to a tcp listener), or drop proxyProtocol' : 'remove it';
-    throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `${where} (${transport}): proxyProtocol is read on tcp and unix listeners only: ${fix}`, { target: name });
+  if (settings !== undefined && transport === 'udp') {
+    throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `${where} (udp): proxyProtocol is read on stream listeners (tcp, tls, unix) only: remove it`, { target: name });
   }
   return settings;
 }

@@ -273,7 +273,8 @@ export interface ListenOptions {
    * keeps the socket's addresses. A missing, malformed or oversized header, or one not complete
    * within `timeoutMs` (default 5 s, reactor clock), closes the connection before any protocol
    * instance is built, counted in `ListenerStats.refused.proxyProtocol`; nothing is guessed.
-   * Connection limits count the header's client. TCP and Unix listeners. Default: off.
+   * Connection limits count the header's client. TCP, Unix and TLS listeners (the header comes
+   * first in plaintext, the handshake after it). Default: off.
    */
   proxyProtocol?: ProxyProtocolVersion | ProxyProtocolListenOptions;
   /** Further transport-specific options (TLS material, UDP type...). */

@@ -2,11 +2,18 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { once } from 'node:events';
 import { BootstrapError, Connection, Listen, Module, OnConnect, OnData, Protocol, bootstrap, lines, silentLogger, type Application, type ProxyInfo } from '../../src';
 import { MemoryLogger, VirtualClock } from '../../src/testing';
 import { V2_SIGNATURE } from '../../src/transport/proxy-header';
 import { crc32c } from '../../src/transport/proxy-tlv';
 import { Peer, eventually } from '../support/peer';
+import { makeTestCerts } from '../transport/support/certs';
+import { haproxyBinary, startHaproxy } from '../support/haproxy';
+
+const certs = makeTestCerts();
+afterAll(() => certs.cleanup());
 
 /** What each served connection saw in @OnConnect (so a refused one is seen never to have been built). */
 const seen: Array<{ remote: string; local: string; proxy: ProxyInfo | undefined }> = [];
@@ -235,10 +242,45 @@ describe('PROXY protocol listeners (real sockets)', () => {
     expect(text).toBe('203.0.113.7:40001 198.51.100.1:7000\n');
   });
 
-  it('is refused at bootstrap on TLS and UDP listeners, and with a bad version or limit', async () => {
+  it('TLS: the header comes first in plaintext, then the handshake (ClientHello in the same segment as the header or not)', async () => {
+    @Protocol({ codec: lines() })
+    class OverTls extends Whoami {}
+    app = await start(OverTls, { transport: 'tls', tls: { key: certs.server.key, cert: certs.server.cert, ALPNProtocols: ['whoami'] }, proxyProtocol: 'any' });
+    const port = app.addresses[0].port;
+    for (const together of [false, true]) {
+      const raw = net.connect(port, '127.0.0.1');
+      await once(raw, 'connect');
+      const header = v2Header(1, inet);
+      // Corked: the header and the ClientHello leave in one write, as HAProxy relays them.
+      if (together) raw.cork();
+      raw.write(header);
+      const secure = tls.connect({ socket: raw, ca: certs.server.cert, servername: 'localhost', ALPNProtocols: ['whoami'] });
+      if (together) process.nextTick(() => raw.uncork());
+      await once(secure, 'secureConnect');
+      expect(secure.alpnProtocol).toBe('whoami');
+      secure.write('who\n');
+      const [answer] = await once(secure, 'data');
+      expect(String(answer)).toBe('192.0.2.55:51000 10.1.2.3:443\n');
+      secure.destroy();
+    }
+    expect(seen[0].proxy).toMatchObject({ version: 2, socket: { remoteAddress: '127.0.0.1' } });
+  });
+
+  it('TLS: a failed handshake after a valid header is a TLS refusal, not a PROXY one', async () => {
+    @Protocol({ codec: lines() })
+    class OverTls2 extends Whoami {}
+    app = await start(OverTls2, { transport: 'tls', tls: { key: certs.server.key, cert: certs.server.cert }, proxyProtocol: 'v1' });
+    const peer = await connect();
+    peer.send(`${v1Header()}this is no ClientHello\r\n`);
+    await peer.waitClosed(10_000);
+    await eventually(() => (app as Application).metrics().connections === 0, 10_000, 'no connection');
+    expect(app.listenerStats(OverTls2).refused.proxyProtocol).toBe(0);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('is refused at bootstrap on UDP listeners, and with a bad version or limit', async () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ transport: 'udp', proxyProtocol: 'v2' }, /tcp and unix listeners only/],
-      [{ transport: 'tls', proxyProtocol: 'v2', tls: {} }, /terminate TLS at the proxy/],
+      [{ transport: 'udp', proxyProtocol: 'v2' }, /stream listeners \(tcp, tls, unix\) only/],
       [{ proxyProtocol: 'v3' }, /'v1', 'v2' or 'any'/],
       [{ proxyProtocol: { version: 'v2', maxHeaderBytes: 100 } }, /maxHeaderBytes must be an integer from 232 to 65551/],
       [{ proxyProtocol: { version: 'v2', timeoutMs: 0 } }, /timeoutMs must be a positive number/],
@@ -305,3 +347,41 @@ describe('@Connect / app.connect proxyProtocol (torsion to torsion)', () => {
 function fetchText(url: string): Promise<string> {
   return fetch(url).then((r) => r.text());
 }
+
+const haproxy = haproxyBinary();
+if (haproxy === undefined) {
+  // eslint-disable-next-line no-console
+  console.warn('test/e2e/proxy-protocol: haproxy is not installed (apt-get install haproxy); the TLS pass-through test behind it is skipped');
+}
+
+(haproxy === undefined ? describe.skip : describe)('a TLS listener behind a real HAProxy passing TLS through (mode tcp, send-proxy-v2)', () => {
+  it('the handshake follows the header; the protocol sees the client and the frontend it reached; health checks are no PROXY refusals', async () => {
+    seen.length = 0;
+    @Protocol({ codec: lines() })
+    class Passthrough extends Whoami {}
+    const app = await start(Passthrough, { transport: 'tls', tls: { key: certs.server.key, cert: certs.server.cert }, proxyProtocol: 'v2' }, { metrics: { port: 0 } });
+    const proxy = await startHaproxy(haproxy as string, app.addresses[0].port, 'send-proxy-v2 check inter 200ms');
+    try {
+      const secure = tls.connect({ port: proxy.port, host: '127.0.0.1', ca: certs.server.cert, servername: 'localhost' });
+      await once(secure, 'secureConnect');
+      secure.write('who\n');
+      const [answer] = await once(secure, 'data');
+      expect(String(answer)).toBe(`127.0.0.1:${secure.localPort} 127.0.0.1:${proxy.port}\n`);
+      secure.destroy();
+      // A plain `check` opens, sends its LOCAL header and closes: its header is read, and the
+      // TLS handshake that never comes is what fails (use check-ssl for a real TLS check).
+      const url = `http://127.0.0.1:${app.metricsAddress?.port}/metrics`;
+      let metrics = '';
+      const deadline = Date.now() + 15_000;
+      while (!/reason="tls_handshake"[^}]*\} [1-9]/.test(metrics) && Date.now() < deadline) {
+        metrics = await fetchText(url);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(metrics).toMatch(/reason="tls_handshake"[^}]*\} [1-9]/);
+      expect(app.listenerStats(Passthrough).refused.proxyProtocol).toBe(0);
+    } finally {
+      await proxy.stop();
+      await app.close();
+    }
+  });
+});
