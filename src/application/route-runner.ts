@@ -105,7 +105,7 @@ export class RoutePlan {
     }
     if (route === undefined) {
       route = this.fallback;
-      if (route === undefined) return router.replies.unknown(command);
+      if (route === undefined) return router.replies.unknown(command, frame);
     }
     return this.run(route, instance, frame, command, connection);
   }
@@ -114,7 +114,7 @@ export class RoutePlan {
     const args = r.kind === RouteKind.Data ? undefined : (this.router as Router).args(frame);
     if (r.contextual) return this.guardFrom(r, new Context(instance, connection, command, r.route, r.method, args ?? [frame], frame), 0);
     if (args !== undefined) {
-      const check = this.check(r, instance, args);
+      const check = this.check(r, instance, args, frame);
       if (check !== PASS) return check;
     }
     if (r.filters.length === 0) return call(r, instance, args, command, frame, connection);
@@ -129,11 +129,11 @@ export class RoutePlan {
   }
 
   /** The route's state condition, then its arity: PASS, or the router's reply. */
-  private check(r: CompiledRoute, instance: object, args: readonly unknown[]): unknown {
+  private check(r: CompiledRoute, instance: object, args: readonly unknown[], frame: unknown): unknown {
     if (r.kind !== RouteKind.Command) return PASS;
     const router = this.router as Router;
-    if (r.when !== undefined && !r.when(instance)) return router.replies.sequence(r.route as string);
-    if (args.length < r.minArgs || args.length > r.maxArgs) return router.replies.arity(r.route as string, args.length);
+    if (r.when !== undefined && !r.when(instance)) return router.replies.sequence(r.route as string, frame);
+    if (args.length < r.minArgs || args.length > r.maxArgs) return router.replies.arity(r.route as string, args.length, frame);
     return PASS;
   }
 
@@ -158,7 +158,7 @@ export class RoutePlan {
       if (!verdict) return this.filter(r, ctx, denied(r, guard));
     }
     if (r.kind !== RouteKind.Data) {
-      const check = this.check(r, ctx.protocol, ctx.args);
+      const check = this.check(r, ctx.protocol, ctx.args, ctx.frame);
       if (check !== PASS) return check;
     }
     let result: unknown;
@@ -183,7 +183,7 @@ export class RoutePlan {
       if (entry.types.length === 0 || entry.types.some((type) => error instanceof type)) return entry.filter.catch(error, ctx);
     }
     // Unanswered, a denial is still an answer, not a failure: the router's reply (none without a router).
-    if (error instanceof ForbiddenError) return this.router?.replies.forbidden(error.command);
+    if (error instanceof ForbiddenError) return this.router?.replies.forbidden(error.command, ctx.frame);
     throw error;
   }
 }

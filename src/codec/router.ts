@@ -12,14 +12,15 @@ export interface RouterReplies {
   /**
    * No route for `command` (undefined: the frame carries none, e.g. a blank line), and the
    * protocol has neither `@OnUnknownCommand` nor `@OnData` to take it.
+   * Every reply also gets the frame last, for protocols whose replies quote it (IMAP's tag).
    */
-  unknown(command: string | undefined): unknown;
+  unknown(command: string | undefined, frame?: unknown): unknown;
   /** The route's `minArgs` / `maxArgs` check failed: `count` arguments came. */
-  arity(command: string, count: number): unknown;
+  arity(command: string, count: number, frame?: unknown): unknown;
   /** The route's `when` condition does not hold in the connection's state (SMTP's `503 bad sequence`). */
-  sequence(command: string): unknown;
+  sequence(command: string, frame?: unknown): unknown;
   /** A guard denied the frame and no exception filter answered the `ForbiddenError`. */
-  forbidden(command: string): unknown;
+  forbidden(command: string, frame?: unknown): unknown;
 }
 
 /**

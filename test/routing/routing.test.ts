@@ -97,6 +97,31 @@ describe('unknown commands', () => {
     c.send('VRFY x\nnoop\n');
     expect(c.frames()).toEqual(['500 unrecognized: VRFY', '250 OK']);
   });
+
+  it('pass the frame to every router reply, so a reply can quote it (an IMAP tag)', () => {
+    const tagOf = (frame: unknown): string => String(frame).split(' ')[0];
+    @Protocol({
+      codec: lines(),
+      router: routeBy((line: string) => line.split(' ')[1], (line: string) => line.split(' ').slice(2), {
+        state: 'phase',
+        replies: {
+          unknown: (_command, frame) => `${tagOf(frame)} BAD unknown`,
+          arity: (_command, count, frame) => `${tagOf(frame)} BAD ${count} arguments`,
+          sequence: (_command, frame) => `${tagOf(frame)} BAD not now`,
+        },
+      }),
+    })
+    class Tagged {
+      phase = 'new';
+      @OnCommand('LOGIN', { minArgs: 2, maxArgs: 2, when: 'new' }) login(): string {
+        this.phase = 'in';
+        return 'OK';
+      }
+    }
+    const c = app(Tagged).connect(Tagged);
+    c.send('a1 NOPE\na2 LOGIN x\na3 LOGIN x y\na4 LOGIN x y\n');
+    expect(c.frames()).toEqual(['a1 BAD unknown', 'a2 BAD 1 arguments', 'OK', 'a4 BAD not now']);
+  });
 });
 
 describe('routing by the first element of a RESP array', () => {
