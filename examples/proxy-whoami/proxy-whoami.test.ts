@@ -73,6 +73,23 @@ behindHaproxy('examples/proxy-whoami behind a real HAProxy', () => {
     expect(answers[1]).toMatch(/^peer 127\.0\.0\.1:\d+$/);
   });
 
+  it('main.ts with WORKERS=2 and PROXY_PROTOCOL=v1 behind send-proxy: each connection is served by a worker, which sees the client', async () => {
+    const server: ExampleProcess = spawnExample('proxy-whoami', { PORT: '0', HOST: '127.0.0.1', PROXY_PROTOCOL: 'v1', WORKERS: '2' });
+    cleanups.push(() => server.stop());
+    const out = await server.waitForStdout((s) => /listening tcp 127\.0\.0\.1:\d+/.test(s), 60_000);
+    const port = Number(/listening tcp 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+    const proxy = await startHaproxy(haproxy as string, port, 'send-proxy');
+    cleanups.push(() => proxy.stop());
+    for (let i = 0; i < 4; i++) {
+      const { peer, lines: answers } = await ask(proxy.port, 'WHOAMI\nPID\n', 2);
+      cleanups.push(() => peer.close());
+      expect(answers[0]).toBe(`peer 127.0.0.1:${peer.socket.localPort}`);
+      // A worker's pid: not the primary's (the process spawned), which serves nothing itself.
+      expect(answers[1]).toMatch(/^pid \d+$/);
+      expect(answers[1]).not.toBe(`pid ${server.child.pid}`);
+    }
+  });
+
   it('main.ts with PROXY_PROTOCOL=v2 behind send-proxy-v2: WHOAMI shows the client, PID the serving process', async () => {
     const server: ExampleProcess = spawnExample('proxy-whoami', { PORT: '0', HOST: '127.0.0.1', PROXY_PROTOCOL: 'v2' });
     cleanups.push(() => server.stop());
