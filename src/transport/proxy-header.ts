@@ -125,10 +125,12 @@ export class ProxyHeaderDecoder {
     return { header: parsed, rest: fromChunk < chunk.length ? chunk.subarray(fromChunk) : undefined };
   }
 
-  /** Appends to the held bytes; callers held no more than a header may take (parse checked). */
+  /**
+   * Appends `chunk` to the held bytes, at most up to `maxHeaderBytes + 1` in all: a header never
+   * needs more, and one byte past the limit is enough for parse() to refuse. What is not copied
+   * stays in `chunk`, where `push` finds what followed the header.
+   */
   private hold(chunk: Buffer): void {
-    // Copy no more than a header can still need: the rest of the chunk is the stream's, and
-    // parse() sees enough to decide (it throws past the limit).
     const room = Math.min(chunk.length, this.maxHeaderBytes + 1 - this.heldLength);
     let held = this.held;
     if (held === undefined || held.length < this.heldLength + room) {
