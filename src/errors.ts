@@ -210,6 +210,27 @@ export class ConnectionClosedError extends RequestError {
   }
 }
 
+/** Why a PROXY protocol header was refused (`ProxyProtocolError.reason`). */
+export type ProxyProtocolFailure = 'missing' | 'malformed' | 'oversized' | 'checksum' | 'timeout' | 'ended';
+
+/**
+ * A listener with `proxyProtocol` got no valid PROXY header (HAProxy's proxy-protocol.txt):
+ * `missing` (the first bytes are not a header: never guessed at), `malformed`, `oversized` (over
+ * `maxHeaderBytes`, or a v1 line over 107 bytes), `checksum` (a v2 CRC32C TLV that does not
+ * match), `timeout` (not complete within `timeoutMs`), `ended` (the peer closed or reset first).
+ * The connection is closed before any protocol instance is built, logged and counted
+ * (`ListenerStats.refused.proxyProtocol`). Code `TORSION_ERR_PROXY_PROTOCOL`.
+ */
+export class ProxyProtocolError extends TorsionError {
+  constructor(
+    readonly reason: ProxyProtocolFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('TORSION_ERR_PROXY_PROTOCOL', message, options);
+  }
+}
+
 /** Something was used after the application or connection was closed. */
 export class ClosedError extends TorsionError {
   constructor(message: string) {

@@ -4,6 +4,7 @@ import type { Codec } from '../codec/codec';
 import type { DatagramCodec } from '../codec/datagram';
 import type { Router } from '../codec/router';
 import type { Constructor, ConcreteConstructor, Token } from '../types';
+import type { ProxyProtocolVersion, SocketAddresses } from '../transport/proxy-header';
 
 /**
  * The option types the decorators accept, in a leaf module of their own: `metadata.ts` stores
@@ -314,9 +315,42 @@ export interface ListenOptions {
    * (`@Protocol({ idle })`), e.g. a shorter `readMs` on a public port. Not for UDP.
    */
   idle?: IdleOptions;
+  /**
+   * Read a PROXY protocol header (HAProxy's `send-proxy` / `send-proxy-v2`) before anything else:
+   * `'v1'`, `'v2'` or `'any'`, or `{ version, timeoutMs, maxHeaderBytes }`. The protocol, from
+   * `@OnConnect` on, sees the client the header names in `conn.remoteAddress`/`remotePort` (and
+   * the address it reached in `localAddress`/`localPort`); `conn.proxy` has the header, v2 TLVs
+   * and the socket's own addresses. A LOCAL header (the proxy's health check) or v1 UNKNOWN
+   * keeps the socket's addresses. A missing, malformed or oversized header, or one not complete
+   * within `timeoutMs` (default 5 s, reactor clock), closes the connection before any protocol
+   * instance is built, counted in `ListenerStats.refused.proxyProtocol`; nothing is guessed.
+   * Connection limits count the header's client. TCP, Unix and TLS listeners (the header comes
+   * first in plaintext, the handshake after it). Default: off.
+   */
+  proxyProtocol?: ProxyProtocolVersion | ProxyProtocolListenOptions;
   /** Further transport-specific options (TLS material, UDP type...). */
   [option: string]: unknown;
 }
+
+/** `@Listen({ proxyProtocol: { ... } })`: the header version(s) accepted, with limits. */
+export interface ProxyProtocolListenOptions {
+  /** 'v1' (text), 'v2' (binary) or 'any' (told apart by the first byte). */
+  version: ProxyProtocolVersion;
+  /** The header must be complete within this many ms of the accept (reactor clock). Default 5000. */
+  timeoutMs?: number;
+  /** Largest v2 header accepted, TLVs included (232 to 65551). Default 4096. v1 lines are 107 bytes at most. */
+  maxHeaderBytes?: number;
+}
+
+/**
+ * `@Connect({ proxyProtocol })` / `app.connect(P, { proxyProtocol })`: send a PROXY header first.
+ * `'v1'` or `'v2'` describes this connection itself (our address as the client); `{ version,
+ * client }` relays another connection's client: `client` is that connection (its remote end
+ * becomes the header's source, its local end the destination), as a relay like
+ * `examples/port-forward` passes the client it serves on to its backend. Without IP addresses
+ * (a Unix socket), v1 sends `PROXY UNKNOWN` and v2 a LOCAL header. TCP and Unix only.
+ */
+export type ProxyProtocolSend = 'v1' | 'v2' | { version: 'v1' | 'v2'; client?: SocketAddresses };
 
 /**
  * TCP keep-alive (SO_KEEPALIVE): `false` (default) sends no probes; `true` turns them on after
@@ -347,6 +381,8 @@ export interface ConnectTarget {
    * an IP address), cert/key for a client certificate, ALPNProtocols, minVersion (default 'TLSv1.2')...
    */
   tls?: tls.ConnectionOptions;
+  /** Send a PROXY protocol header before anything else (see `ProxyProtocolSend`). Default: none. */
+  proxyProtocol?: ProxyProtocolSend;
   /** Further transport-specific options. */
   [option: string]: unknown;
 }
