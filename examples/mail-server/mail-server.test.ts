@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Peer } from '../../test/support/peer';
 import { makeTestCerts } from '../../test/transport/support/certs';
 import { spawnExample, type ExampleProcess } from '../test-support/example-process';
-import { greetingOf, listeningPorts, run, runOk, splitReceived } from './test-support';
+import { greetingOf, listeningPorts, run, runOk, splitReceived } from './test/support';
 
 /**
  * examples/mail-server started as a process (SMTP_PORT=0, IMAP_PORT=0, MAIL_ROOT a fresh temp

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { Peer } from '../../test/support/peer';
+import { Peer } from '../../../test/support/peer';
 
 /** What a peer process printed, as bytes, and how it ended. */
 export interface Run {
