@@ -3,7 +3,8 @@ import type { ExceptionFilter, Guard, Interceptor, RouteContext } from '../decor
 import type { Handler } from '../dispatch/handler-table';
 import { ForbiddenError } from '../errors';
 import { isThenable } from '../thenable';
-import type { Connection } from '../transport/connection';
+import { Connection } from '../transport/connection';
+import type { DatagramAddress } from '../transport/udp-socket';
 
 /**
  * The per-frame side of routing: what a routed protocol's `onData` runs. Compiled at bootstrap
@@ -60,6 +61,9 @@ export class CompiledRoute {
 
 /** A `RouteContext`, one class so every context has one shape. */
 class Context implements RouteContext {
+  /** The datagram's sender: a UDP protocol's handlers get it where a stream's get the connection. */
+  readonly sender: DatagramAddress | undefined;
+
   constructor(
     readonly protocol: object,
     readonly connection: Connection,
@@ -68,7 +72,9 @@ class Context implements RouteContext {
     readonly method: string,
     readonly args: unknown[],
     readonly frame: unknown,
-  ) {}
+  ) {
+    this.sender = connection instanceof Connection ? undefined : (connection as unknown as DatagramAddress);
+  }
 }
 
 /** One protocol's compiled routes: `handler` is what the handler table's `onData` becomes. */
