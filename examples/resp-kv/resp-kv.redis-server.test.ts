@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -95,8 +95,6 @@ const SCRIPT: string[][] = [
 ];
 
 function redisServerVersion(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
   try {
     return execFileSync('redis-server', ['--version'], { encoding: 'utf8' });
   } catch {
