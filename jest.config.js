@@ -1,13 +1,15 @@
 'use strict';
 // Tests run from TypeScript sources only (roots), transpiled by ts-jest without type
 // checking (isolatedModules); `npm test` type-checks with `tsc --noEmit` first.
+const { paths } = require('./tsconfig.json').compilerOptions;
+
 module.exports = {
   roots: ['<rootDir>/test', '<rootDir>/examples'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   moduleNameMapper: {
-    '^torsion$': '<rootDir>/src/index.ts',
-    '^torsion/testing$': '<rootDir>/src/testing/index.ts',
+    // torsion, torsion/testing and the batteries (torsion/irc, ...): tsconfig.json's paths, in one place.
+    ...Object.fromEntries(Object.entries(paths).map(([name, [file]]) => [`^${name}$`, `<rootDir>/${file}`])),
   },
   setupFiles: ['reflect-metadata'],
   testEnvironment: 'node',

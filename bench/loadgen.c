@@ -21,7 +21,7 @@
  *             VmRSS before / after and prints per-connection bytes.
  *
  * -x PID additionally samples the server's CPU time (/proc/PID/stat utime+stime, all
- * threads) over the measured window and prints srv_cpu (cores busy); lg_cpu is this
+ * threads; -x PID,PID,... sums several processes, e.g. a cluster's primary and workers) over the measured window and prints srv_cpu (cores busy); lg_cpu is this
  * process' own CPU over the same window.  On a 2-core box a value near 1.0 for lg_cpu
  * means the load generator is saturating its core.
  */
@@ -56,7 +56,10 @@ static int o_idle_n = 10000;  /* N */
 static double o_hold = 5.0;   /* H */
 static int o_pending = 256;   /* idle: max connects in progress */
 static int o_noping = 0;
-static int o_srvpid = 0;
+/* -x PID[,PID...]: the server's processes (a cluster: primary and workers), summed */
+#define MAX_SRVPIDS 64
+static int o_srvpids[MAX_SRVPIDS];
+static int o_nsrvpids = 0;
 static double o_settle = 1.0; /* idle: seconds after established before RSS sample */
 static double o_timeout = 5.0;/* connect / response timeout (s) */
 
@@ -73,11 +76,10 @@ static double cpu_self_s(void) {
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
-/* server CPU seconds (utime+stime of the whole process), -1 if unknown */
-static double cpu_srv_s(void) {
-    if (!o_srvpid) return -1;
+/* CPU seconds (utime+stime of the whole process) of one pid, -1 if unknown */
+static double cpu_pid_s(int pid) {
     char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%d/stat", o_srvpid);
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
     FILE *f = fopen(path, "r");
     if (!f) return -1;
     size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -97,10 +99,20 @@ static double cpu_srv_s(void) {
     }
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
-static long rss_srv_kb(void) {
-    if (!o_srvpid) return -1;
+/* server CPU seconds, summed over its processes; -1 if unknown */
+static double cpu_srv_s(void) {
+    if (!o_nsrvpids) return -1;
+    double total = 0;
+    for (int i = 0; i < o_nsrvpids; i++) {
+        double s = cpu_pid_s(o_srvpids[i]);
+        if (s < 0) return -1;
+        total += s;
+    }
+    return total;
+}
+static long rss_pid_kb(int pid) {
     char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", o_srvpid);
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
     FILE *f = fopen(path, "r");
     if (!f) return -1;
     long kb = -1;
@@ -108,6 +120,17 @@ static long rss_srv_kb(void) {
         if (!strncmp(line, "VmRSS:", 6)) { kb = strtol(line + 6, NULL, 10); break; }
     fclose(f);
     return kb;
+}
+/* server RSS, summed over its processes; -1 if unknown */
+static long rss_srv_kb(void) {
+    if (!o_nsrvpids) return -1;
+    long total = 0;
+    for (int i = 0; i < o_nsrvpids; i++) {
+        long kb = rss_pid_kb(o_srvpids[i]);
+        if (kb < 0) return -1;
+        total += kb;
+    }
+    return total;
 }
 
 /* whole-machine busy CPU seconds (all CPUs, /proc/stat: everything except idle+iowait) */
@@ -569,7 +592,7 @@ static void usage(void) {
             "  connrate: -c K connectors (50) -s size (64) -d secs -w warmup\n"
             "  idle:     -n N conns (10000) -H hold secs (5) -k max pending connects (256) -q (no ping)\n"
             "            -e settle secs before first RSS sample (1)\n"
-            "  common:   -x SERVER_PID (cpu/rss sampling) -t timeout secs (5)\n");
+            "  common:   -x SERVER_PID[,PID...] (cpu/rss sampling, summed) -t timeout secs (5)\n");
     exit(2);
 }
 static void on_alarm(int s) { (void)s; static const char m[] = "loadgen: safety alarm, exiting\n"; (void)!write(2, m, sizeof m - 1); _exit(3); }
@@ -590,7 +613,16 @@ int main(int argc, char **argv) {
         case 'H': o_hold = atof(optarg); break;
         case 'k': o_pending = atoi(optarg); break;
         case 'q': o_noping = 1; break;
-        case 'x': o_srvpid = atoi(optarg); break;
+        case 'x':
+            for (char *t = optarg; *t && o_nsrvpids < MAX_SRVPIDS; ) {
+                char *end;
+                long pid = strtol(t, &end, 10);
+                if (end == t || pid <= 0) usage();
+                o_srvpids[o_nsrvpids++] = (int)pid;
+                t = *end == ',' ? end + 1 : end;
+                if (*end && *end != ',') usage();
+            }
+            break;
         case 't': o_timeout = atof(optarg); break;
         case 'e': o_settle = atof(optarg); break;
         default: usage();

@@ -37,6 +37,9 @@ const HELP = `usage: node bench/run.js [options]      (npm run bench -- [options
                        (default "${DEFAULT_TORSION_CMD}", env TORSION_BENCH_CMD).
                        e.g. --torsion-cmd "${DEFAULT_REF_CMD}" benchmarks reference vs reference
   --ref-cmd CMD        the same for the reference side (default "${DEFAULT_REF_CMD}", env REF_BENCH_CMD)
+  --workers N          start the torsion side with WORKERS=N (examples run in N node:cluster workers);
+                       CPU and RSS are summed over the primary and its workers. Against one process:
+                       --workers 2 --ref-cmd "${DEFAULT_TORSION_CMD}" --only line-echo,connrate
   --json FILE          write all per-round figures as JSON (default bench/build/results.json)
   --pin                pin servers to CPU 1 and load generators to CPU 0 (taskset); steadier
                        figures on a dedicated machine, worse when other work shares it
@@ -52,7 +55,7 @@ function parseArgs(argv) {
   const o = {
     rounds: null, quick: false, only: null, skip: [], duration: null, warmup: null, idleConns: 10000, connectors: 16, members: 200, bcastLines: null,
     torsionCmd: process.env.TORSION_BENCH_CMD || null, refCmd: process.env.REF_BENCH_CMD || null,
-    json: path.join(__dirname, 'build', 'results.json'), strict: false, verbose: false, pin: false,
+    json: path.join(__dirname, 'build', 'results.json'), strict: false, verbose: false, pin: false, workers: null,
   };
   const num = (v, name, min, max) => {
     const n = Number(v);
@@ -78,6 +81,7 @@ function parseArgs(argv) {
       case '--bcast-lines': o.bcastLines = Math.floor(num(val(), a, 1, 1_000_000)); break;
       case '--torsion-cmd': o.torsionCmd = val(); break;
       case '--ref-cmd': o.refCmd = val(); break;
+      case '--workers': o.workers = Math.floor(num(val(), a, 1, 64)); break;
       case '--json': o.json = path.resolve(val()); break;
       case '--strict': o.strict = true; break;
       case '--pin': o.pin = true; break;
@@ -158,7 +162,7 @@ async function main() {
   if (opts.only) selected = selected.filter((w) => opts.only.includes(w.id));
   selected = selected.filter((w) => !opts.skip.includes(w.id));
 
-  log(`bench: ${cfg.rounds} rounds, loadgen ${cfg.warmup}s warm-up + ${cfg.duration}s measured; reference: ${sides[0].cmd}; torsion: ${sides[1].cmd}`);
+  log(`bench: ${cfg.rounds} rounds, loadgen ${cfg.warmup}s warm-up + ${cfg.duration}s measured; reference: ${sides[0].cmd}; torsion: ${opts.workers ? `WORKERS=${opts.workers} ` : ''}${sides[1].cmd}`);
   const rows = [];
   const results = []; // every per-round figure, for --json
   const otherCpu = []; // cores used by processes other than server and loadgen, per drive
@@ -193,7 +197,8 @@ async function main() {
         const cmd = side.cmd.replaceAll('{name}', w.server);
         let srv = null;
         try {
-          srv = await startServer(cmd, { cwd: REPO, label });
+          const env = side.key === 'tor' && opts.workers ? { WORKERS: String(opts.workers) } : {};
+          srv = await startServer(cmd, { cwd: REPO, label, env });
           try { await smokeCheck(w.smoke, srv.host, srv.port); } catch (e) { throw new Error(`${label}: smoke check: ${e.message}`); }
           let fi = 0;
           for (const d of w.drives) {
@@ -259,7 +264,7 @@ async function main() {
 // runs one drive against a started server; resolves { values, cpu, otherCpu, error }
 async function runDrive(d, srv, cfg, redisBin, opts, label) {
   if (d.type === 'loadgen') {
-    const args = [...d.args, '-h', srv.host, '-p', String(srv.port), '-x', String(srv.pid)];
+    const args = [...d.args, '-h', srv.host, '-p', String(srv.port), '-x', srv.pids.join(',')];
     const r = await loadgen(args, { boundSec: d.bound });
     if (opts.verbose) log(`    ${label}: loadgen ${args.join(' ')}\n      ${JSON.stringify(r)}`);
     const values = {};
@@ -270,11 +275,11 @@ async function runDrive(d, srv, cfg, redisBin, opts, label) {
     const common = { host: srv.host, port: srv.port, clients: d.clients, timeoutSec: 120 };
     const warm = await redisBenchmark(redisBin, { ...common, tests: d.tests, requests: cfg.redisWarmup, pipeline: d.pipeline });
     if (warm.errors.length) return { values: {}, cpu: NaN, otherCpu: -1, error: `warm-up: ${warm.errors.slice(0, 3).join('; ')}` };
-    const c0 = cpuSeconds(srv.pid);
+    const c0 = cpuSeconds(srv.pids);
     const t0 = process.hrtime.bigint();
     const r = await redisBenchmark(redisBin, { ...common, tests: d.tests, requests: d.requests, pipeline: d.pipeline });
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-    const c1 = cpuSeconds(srv.pid);
+    const c1 = cpuSeconds(srv.pids);
     if (opts.verbose) log(`    ${label}: redis-benchmark ${r.args.join(' ')}\n      ${JSON.stringify(r.rates)}`);
     const error = r.errors.length ? `redis-benchmark: ${r.errors.slice(0, 3).join('; ')}` : null;
     return { values: r.rates, cpu: c0 >= 0 && c1 >= 0 ? (c1 - c0) / secs : NaN, otherCpu: -1, error };

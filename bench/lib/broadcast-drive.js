@@ -21,7 +21,7 @@
 //
 // Output: one JSON line on stdout, { msgs_per_s, cpu_ns_per_msg, welcome_p50_ms, ... } or
 // { error }.  Bounded by --timeout seconds.
-// Usage: node bench/lib/broadcast-drive.js --port P [--host 127.0.0.1] [--pid SERVER_PID]
+// Usage: node bench/lib/broadcast-drive.js --port P [--host 127.0.0.1] [--pid SERVER_PID[,PID...]]
 //        [--members 200] [--lines 8192] [--warmup-lines 1024] [--burst 16384] [--window 2]
 //        [--duration 3] [--probes 5] [--timeout 180]
 const net = require('node:net');
@@ -39,8 +39,9 @@ const opt = { host: '127.0.0.1', port: 0, pid: 0, members: 200, lines: 8192, 'wa
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i].replace(/^--/, '');
   if (!(k in opt) || i + 1 >= process.argv.length) usage(`bad option ${process.argv[i]}`);
-  opt[k] = k === 'host' ? process.argv[i + 1] : Number(process.argv[i + 1]);
-  if (k !== 'host' && !(opt[k] >= 0)) usage(`--${k} needs a number`);
+  // --pid may list several processes (a cluster's), summed when sampling CPU
+  opt[k] = k === 'host' || k === 'pid' ? process.argv[i + 1] : Number(process.argv[i + 1]);
+  if (k === 'pid' ? !/^\d+(,\d+)*$/.test(opt[k]) : k !== 'host' && !(opt[k] >= 0)) usage(`--${k} needs a number`);
 }
 if (!/^127\./.test(opt.host)) usage('only 127.0.0.0/8 hosts');
 if (!(opt.port > 0) || !(opt.members >= 1) || !(opt.lines >= 1) || !(opt['warmup-lines'] >= 1) || !(opt.window >= 1)) {

@@ -7,8 +7,8 @@ const { pin, pinned, run, withNofile } = require('./proc');
 const DRIVE = path.join(__dirname, 'broadcast-drive.js');
 
 // d: the drive from workloads.js; resolves the driver's result ({ error } on a wrong answer)
-async function broadcast(d, { host, port, pid }) {
-  const args = ['--host', host, '--port', String(port), '--pid', String(pid), '--members', String(d.members),
+async function broadcast(d, { host, port, pid, pids }) {
+  const args = ['--host', host, '--port', String(port), '--pid', (pids || [pid]).join(','), '--members', String(d.members),
     '--lines', String(d.lines), '--warmup-lines', String(d.warmupLines), '--burst', String(d.burst),
     '--window', String(d.window), '--duration', String(d.duration), '--probes', String(d.probes), '--timeout', String(d.bound)];
   const [file, argv] = withNofile(pinned(pin.client, [process.execPath, DRIVE, ...args]));

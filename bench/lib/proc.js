@@ -47,15 +47,20 @@ function ticksPerSecond() {
   return clkTck;
 }
 
-// user+system CPU seconds of a process (all threads), or -1
-function cpuSeconds(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / ticksPerSecond(); // utime, stime (fields 14, 15)
-  } catch {
-    return -1;
+// user+system CPU seconds of a process (all threads), or -1; a list of pids (an array, or
+// "1,2,3": a cluster's processes) is summed, -1 if any cannot be read
+function cpuSeconds(pids) {
+  let total = 0;
+  for (const pid of String(pids).split(',')) {
+    try {
+      const stat = fs.readFileSync(`/proc/${Number(pid)}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) / ticksPerSecond(); // utime, stime (fields 14, 15)
+    } catch {
+      return -1;
+    }
   }
+  return total;
 }
 
 module.exports = { pin, pinned, withNofile, childNofileLimit, run, cpuSeconds };

@@ -17,12 +17,13 @@ function killGroup(pgid, signal) {
 // last resort when the harness itself exits: never leave a server behind
 process.on('exit', () => { for (const pgid of live) killGroup(pgid, 'SIGKILL'); });
 
-// The PID that owns the listening socket (ss -ltnp), so a launcher that forks is
-// measured by its worker, not by itself; falls back to the spawned PID.
-function listenerPid(port, fallback) {
+// The PIDs that hold the listening socket (ss -ltnp), so a launcher that forks is measured
+// by its worker, not by itself, and a cluster (WORKERS=n: the primary and every worker share
+// the socket) by all its processes; falls back to the spawned PID.
+function listenerPids(port, fallback) {
   const r = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8', timeout: 5000 });
-  const m = /pid=(\d+)/.exec(String(r.stdout || ''));
-  return m ? Number(m[1]) : fallback;
+  const pids = [...new Set([...String(r.stdout || '').matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))];
+  return pids.length ? pids : [fallback];
 }
 
 // host printed by the server -> an address loadgen (IPv4 127/8 only) can reach
@@ -32,14 +33,16 @@ function loopbackHost(host) {
   return h;
 }
 
-// cmd: a shell command line; resolves { pid, port, host, stop(), exited(), exitInfo() }
-function startServer(cmd, { cwd, startTimeoutMs = 20_000, label }) {
+// cmd: a shell command line; env: added to the server's environment (WORKERS...);
+// resolves { pid, pids, port, host, stop(), exited(), exitInfo() } (pids: every process of the
+// server, pid: the first; CPU and RSS are summed over pids)
+function startServer(cmd, { cwd, startTimeoutMs = 20_000, label, env = {} }) {
   return new Promise((resolve, reject) => {
     const taskset = pin.server === null ? '' : `taskset -c ${pin.server} `;
     const [sh, args] = withNofile(['/bin/sh', '-c', `exec ${taskset}${cmd}`]);
     const child = spawn(sh, args, {
       cwd,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' },
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group
     });
@@ -76,8 +79,10 @@ function startServer(cmd, { cwd, startTimeoutMs = 20_000, label }) {
           reject(new Error(`${label}: listens on ${m[1]}; the load generators need an IPv4 127.0.0.0/8 address`));
           return;
         }
+        const pids = listenerPids(port, child.pid);
         resolve({
-          pid: listenerPid(port, child.pid),
+          pid: pids[0],
+          pids,
           port,
           host,
           exited: () => exit !== null,

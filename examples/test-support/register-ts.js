@@ -10,7 +10,8 @@ const Module = require('node:module');
 const ts = require('typescript');
 
 const root = path.join(__dirname, '..', '..');
-const aliases = { torsion: path.join(root, 'src', 'index.ts'), 'torsion/testing': path.join(root, 'src', 'testing', 'index.ts') };
+// Every subpath export, as tsconfig.json's paths name it (jest.config.js reads the same list).
+const aliases = Object.fromEntries(Object.entries(require('../../tsconfig.json').compilerOptions.paths).map(([name, [file]]) => [name, path.join(root, file)]));
 const compilerOptions = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.CommonJS,

@@ -22,9 +22,10 @@ import type { ListenPlan } from './listen-plan';
 import type { MetricsSource } from './metrics/collect';
 import { healthReport, type HealthReport } from './metrics/health';
 import type { MetricsAddress } from './metrics/metrics-server';
-import { startMetrics, type RunningMetrics } from './metrics/start-metrics';
+import { registerMetrics, startMetrics, type RunningMetrics } from './metrics/start-metrics';
 import type { ShutdownReport } from '../reactor/shutdown-report';
 import { ServiceLifecycle } from './lifecycle';
+import type { WorkerInfo } from './cluster/supervisor';
 
 /** `close()`'s deadline when none is given. */
 const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
@@ -101,6 +102,23 @@ export class Application {
 
   /** @internal The singletons' onInit / onShutdown / dispose (set by compileApplication once they exist). */
   lifecycle: ServiceLifecycle;
+
+  /** @internal Set by bootstrap in a cluster worker (see `worker`). */
+  workerId: number | undefined = undefined;
+
+  /**
+   * In a worker process of `bootstrap(M, { workers })`: its node:cluster worker id (1, 2, ...; a
+   * re-forked worker gets a new one), which its log lines carry as `worker`. Undefined in a
+   * single process and in the cluster's primary.
+   */
+  get worker(): number | undefined {
+    return this.workerId;
+  }
+
+  /** In the primary of `bootstrap(M, { workers })`: its live workers. Undefined in a single process and in a worker. */
+  get workers(): readonly WorkerInfo[] | undefined {
+    return undefined;
+  }
 
   /** Every bound listener, in declaration order. */
   get addresses(): BoundAddress[] {
@@ -179,21 +197,31 @@ export class Application {
     return this.served?.registry;
   }
 
-  /** Where the metrics listener is bound (port 0 resolved); undefined without `metrics`. */
+  /** Where the metrics listener is bound (port 0 resolved); undefined without `metrics`, and in a cluster worker (the primary serves its metrics). */
   get metricsAddress(): MetricsAddress | undefined {
-    return this.served?.server.address;
+    return this.served?.server?.address;
   }
 
-  /** @internal Starts the metrics listener (bootstrap, before binding: `/healthz` says 503 until every listener is bound). */
-  async serveMetrics(options: MetricsOptions | true): Promise<void> {
+  /**
+   * @internal
+   * Starts the metrics listener (bootstrap, before binding: `/healthz` says 503 until every
+   * listener is bound). `listen: false` (a cluster worker) registers the metrics and binds
+   * nothing: the primary asks for them.
+   */
+  async serveMetrics(options: MetricsOptions | true, listen = true): Promise<void> {
     const source: MetricsSource = {
       tables: () => this.tables.values(),
       connections: this.reactor.connections,
       listeners: () => this.bound.length,
       clients: () => [...this.clients.values()].map((c) => ({ protocol: c.name, required: c.target.required === true, connected: c.state === 'connected' })),
     };
-    this.served = await startMetrics(options, source, () => this.health(), this.reactor.logger);
-    this.reactor.own(this.served.server);
+    if (!listen) {
+      this.served = { registry: await registerMetrics(options, source), server: undefined };
+      return;
+    }
+    const served = await startMetrics(options, source, () => this.health(), this.reactor.logger);
+    this.served = served;
+    this.reactor.own(served.server as NonNullable<RunningMetrics['server']>);
   }
 
   /** Counts read now (cheap: no iteration over connections); `/metrics` reports more, per protocol and listener. */

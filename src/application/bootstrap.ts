@@ -29,6 +29,9 @@ import { bindRoutes } from './compile-routes';
 import type { Enhancer, ExceptionFilter } from '../decorators/enhancers';
 import { instantiateSingletons, registerProviders } from './providers';
 import { planClients } from '../client/start-clients';
+import { clusterSettings, type SchedulingPolicy, type WorkerRestartOptions } from './cluster/cluster-options';
+import { bootstrapPrimary } from './cluster/primary';
+import { clusterRole, joinCluster, reportFailure, type WorkerIdentity } from './cluster/worker-side';
 
 /** Options of `bootstrap(rootModule, options)` (and of the testing kit's `createTestingApp`); every one is optional. */
 export interface BootstrapOptions {
@@ -72,7 +75,28 @@ export interface BootstrapOptions {
    * protocol's own filters, before `@OnError` (see `ExceptionFilter`).
    */
   filters?: Array<Enhancer<ExceptionFilter>>;
+  /**
+   * Run the application in this many worker processes (node:cluster), `'auto'` for one per CPU
+   * (`os.availableParallelism()`). Every worker runs the same entry script and module and shares
+   * every listener; the primary process forks and supervises them (a worker that dies is
+   * re-forked, with backoff), serves `metrics` for all of them, and on `shutdownSignals`
+   * (default here SIGINT and SIGTERM) shuts every worker down gracefully. Bootstrap resolves in
+   * both: in the primary once every worker listens (`app.workers`), in a worker once it does
+   * (`app.worker`, its id, carried by its log lines). Default: one process, no cluster.
+   */
+  workers?: number | 'auto';
+  /**
+   * With `workers`: who accepts connections. Default `'none'` (each worker accepts from the
+   * shared socket; $NODE_CLUSTER_SCHED_POLICY is honoured when set); `'rr'`: the primary accepts
+   * them all and hands them round.
+   */
+  schedulingPolicy?: SchedulingPolicy;
+  /** With `workers`: when a dead worker is re-forked (see `WorkerRestartOptions`). */
+  workerRestart?: WorkerRestartOptions;
 }
+
+/** `shutdownSignals` of a cluster's processes when none are given: a supervisor must stop its workers. */
+const CLUSTER_SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 /**
  * Validates the module graph and compiles it, binding nothing: the part of `bootstrap`
@@ -130,23 +154,46 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
  * dependency order (awaited), binds every `@Listen`, starts the `@Connect` clients and installs
  * the `shutdownSignals` handlers. `rootModule` is a `@Module` class or a configured module
  * (`SomeModule.configure({ ... })`). A failing `onInit()` is `TORSION_ERR_INIT_FAILED`, after
- * what was initialised has been shut down.
+ * what was initialised has been shut down. With `workers`, this runs in every process of a
+ * node:cluster (see `BootstrapOptions.workers`): the primary's resolves once every worker listens.
  */
 export async function bootstrap(rootModule: ModuleImport, options: BootstrapOptions = {}): Promise<Application> {
-  const app = compileApplication(rootModule, options);
-  await app.init();
+  if (options.workers === undefined) return start(rootModule, options, undefined);
+  const settings = clusterSettings(options.workers, options.schedulingPolicy, options.workerRestart);
+  const role = clusterRole();
+  const shutdownSignals = options.shutdownSignals ?? CLUSTER_SHUTDOWN_SIGNALS;
+  if (role === 'primary') return bootstrapPrimary(settings, { ...options, shutdownSignals, shutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS });
+  if (role !== 'foreign') return start(rootModule, { ...options, shutdownSignals }, role);
+  (options.logger ?? new ConsoleLogger()).warn('bootstrap({ workers }) in a node:cluster worker that torsion did not fork (a process manager\'s cluster mode?): running as one process');
+  return start(rootModule, options, undefined);
+}
+
+/** One process's bootstrap: alone, or as the cluster worker `worker`. */
+async function start(rootModule: ModuleImport, options: BootstrapOptions, worker: WorkerIdentity | undefined): Promise<Application> {
   try {
-    if (options.metrics !== undefined && options.metrics !== false) await app.serveMetrics(options.metrics);
-    await app.listen();
+    // A worker's log lines (its own and those of everything that injects Logger) carry its id.
+    const app = compileApplication(rootModule, worker === undefined ? options : { ...options, logger: (options.logger ?? new ConsoleLogger()).child({ worker: worker.id }) });
+    app.workerId = worker?.id;
+    await app.init();
+    try {
+      // A worker's metrics are served by the primary, which asks for them.
+      if (options.metrics !== undefined && options.metrics !== false) await app.serveMetrics(options.metrics, worker === undefined);
+      await app.listen();
+    } catch (error) {
+      // What onInit() set up is shut down again (onShutdown, dispose), as on a failed onInit.
+      await app.close({ timeoutMs: 1000 }).catch(() => undefined);
+      throw error;
+    }
+    app.startClients();
+    const signals = options.shutdownSignals ?? [];
+    const timeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    if (worker !== undefined) joinCluster(app, signals, timeoutMs);
+    else if (signals.length > 0) app.onClosed = installShutdownSignals(app, signals, timeoutMs);
+    return app;
   } catch (error) {
-    // What onInit() set up is shut down again (onShutdown, dispose), as on a failed onInit.
-    await app.close({ timeoutMs: 1000 }).catch(() => undefined);
+    if (worker !== undefined) await reportFailure(error);
     throw error;
   }
-  app.startClients();
-  const signals = options.shutdownSignals ?? [];
-  if (signals.length > 0) app.onClosed = installShutdownSignals(app, signals, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
-  return app;
 }
 
 /** Each protocol served by a configured module with `listen`, and that module's overrides. */

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { OptionError } from '../errors';
@@ -11,8 +12,8 @@ const PROBE_TIMEOUT_MS = 1000;
 
 /**
  * `@Listen({ transport: 'unix', path, mode })`. A socket file left by a crashed run is detected
- * (nothing accepts on it) and replaced; one something still answers on is EADDRINUSE; a path
- * that is not a socket is never deleted. `mode` (e.g. 0o660) is applied right after binding.
+ * (nothing accepts on it) and replaced (except in a node:cluster worker); one something still
+ * answers on is EADDRINUSE; a path that is not a socket is never deleted. `mode` (e.g. 0o660) is applied right after binding.
  * node:net removes the file when the listener closes (app.close()).
  */
 export const bindUnix: Binder = async (plan, accept, context) => {
@@ -20,7 +21,10 @@ export const bindUnix: Binder = async (plan, accept, context) => {
   const path = options.path;
   if (typeof path !== 'string' || path === '') throw new OptionError(`@Listen on ${table.name} with transport 'unix' needs a path (the socket file)`);
   const mode = parseMode(options.mode, table.name);
-  await clearStaleSocket(path, context.reactor.logger);
+  // In a node:cluster worker the primary binds the path once for every worker: a sibling
+  // answering the probe is no stale file, and unlinking could remove the live socket. A stale
+  // file there is the primary's EADDRINUSE, reported as any bind failure.
+  if (!cluster.isWorker) await clearStaleSocket(path, context.reactor.logger);
   const server = await listenStream(
     { path, backlog: options.backlog, highWaterMark: table.writeHighWaterMark, onServerError: serverErrorLogger(context, plan) },
     (socket) => accept(plan, socket, 'unix'),

@@ -1,6 +1,7 @@
 import * as ts from 'typescript';
 import * as torsion from '../../src/index';
 import * as testing from '../../src/testing/index';
+import * as irc from '../../src/protocols/irc/index';
 import type { CodeBlock } from './markdown-blocks';
 import { snippetCompilerOptions } from './type-check-blocks';
 
@@ -30,6 +31,7 @@ export async function runBlock(block: CodeBlock, file: string, globals: SnippetG
   const modules: Record<string, unknown> = {
     torsion: { ...torsion, bootstrap: safeBootstrap(closers) },
     'torsion/testing': { ...testing, createTestingApp: trackedTestingApp(closers) },
+    'torsion/irc': irc,
   };
   // jest's own require, so 'reflect-metadata' and node: modules are the instances the test uses.
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -7,6 +7,17 @@ export interface ClientHealth {
   readonly state: string;
 }
 
+/** One worker of a cluster as the primary's `/healthz` reports it. */
+export interface WorkerHealth {
+  /** Its `app.worker`. */
+  readonly id: number;
+  readonly pid: number | undefined;
+  /** Its slot in the pool (0 to workers - 1). */
+  readonly slot: number;
+  /** Its own report's status; 'unavailable' while it starts, stops, or did not answer in time. */
+  readonly status: 'ok' | 'unavailable';
+}
+
 /** The body of `GET /healthz`. */
 export interface HealthReport {
   /** 'ok' (HTTP 200) when every listener is bound and every required client connected, else 'unavailable' (503). */
@@ -16,6 +27,11 @@ export interface HealthReport {
   /** Listeners bound, and listeners declared. */
   readonly listeners: { readonly bound: number; readonly declared: number };
   readonly clients: readonly ClientHealth[];
+  /**
+   * On the primary of a cluster: every worker slot, a worker's own report summed into
+   * `listeners` and `clients`; 'ok' only when every slot has a worker that answered 'ok'.
+   */
+  readonly workers?: readonly WorkerHealth[];
 }
 
 /** Decides health from what the application reports (a pure function: tested on its own). */

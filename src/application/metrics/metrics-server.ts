@@ -10,6 +10,24 @@ export interface MetricsAddress {
   readonly port: number;
 }
 
+/**
+ * @internal
+ * What the metrics listener serves: one process's registry and health, or (on the primary of
+ * a cluster) its workers' gathered over IPC. `params` is the query string (`?worker=2`).
+ * `undefined` answers 404: the query names nothing there is.
+ */
+export interface MetricsEndpoints {
+  /** The `content-type` of the `/metrics` page (the registry's). */
+  readonly contentType: string;
+  metrics(params: URLSearchParams): Promise<string | undefined>;
+  health(params: URLSearchParams): HealthReport | undefined | Promise<HealthReport | undefined>;
+}
+
+/** @internal The endpoints of one process: `registry` and `health`, whatever the query. */
+export function singleProcessEndpoints(registry: PromClient.Registry, health: () => HealthReport): MetricsEndpoints {
+  return { contentType: registry.contentType, metrics: () => registry.metrics(), health };
+}
+
 /** @internal A bound metrics listener. */
 export interface MetricsServer {
   readonly address: MetricsAddress;
@@ -29,20 +47,32 @@ const MAX_HEADERS = 64;
  * report as JSON: 200 when `status` is 'ok', else 503) on a node:http listener of its own; every
  * other path is 404, every other method 405. Resolves once bound; rejects with the bind error.
  */
-export function listenMetrics(registry: PromClient.Registry, health: () => HealthReport, host: string, port: number, logger: Logger): Promise<MetricsServer> {
+export function listenMetrics(endpoints: MetricsEndpoints, host: string, port: number, logger: Logger): Promise<MetricsServer> {
   const server = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, query] = splitUrl(req.url ?? '/');
     if (path !== '/metrics' && path !== '/healthz') return answer(res, 404, 'text/plain; charset=utf-8', 'not found: try /metrics or /healthz\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       return answer(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
     }
+    const params = new URLSearchParams(query);
     if (path === '/healthz') {
-      const report = health();
-      return answer(res, report.status === 'ok' ? 200 : 503, 'application/json; charset=utf-8', `${JSON.stringify(report)}\n`);
+      Promise.resolve()
+        .then(() => endpoints.health(params))
+        .then(
+          (report) => {
+            if (report === undefined) return answer(res, 404, 'text/plain; charset=utf-8', 'not found: no such worker\n');
+            answer(res, report.status === 'ok' ? 200 : 503, 'application/json; charset=utf-8', `${JSON.stringify(report)}\n`);
+          },
+          (error: unknown) => {
+            logger.error({ err: error }, 'reading health failed');
+            answer(res, 500, 'text/plain; charset=utf-8', 'reading health failed\n');
+          },
+        );
+      return;
     }
-    registry.metrics().then(
-      (text) => answer(res, 200, registry.contentType, text),
+    endpoints.metrics(params).then(
+      (text) => (text === undefined ? answer(res, 404, 'text/plain; charset=utf-8', 'not found: no such worker\n') : answer(res, 200, endpoints.contentType, text)),
       (error: unknown) => {
         // A collect callback (torsion's, or a user metric's) failed: say so rather than serve a partial page.
         logger.error({ err: error }, 'collecting metrics failed');
@@ -65,6 +95,11 @@ export function listenMetrics(registry: PromClient.Registry, health: () => Healt
       resolve({ address: { host: bound.address, port: bound.port }, close: () => closeHttp(server) });
     });
   });
+}
+
+function splitUrl(url: string): [string, string] {
+  const at = url.indexOf('?');
+  return at === -1 ? [url, ''] : [url.slice(0, at), url.slice(at + 1)];
 }
 
 function answer(res: http.ServerResponse, status: number, type: string, body: string): void {

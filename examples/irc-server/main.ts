@@ -1,0 +1,4 @@
+import { runExample } from '../run';
+import { ircServerModule } from './app';
+
+void runExample(ircServerModule());
