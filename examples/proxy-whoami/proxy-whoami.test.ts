@@ -93,7 +93,7 @@ behindHaproxy('examples/proxy-whoami behind a real HAProxy', () => {
   it('main.ts with PROXY_PROTOCOL=v2 behind send-proxy-v2: WHOAMI shows the client, PID the serving process', async () => {
     const server: ExampleProcess = spawnExample('proxy-whoami', { PORT: '0', HOST: '127.0.0.1', PROXY_PROTOCOL: 'v2' });
     cleanups.push(() => server.stop());
-    const out = await server.waitForStdout((s) => /listening tcp 127\.0\.0\.1:\d+/.test(s), 30_000);
+    const out = await server.waitForStdout((s) => /listening tcp 127\.0\.0\.1:\d+/.test(s), 90_000);
     const port = Number(/listening tcp 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
     const proxy = await startHaproxy(haproxy as string, port, 'send-proxy-v2 check inter 200ms');
     cleanups.push(() => proxy.stop());

@@ -17,7 +17,7 @@ export { IrcNetwork } from './server/network';
 export { fitBytes } from './text';
 export { IrcUser, IrcChannel, type Membership } from './server/state';
 export { Fanout } from './server/fanout';
-export { IrcNumericReplies, FloodControl, IrcFloodFilter, IrcFloodError } from './server/filters';
+export { IrcNumericReplies, FloodControl, IrcFloodFilter, IrcFloodError, type HasUser, type FloodState } from './server/filters';
 export {
   DEFAULT_IRC_SERVER_OPTIONS, IRC_SERVER_OPTIONS, IRC_SERVER_PROTOCOL_OPTIONS, ircServerProtocolOptions, resolveIrcServerOptions,
   type IrcServerOptions, type IrcFloodOptions,
