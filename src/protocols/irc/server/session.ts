@@ -1,8 +1,8 @@
 import { Listen } from '../../../decorators/listen';
-import { OnClose, OnDrain, OnError, OnIdle, OnShutdown } from '../../../decorators/handlers';
+import { OnClose, OnError, OnIdle, OnShutdown } from '../../../decorators/handlers';
 import { Protocol } from '../../../decorators/protocol';
 import { OnCommand, OnUnknownCommand, UseFilters, UseGuards } from '../../../decorators/routing';
-import { FrameError, FrameTooLargeError } from '../../../errors';
+import { FrameError, FrameTooLargeError, SlowMemberError } from '../../../errors';
 import { Connection } from '../../../transport/connection';
 import type { CloseReason } from '../../../types';
 import { IrcNumericError } from '../errors';
@@ -315,12 +315,6 @@ export class IrcSession {
     return this.network.fromServer('ERROR', `Closing Link: ${this.user.host} (Server error)`);
   }
 
-  /** The client's buffer drained: its SendQ backlog is gone. */
-  @OnDrain()
-  drained(): void {
-    this.network.fanout.drained(this.user);
-  }
-
   /** The server is shutting down: ERROR, then the close. */
   @OnShutdown()
   shuttingDown(): IrcMessage {
@@ -350,6 +344,8 @@ export class IrcSession {
 }
 
 function closeText(reason: CloseReason): string {
+  // Destroyed by its channel's group, or a private message, past its SendQ (see fanout.ts).
+  if (reason.error instanceof SlowMemberError) return 'SendQ exceeded';
   switch (reason.kind) {
     case 'done':
       return 'Client closed connection';
