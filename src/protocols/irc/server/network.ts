@@ -2,7 +2,7 @@ import { inject, injectable } from 'tsyringe';
 import { Groups } from '../../../groups/groups';
 import { ircFold } from '../casemap';
 import { IrcCodec, ircLines } from '../codec';
-import { fromSource, type IrcMessage } from '../message';
+import type { IrcMessage } from '../message';
 import { channelGroupOptions, writeWithinSendQ } from './fanout';
 import { fitBytes } from '../text';
 import { IRC_GROUPS, IRC_SERVER_OPTIONS, type IrcServerOptions } from './options';
@@ -62,9 +62,17 @@ export class IrcNetwork {
     this.users.set(user.key, user);
   }
 
-  /** A message from this server (numerics, PONG, ERROR): `:server.name COMMAND ...params`. */
+  /**
+   * A message from this server (numerics, PONG, ERROR): `:server.name COMMAND ...params`, made
+   * to fit one line (see `fitted`): what a client sent or set is echoed in many of them.
+   */
   fromServer(command: string, ...params: string[]): IrcMessage {
-    return fromSource(this.options.serverName, command, ...params);
+    return fitted(this.options.serverName, command, params, this.options.maxLineLength);
+  }
+
+  /** A message from `user` (`:nick!user@host COMMAND ...params`) to others, its last parameter cut to fit one line. */
+  fromUser(user: IrcUser, command: string, ...params: string[]): IrcMessage {
+    return fitted(user.source, command, params, this.options.maxLineLength);
   }
 
   /** Renames `user`; a registered one's change is seen by itself and everyone sharing a channel with it, once each. */
@@ -75,7 +83,7 @@ export class IrcNetwork {
       user.key = key;
       return;
     }
-    const line = this.codec.line(fromSource(user.source, 'NICK', nick));
+    const line = this.codec.line(this.fromUser(user, 'NICK', nick));
     this.users.delete(user.key);
     user.nick = nick;
     user.key = key;
@@ -95,20 +103,20 @@ export class IrcNetwork {
     channel.members.set(user, { op: created });
     user.channels.add(channel);
     channel.group.add(user.conn);
-    channel.group.broadcast(fromSource(user.source, 'JOIN', channel.name));
+    channel.group.broadcast(this.fromUser(user, 'JOIN', channel.name));
     return channel;
   }
 
   /** `user` leaves `channel` with a PART everyone on it sees, `user` included. */
   part(user: IrcUser, channel: IrcChannel, reason: string | undefined): void {
     const params = reason === undefined || reason === '' ? [channel.name] : [channel.name, reason];
-    channel.group.broadcast(fromSource(user.source, 'PART', ...params));
+    channel.group.broadcast(this.fromUser(user, 'PART', ...params));
     this.leave(user, channel);
   }
 
   /** `by` kicks `target` off `channel`; everyone on it sees the KICK, `target` included. */
   kick(by: IrcUser, channel: IrcChannel, target: IrcUser, reason: string): void {
-    channel.group.broadcast(fromSource(by.source, 'KICK', channel.name, target.nick, reason));
+    channel.group.broadcast(this.fromUser(by, 'KICK', channel.name, target.nick, reason));
     this.leave(target, channel);
   }
 
@@ -117,12 +125,12 @@ export class IrcNetwork {
     channel.topic = topic;
     channel.topicBy = by.source;
     channel.topicAt = Math.floor(Date.now() / 1000);
-    channel.group.broadcast(fromSource(by.source, 'TOPIC', channel.name, topic));
+    channel.group.broadcast(this.fromUser(by, 'TOPIC', channel.name, topic));
   }
 
   /** Announces applied channel mode changes (`+o-t`, their arguments) to everyone on the channel. */
   announceModes(by: IrcUser, channel: IrcChannel, modes: string, args: string[]): void {
-    channel.group.broadcast(fromSource(by.source, 'MODE', channel.name, modes, ...args));
+    channel.group.broadcast(this.fromUser(by, 'MODE', channel.name, modes, ...args));
   }
 
   /**
@@ -130,12 +138,12 @@ export class IrcNetwork {
    * sender). The text is cut, at a character boundary, to what fits one line with the prefix.
    */
   toChannel(user: IrcUser, command: string, channel: IrcChannel, text: string): void {
-    channel.group.broadcast(this.relayed(user, command, channel.name, text), { except: user.conn });
+    channel.group.broadcast(this.fromUser(user, command, channel.name, text), { except: user.conn });
   }
 
   /** PRIVMSG or NOTICE from `user` to `target`. */
   toUser(user: IrcUser, command: string, target: IrcUser, text: string): void {
-    this.toEach([target], this.codec.line(this.relayed(user, command, target.nick, text)));
+    this.toEach([target], this.codec.line(this.fromUser(user, command, target.nick, text)));
   }
 
   /**
@@ -147,16 +155,9 @@ export class IrcNetwork {
       const peers = this.peersOf(user, false);
       for (const channel of [...user.channels]) this.leave(user, channel);
       this.users.delete(user.key);
-      this.toEach(peers, this.codec.line(fromSource(user.source, 'QUIT', reason)));
+      this.toEach(peers, this.codec.line(this.fromUser(user, 'QUIT', reason)));
     }
     user.registered = false;
-  }
-
-  /** The relayed message, its text cut to what fits one line with the prefix. */
-  private relayed(user: IrcUser, command: string, target: string, text: string): IrcMessage {
-    const head = `:${user.source} ${command} ${target} :`;
-    const room = this.options.maxLineLength - 2 - Buffer.byteLength(head);
-    return fromSource(user.source, command, target, fitBytes(text, room));
   }
 
   /** One encoded line to each of `users`, within their SendQ. */
@@ -182,4 +183,29 @@ export class IrcNetwork {
     for (const channel of user.channels) for (const member of channel.members.keys()) if (member !== user) peers.add(member);
     return peers;
   }
+}
+
+/** True when `param` can be written as a middle parameter: not empty, no space, no leading ':'. */
+function isMiddle(param: string): boolean {
+  return param !== '' && param.charCodeAt(0) !== 0x3a && param.indexOf(' ') === -1;
+}
+
+/**
+ * `:prefix command ...params` made to fit one line of `maxLineLength` (CRLF included): a middle
+ * parameter that cannot be one (a client's `NICK :a b` or `NAMES ::x`, echoed in the numeric) is
+ * written as '*', and the last parameter (free text: a reason, a topic, an away message, a real
+ * name) is cut at a character boundary to what the line has room for. So no reply or relay built
+ * from what a client sent fails to encode, for it or for anyone else.
+ */
+function fitted(prefix: string, command: string, params: string[], maxLineLength: number): IrcMessage {
+  const last = params.length - 1;
+  if (last < 0) return { prefix, command, params };
+  // ':' prefix ' ' command, ' ' middle each, ' :' last, CRLF.
+  let used = 1 + Buffer.byteLength(prefix) + 1 + command.length + 2 + 2;
+  for (let i = 0; i < last; i++) {
+    if (!isMiddle(params[i])) params[i] = '*';
+    used += Buffer.byteLength(params[i]) + 1;
+  }
+  params[last] = fitBytes(params[last], Math.max(0, maxLineLength - used));
+  return { prefix, command, params };
 }

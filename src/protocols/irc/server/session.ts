@@ -15,6 +15,7 @@ import { IrcNetwork } from './network';
 import { IRC_SERVER_PROTOCOL_OPTIONS } from './options';
 import { listReplies, namesReplies, topicReplies, whoisReplies, whoReplies } from './queries';
 import { IrcChannel, IrcUser } from './state';
+import { fitBytes } from '../text';
 import { welcome } from './welcome';
 
 /** RFC 2812 nicknames: a letter or special first, then letters, digits, specials and '-'. */
@@ -59,7 +60,9 @@ export class IrcSession {
     private readonly conn: Connection,
   ) {
     const address = conn.remoteAddress;
-    this.user = new IrcUser(conn, address.startsWith('::ffff:') ? address.slice(7) : address || 'localhost');
+    const host = address.startsWith('::ffff:') ? address.slice(7) : address || 'localhost';
+    // An IPv6 host may start with ':' (`::1`), which no middle parameter may (WHO, WHOIS): ircds write it `0::1`.
+    this.user = new IrcUser(conn, host.startsWith(':') ? `0${host}` : host);
   }
 
   // --- registration -------------------------------------------------------------------
@@ -193,7 +196,7 @@ export class IrcSession {
     if (topic === undefined) return topicReplies(this.network, this.user, channel);
     this.member(channel);
     if (channel.modes.has('t') && !channel.isOp(this.user)) throw new IrcNumericError(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
-    this.network.setTopic(this.user, channel, topic.slice(0, this.network.options.topicLength));
+    this.network.setTopic(this.user, channel, fitBytes(topic, this.network.options.topicLength)); // TOPICLEN counts bytes
     return undefined;
   }
 
