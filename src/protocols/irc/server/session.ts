@@ -16,7 +16,7 @@ import { IRC_SERVER_PROTOCOL_OPTIONS } from './options';
 import { listReplies, namesReplies, topicReplies, whoisReplies, whoReplies } from './queries';
 import { IrcChannel, IrcUser } from './state';
 import { fitBytes } from '../text';
-import { welcome } from './welcome';
+import { motdReplies, welcome } from './welcome';
 
 /** RFC 2812 nicknames: a letter or special first, then letters, digits, specials and '-'. */
 const NICK = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]*$/;
@@ -110,6 +110,12 @@ export class IrcSession {
     if (this.network.nickTaken(user.nick, user)) throw new IrcNumericError(N.ERR_NICKNAMEINUSE, user.nick, 'Nickname is already in use');
     this.network.register(user);
     return welcome(this.network, user);
+  }
+
+  /** MOTD [server]: the message of the day again (this network has one server), or 422. */
+  @OnCommand('MOTD', { when: registered })
+  motd(): IrcMessage[] {
+    return motdReplies(this.network, this.user);
   }
 
   // --- liveness -------------------------------------------------------------------------
@@ -224,7 +230,8 @@ export class IrcSession {
     this.member(channel);
     if (!channel.isOp(this.user)) throw new IrcNumericError(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
     const target = this.network.user(nick as string);
-    if (target === undefined || !channel.members.has(target)) throw new IrcNumericError(N.ERR_USERNOTINCHANNEL, nick as string, channel.name, "They aren't on that channel");
+    if (target === undefined) throw new IrcNumericError(N.ERR_NOSUCHNICK, nick as string, 'No such nick/channel');
+    if (!channel.members.has(target)) throw new IrcNumericError(N.ERR_USERNOTINCHANNEL, nick as string, channel.name, "They aren't on that channel");
     this.network.kick(this.user, channel, target, reason === undefined || reason === '' ? this.user.nick : reason);
   }
 
