@@ -32,11 +32,10 @@ export interface IrcServerOptions {
   /** Server password (`PASS`) clients must give before registering; default none. */
   password: string | undefined;
   /**
-   * A client's SendQ, as ircds count it: bytes queued for it and not yet taken by its socket
-   * (`conn.bufferedBytes`). A line that would take it past this disconnects the client with
-   * "SendQ exceeded" (a member that does not read never holds up a channel). The connection's
-   * write high-water mark is at most half of it, so a client that reads is never near it.
-   * Default 1 MiB; at least 1024.
+   * Bytes a client may have queued (`conn.bufferedBytes`) beyond the connection's write
+   * high-water mark (64 KiB, or half of `sendQBytes` when smaller: what a reading client holds
+   * for a moment) before it is disconnected with "SendQ exceeded" (a member that does not read
+   * never holds up a channel). Default 1 MiB; at least 1024.
    */
   sendQBytes: number;
   /** Flood protection; default off (`false`). */
