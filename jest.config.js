@@ -13,6 +13,8 @@ module.exports = {
   },
   setupFiles: ['reflect-metadata'],
   testEnvironment: 'node',
-  testTimeout: 30000,
+  // A bound, not a timing assertion: tests that start a process (an example, redis-server,
+  // haproxy) wait for it, and on a loaded 2-core machine a start took up to a minute.
+  testTimeout: 120000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

@@ -1,3 +1,5 @@
+import type { CloseReason } from './types';
+
 /**
  * The typed errors users can catch. Every error has a stable `code` (listed in README.md,
  * "Error codes"), carries the numbers involved as fields, and chains its cause.
@@ -149,6 +151,83 @@ export class SlowMemberError extends TorsionError {
     readonly maxBufferedBytes: number,
   ) {
     super('TORSION_ERR_SLOW_MEMBER', `a member of group '${group}' fell behind: ${bufferedBytes} bytes buffered plus a broadcast of ${size} exceeds the allowed maximum (${maxBufferedBytes})`);
+  }
+}
+
+/** Why a `request()` failed without a reply, matched on `code` (README, "Request/response clients"). */
+export type RequestErrorCode =
+  | 'TORSION_ERR_REQUEST_TIMEOUT'
+  | 'TORSION_ERR_CONNECTION_CLOSED'
+  | 'TORSION_ERR_TOO_MANY_REQUESTS'
+  | 'TORSION_ERR_REQUEST_ID'
+  | 'TORSION_ERR_DUPLICATE_REQUEST_ID'
+  | 'TORSION_ERR_BAD_REPLY'
+  | 'TORSION_ERR_UNEXPECTED_REPLY';
+
+/**
+ * A request made with `request()` (a protocol declaring `@Protocol({ requests })`) got no
+ * reply: `TORSION_ERR_TOO_MANY_REQUESTS` (`maxPending` requests already await replies; nothing
+ * was written), `TORSION_ERR_REQUEST_ID` (correlated: the request frame has no id),
+ * `TORSION_ERR_DUPLICATE_REQUEST_ID` (correlated: a request with that id is pending),
+ * `TORSION_ERR_BAD_REPLY` (pipelined: its reply could not be decoded; the cause is the codec's
+ * error), `TORSION_ERR_UNEXPECTED_REPLY` (pipelined: a frame came with no request pending and no
+ * `@OnData` to take it; the connection fails with it). Timeouts and closes are the subclasses
+ * `RequestTimeoutError` and `ConnectionClosedError`.
+ */
+export class RequestError extends TorsionError {
+  constructor(code: RequestErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * No reply came within the request's `timeoutMs` (on the reactor clock). Code
+ * `TORSION_ERR_REQUEST_TIMEOUT`. The connection goes on: a pipelined reply that comes later is
+ * consumed for its request and dropped, so later replies stay matched.
+ */
+export class RequestTimeoutError extends RequestError {
+  constructor(
+    /** The timeout that ran out, in ms. */
+    readonly timeoutMs: number,
+  ) {
+    super('TORSION_ERR_REQUEST_TIMEOUT', `no reply within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * The connection closed (or was never open, or a reconnecting client is not connected) before
+ * the reply came: every request pending on it is rejected with this. Code
+ * `TORSION_ERR_CONNECTION_CLOSED`; `closeReason` says how the connection ended, when it did, and
+ * its error is the cause.
+ */
+export class ConnectionClosedError extends RequestError {
+  constructor(
+    message: string,
+    /** How the connection closed; undefined when it is still closing or there was none. */
+    readonly closeReason: CloseReason | undefined,
+  ) {
+    super('TORSION_ERR_CONNECTION_CLOSED', message, { cause: closeReason?.error });
+  }
+}
+
+/** Why a PROXY protocol header was refused (`ProxyProtocolError.reason`). */
+export type ProxyProtocolFailure = 'missing' | 'malformed' | 'oversized' | 'checksum' | 'timeout' | 'ended';
+
+/**
+ * A listener with `proxyProtocol` got no valid PROXY header (HAProxy's proxy-protocol.txt):
+ * `missing` (the first bytes are not a header: never guessed at), `malformed`, `oversized` (over
+ * `maxHeaderBytes`, or a v1 line over 107 bytes), `checksum` (a v2 CRC32C TLV that does not
+ * match), `timeout` (not complete within `timeoutMs`), `ended` (the peer closed or reset first).
+ * The connection is closed before any protocol instance is built, logged and counted
+ * (`ListenerStats.refused.proxyProtocol`). Code `TORSION_ERR_PROXY_PROTOCOL`.
+ */
+export class ProxyProtocolError extends TorsionError {
+  constructor(
+    readonly reason: ProxyProtocolFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('TORSION_ERR_PROXY_PROTOCOL', message, options);
   }
 }
 

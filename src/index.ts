@@ -10,6 +10,9 @@ export type { IdleKind } from './types';
 export { Listen } from './decorators/listen';
 export type { ListenOptions, ListenTransport, KeepAlive } from './decorators/options';
 export type { ListenerStats, RefuseReason } from './transport/listener-stats';
+export type { ProxyProtocolListenOptions, ProxyProtocolSend } from './decorators/options';
+export type { ProxyProtocolVersion, ProxyHeader, ProxyInfo, ProxyEndpoint, ProxyFamily, SocketAddresses } from './transport/proxy-header';
+export type { ProxyTlv, ProxyTlvFields, ProxySslInfo } from './transport/proxy-tlv';
 export { OnConnect, OnData, OnClose, OnError, OnDrain, OnInputEnd, OnIdle, OnShutdown } from './decorators/handlers';
 export { OnCommand, OnUnknownCommand, UseGuards, UseInterceptors, UseFilters, Catch } from './decorators/routing';
 export type { CommandOptions } from './decorators/options';
@@ -36,6 +39,9 @@ export { ReconnectPolicy } from './client/reconnect-policy';
 export type { ReconnectOptions } from './decorators/options';
 export { ReconnectingClient } from './client/reconnecting-client';
 export type { ClientState } from './client/reconnecting-client';
+export { Requester } from './client/requester';
+export type { RequestOptions } from './client/requester';
+export type { RequestsOptions, RequestCorrelation } from './decorators/options';
 
 export { Connection } from './transport/connection';
 export type { ConnectionState, StartTlsOptions } from './transport/connection';
@@ -84,7 +90,12 @@ export {
   ClosedError,
   ForbiddenError,
   SlowMemberError,
+  RequestError,
+  RequestTimeoutError,
+  ConnectionClosedError,
+  ProxyProtocolError,
 } from './errors';
+export type { RequestErrorCode, ProxyProtocolFailure } from './errors';
 
 // Re-exported so users need not depend on tsyringe directly for the common decorators.
 export { injectable, inject, singleton } from 'tsyringe';

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { Connection, Module, OnClose, OnData, Protocol, Reactor, bootstrap, silentLogger, type Application, type Clock, type DelayedCall } from 'torsion';
+import { Module, Protocol, bootstrap, lines, silentLogger, type Application, type Clock } from 'torsion';
 
 /**
  * The seed's interactive client, on torsion's client API. The seed's Python:
@@ -9,57 +9,14 @@ import { Connection, Module, OnClose, OnData, Protocol, Reactor, bootstrap, sile
  *   while True:
  *       inp = raw_input("please input:"); sk.sendall(inp); print sk.recv(1024)
  *
- * Here the protocol turns "send and wait for the reply" into a promise, and the 5 s timeout
- * runs on the reactor's clock (so a test can drive it with a virtual clock).
+ * "Send and wait for the reply" is a request client: `@Protocol({ requests })` makes
+ * `request(line)` resolve with the reply (pipelined: the echo server answers in order), and its
+ * 5 s timeout runs on the reactor's clock, so a test drives it with a virtual clock. Lines, not
+ * raw chunks: the seed's `recv(1024)` could return half a reply, a line codec waits for all of it.
+ * No handler is needed: every frame the server sends is the reply to a request.
  */
-@Protocol()
-export class EchoClient {
-  private waiting: { resolve(reply: string): void; reject(error: Error): void; timer: DelayedCall } | undefined;
-  private buffered = '';
-
-  constructor(
-    private readonly conn: Connection,
-    private readonly reactor: Reactor,
-  ) {}
-
-  /** Sends `line` and resolves with what the server sends back, or rejects after `timeoutMs`. */
-  request(line: string, timeoutMs: number): Promise<string> {
-    if (this.waiting !== undefined) return Promise.reject(new Error('one request at a time'));
-    return new Promise((resolve, reject) => {
-      const timer = this.reactor.callLater(timeoutMs, () => {
-        this.waiting = undefined;
-        reject(new Error(`no reply within ${timeoutMs / 1000} s`));
-      });
-      this.waiting = { resolve, reject, timer };
-      this.conn.write(line);
-      this.deliver();
-    });
-  }
-
-  @OnData()
-  received(data: Buffer): void {
-    this.buffered += data.toString('utf8');
-    this.deliver();
-  }
-
-  @OnClose()
-  closed(): void {
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    waiting?.timer.cancel();
-    waiting?.reject(new Error('the server closed the connection'));
-  }
-
-  private deliver(): void {
-    if (this.waiting === undefined || this.buffered === '') return;
-    const { resolve, timer } = this.waiting;
-    this.waiting = undefined;
-    timer.cancel();
-    const reply = this.buffered;
-    this.buffered = '';
-    resolve(reply);
-  }
-}
+@Protocol({ codec: lines({ maxLength: 64 * 1024 }), requests: { timeoutMs: 5000 } })
+export class EchoClient {}
 
 @Module({ protocols: [EchoClient] })
 export class EchoClientModule {}
@@ -69,28 +26,28 @@ export interface ClientOptions {
   port: number;
   input: Readable;
   output: Writable;
+  /** Per-request timeout, ms (default the protocol's, 5000). */
   timeoutMs?: number;
   clock?: Clock;
 }
 
 /** Reads lines from `input`, sends each, prints the reply; gives up on the first silent 5 s. Returns an exit code. */
 export async function runClient(options: ClientOptions): Promise<number> {
-  const timeoutMs = options.timeoutMs ?? 5000;
   const app: Application = await bootstrap(EchoClientModule, { logger: silentLogger, clock: options.clock });
   try {
-    const { protocol } = await app.connect(EchoClient, { host: options.host, port: options.port });
-    const lines = createInterface({ input: options.input, crlfDelay: Infinity });
+    const echo = await app.connect(EchoClient, { host: options.host, port: options.port });
+    const typed = createInterface({ input: options.input, crlfDelay: Infinity });
     options.output.write('please input: ');
-    for await (const line of lines) {
+    for await (const line of typed) {
       if (line === '') {
         options.output.write('please input: ');
         continue;
       }
       try {
-        options.output.write(`${await protocol.request(line, timeoutMs)}\n`);
+        options.output.write(`${await echo.request<string>(line, { timeoutMs: options.timeoutMs })}\n`);
       } catch (error) {
         options.output.write(`\n${(error as Error).message}, giving up\n`);
-        lines.close();
+        typed.close();
         return 1;
       }
       options.output.write('please input: ');

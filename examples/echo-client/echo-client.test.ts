@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { Listen, Module, OnData, Protocol, bootstrap, silentLogger, type Application } from 'torsion';
+import { Connection, Listen, Module, OnData, Protocol, bootstrap, silentLogger, type Application } from 'torsion';
 import { Echo, EchoModule } from '../echo/app';
 import { VirtualClock } from 'torsion/testing';
 import { eventually } from '../../test/support/peer';
@@ -18,6 +18,19 @@ class Silent {
 
 @Module({ protocols: [Silent] })
 class SilentModule {}
+
+/** A server that hangs up on the first line: the client's pending request fails at once. */
+@Listen(0)
+@Protocol()
+class HangUp {
+  constructor(private readonly conn: Connection) {}
+  @OnData() hangUp(): void {
+    this.conn.end();
+  }
+}
+
+@Module({ protocols: [HangUp] })
+class HangUpModule {}
 
 function collect(stream: PassThrough): () => string {
   let text = '';
@@ -51,15 +64,31 @@ describe('examples/echo-client', () => {
       const clock = new VirtualClock();
       const done = runClient({ host: '127.0.0.1', port: server.address(Silent).port, input, output, clock });
       input.write('anyone?\n');
-      // The client arms its 5 s timeout (on the virtual clock) before it writes the request.
-      await eventually(() => swallowed.join('') === 'anyone?', 5000, 'the request to arrive');
+      // The request's 5 s timeout (on the virtual clock) is armed before the request is written.
+      await eventually(() => swallowed.join('') === 'anyone?\n', 5000, 'the request to arrive');
       clock.advance(4999);
       expect(printed()).not.toContain('giving up');
       clock.advance(1);
       expect(await done).toBe(1);
-      expect(printed()).toContain('no reply within 5 s, giving up');
+      expect(printed()).toContain('no reply within 5000 ms, giving up');
     } finally {
       input.end();
+      await server.close();
+    }
+  });
+
+  it('gives up when the server closes the connection before replying', async () => {
+    const server = await bootstrap(HangUpModule, { logger: silentLogger });
+    try {
+      const input = new PassThrough();
+      const output = new PassThrough();
+      const printed = collect(output);
+      const done = runClient({ host: '127.0.0.1', port: server.address(HangUp).port, input, output });
+      input.write('hello?\n');
+      expect(await done).toBe(1);
+      input.end();
+      expect(printed()).toMatch(/the EchoClient connection closed \(done\) before the reply came, giving up/);
+    } finally {
       await server.close();
     }
   });

@@ -4,6 +4,11 @@ import { Application, Connection, Listen, Module, OnClose, OnConnect, OnData, On
 export interface ForwardTarget {
   readonly host: string;
   readonly port: number;
+  /**
+   * Send the target a PROXY protocol header naming the client (as HAProxy's send-proxy /
+   * send-proxy-v2 do), so a target listening with `proxyProtocol` sees who really connected.
+   */
+  readonly proxyProtocol?: 'v1' | 'v2';
 }
 export const FORWARD_TARGET = Symbol('port-forward target');
 
@@ -96,7 +101,9 @@ export class ProxyServer {
   @OnConnect()
   async open(): Promise<void> {
     this.conn.pause(); // read nothing until the target is connected
-    const client = await this.app.connect(ProxyClient, { host: this.target.host, port: this.target.port, timeoutMs: 5000 });
+    const { host, port, proxyProtocol } = this.target;
+    // The header names our client (its remote end) and the address it reached (our local end).
+    const client = await this.app.connect(ProxyClient, { host, port, timeoutMs: 5000, proxyProtocol: proxyProtocol === undefined ? undefined : { version: proxyProtocol, client: this.conn } });
     if (this.conn.state !== 'open') {
       client.connection.end();
       return;

@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import { bootstrap, silentLogger, type Application } from 'torsion';
 import { Peer, eventually } from '../../test/support/peer';
 import { PortForwardModule, ProxyServer } from './app';
+import { ProxyWhoamiModule, Whoami } from '../proxy-whoami/app';
 
 /**
  * A target that echoes (an echo server as the examples' own: it answers what it got, and ends
@@ -168,6 +169,21 @@ describe('examples/port-forward', () => {
         await closeServer(target.server);
       }
     });
+  });
+
+  it.each(['v1', 'v2'] as const)('with proxyProtocol %s passes the client on: a target behind it sees the real client', async (version) => {
+    const whoami = await bootstrap(ProxyWhoamiModule.configure({ proxyProtocol: version, port: 0, host: '127.0.0.1' }), { logger: silentLogger });
+    const app = await bootstrap(PortForwardModule.configure({ target: { host: '127.0.0.1', port: whoami.address(Whoami).port, proxyProtocol: version }, port: 0, host: '127.0.0.1' }), { logger: silentLogger });
+    try {
+      const peer = await Peer.connect(app.address(ProxyServer).port);
+      peer.send('WHOAMI\n');
+      await peer.until((p) => p.text.includes('\n'), 10_000, 'the answer');
+      expect(peer.text).toBe(`peer 127.0.0.1:${peer.socket.localPort}\n`);
+      await peer.close();
+    } finally {
+      await app.close();
+      await whoami.close();
+    }
   });
 });
 

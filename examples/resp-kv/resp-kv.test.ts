@@ -1,6 +1,6 @@
 import { createTestingApp, type TestConnection, type TestingApp } from 'torsion/testing';
 import { KV_OPTIONS, KeyValueStore } from './store';
-import { RespKv, RespKvModule } from './app';
+import { COMMAND_NAMES, RespKv, RespKvModule } from './app';
 import { GlobPattern } from './glob';
 import { parseReplies, request, type Reply } from './test-support';
 
@@ -311,6 +311,12 @@ describe('examples/resp-kv (in memory)', () => {
     expect(raw('get', 'a', 'b')).toBe("-ERR wrong number of arguments for 'get' command\r\n");
     expect(raw('Get', 'a')).toBe('$-1\r\n'); // command names are case-insensitive
     expect(c.closed).toBe(false);
+  });
+
+  it('COMMAND COUNT counts COMMAND_NAMES, and each of them is routed', () => {
+    expect(run('COMMAND', 'COUNT')).toBe(COMMAND_NAMES.length);
+    for (const name of COMMAND_NAMES.filter((n) => n !== 'QUIT')) expect(JSON.stringify(run(name))).not.toContain('unknown command');
+    expect(run('NOT_ROUTED')).toEqual({ err: "ERR unknown command 'NOT_ROUTED', with args beginning with: " });
   });
 
   it('COMMAND and CONFIG GET answer what clients ask on connect', () => {

@@ -59,7 +59,7 @@ export function spawnScript(file: string, env: Record<string, string>, name = pa
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitForStdout(predicate, timeoutMs = 20_000) {
+    waitForStdout(predicate, timeoutMs = 90_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check);

@@ -5,12 +5,15 @@ import type { ConnectTarget, MetricsOptions } from '../decorators/options';
 import { ConnectionStats } from '../dispatch/stats';
 import { openClient } from '../client/open-client';
 import type { ReconnectingClient } from '../client/reconnecting-client';
+import { requestOn, type RequestOptions } from '../client/requester';
 import { planClients, startClients } from '../client/start-clients';
 import type { HandlerTable, IdleTimes } from '../dispatch/handler-table';
 import { BootstrapError, ClosedError, OptionError, TorsionError, describe } from '../errors';
 import type { Reactor } from '../reactor/reactor';
 import type { CloseReason, Connection } from '../transport/connection';
 import { SocketConnection } from '../transport/socket-connection';
+import type { ProxyHeaderRead } from '../transport/proxy-header';
+import type { ProxyProtocolSettings } from '../transport/proxy-settings';
 import type { BindPlan, BoundAddress, Listener } from '../transport/binder';
 import { binders } from '../transport/binders';
 import type { Constructor } from '../types';
@@ -47,6 +50,12 @@ export interface ClientConnection<T> {
   readonly connection: Connection;
   /** Resolves with the close reason once closed (and `@OnClose` settled). */
   readonly closed: Promise<CloseReason>;
+  /**
+   * Writes `frame` and resolves with its reply, for a protocol declaring
+   * `@Protocol({ requests })` (`Requester.of(connection).request`; see `Requester`). Rejects
+   * with an OptionError when the protocol declares no requests.
+   */
+  request<Reply = unknown>(frame: unknown, options?: RequestOptions): Promise<Reply>;
 }
 
 /**
@@ -144,7 +153,7 @@ export class Application {
    * @internal The limiter and idle timeouts of `protocol`'s first `@Listen`, if it listens: the
    * testing kit applies them to `t.connect` as the accept path does.
    */
-  firstListener(protocol: Constructor): { readonly limiter: ConnectionLimiter; readonly idle?: IdleTimes } | undefined {
+  firstListener(protocol: Constructor): { readonly limiter: ConnectionLimiter; readonly idle?: IdleTimes; readonly proxy?: ProxyProtocolSettings } | undefined {
     return this.plans.find((p) => p.table.protocol === protocol);
   }
 
@@ -168,7 +177,12 @@ export class Application {
   async connect<T>(protocol: Constructor<T>, target: ConnectTarget): Promise<ClientConnection<T>> {
     if (!this.reactor.running) throw new ClosedError(`cannot connect ${protocol.name}: the application is closing`);
     const { instance, connection: conn } = await openClient(this.container, this.reactor, this.table(protocol), target);
-    return { protocol: instance as T, connection: conn, closed: conn.finished.then(() => conn.closeReason as CloseReason) };
+    return {
+      protocol: instance as T,
+      connection: conn,
+      closed: conn.finished.then(() => conn.closeReason as CloseReason),
+      request: <Reply>(frame: unknown, options?: RequestOptions) => requestOn<Reply>(conn, frame, options),
+    };
   }
 
   /** The `@Connect` client of `protocol`: its state ('connected', 'waiting', 'gave-up'...), live connection, `when(state)`. */
@@ -284,7 +298,7 @@ export class Application {
 
   /** @internal Binds every planned listener; on failure unbinds what was bound and throws. */
   async listen(): Promise<void> {
-    const accept = (plan: BindPlan, socket: Socket, transport: string): void => this.accept(plan, socket, transport);
+    const accept = (plan: BindPlan, socket: Socket, transport: string, proxied?: ProxyHeaderRead): void => this.accept(plan, socket, transport, proxied);
     for (const declared of this.plans) {
       // The listener's counters; labelled with its address once bound (port 0 resolved).
       const stats = new ConnectionStats(declared.table.name, `${declared.transport}://pending`);
@@ -307,7 +321,7 @@ export class Application {
     }
   }
 
-  private accept(plan: BindPlan, socket: Socket, transport: string): void {
+  private accept(plan: BindPlan, socket: Socket, transport: string, proxied?: ProxyHeaderRead): void {
     // Every plan the binders get carries its listener's stats (see listen()).
     const stats = plan.stats as ConnectionStats;
     if (!this.reactor.running) {
@@ -318,18 +332,22 @@ export class Application {
     // Limits first: a refused socket costs no Connection, protocol instance or DI scope.
     const limiter = plan.limiter;
     // The same getter SocketConnection reads its remoteAddress from (node caches it), so the
-    // connection's close releases the key admitted here.
-    const refused = limiter.admit(socket.remoteAddress);
+    // connection's close releases the key admitted here; behind a proxy, the header's client.
+    const client = proxied?.header.destination === undefined ? undefined : proxied.header.source;
+    const peer = client === undefined ? socket.remoteAddress : client.address;
+    const refused = limiter.admit(peer);
     if (refused !== undefined) {
       stats.refuse(refused === 'maxConnections' ? 'max_connections' : 'max_connections_per_peer');
-      limiter.logRefusal(this.reactor, plan.table.name, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, refused);
+      limiter.logRefusal(this.reactor, plan.table.name, `${peer ?? '?'}:${client?.port ?? socket.remotePort ?? 0}`, refused);
       refuseSocket(socket, limiter.refuseMessage);
       return;
     }
     applySocketSettings(socket, plan.socket);
-    const conn = new SocketConnection(socket, this.reactor, plan.table.codec, plan.table.writeHighWaterMark, transport);
+    const conn = new SocketConnection(socket, this.reactor, plan.table.codec, plan.table.writeHighWaterMark, transport, 'server', proxied);
     limiter.track(conn);
     attachProtocol(this.container, this.reactor, plan.table, conn, stats, plan.idle);
+    // Bytes that came with the header are the stream's first: the protocol reads them now.
+    if (proxied?.rest !== undefined && conn.state === 'open') conn.receivedAhead(proxied.rest);
   }
 }
 

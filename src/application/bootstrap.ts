@@ -29,6 +29,7 @@ import { bindRoutes } from './compile-routes';
 import type { Enhancer, ExceptionFilter } from '../decorators/enhancers';
 import { instantiateSingletons, registerProviders } from './providers';
 import { planClients } from '../client/start-clients';
+import { installRequests } from '../client/install-requests';
 import { clusterSettings, type SchedulingPolicy, type WorkerRestartOptions } from './cluster/cluster-options';
 import { bootstrapPrimary } from './cluster/primary';
 import { clusterRole, joinCluster, reportFailure, type WorkerIdentity } from './cluster/worker-side';
@@ -138,6 +139,13 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
   // Inside a protocol, Logger is the connection's own (a child of the app's), not a global.
   const protocolGlobals = new Set<unknown>([Reactor, Application]);
   for (const table of tables.values()) table.direct = directConstructor(table.protocol as ConcreteConstructor<object>, graph, root, protocolGlobals);
+  // Request clients (@Protocol({ requests })) get their handlers wrapped and a reply tap, once, here.
+  for (const table of tables.values()) {
+    if (table.requests !== undefined && isDatagramProtocol(table)) {
+      throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Protocol() of ${table.name}: requests are for stream connections (tcp, tls, unix), and ${table.name} is a UDP protocol: match datagram replies in @OnData`, { target: table.name });
+    }
+    installRequests(table, reactor);
+  }
   // Handler durations are measured only when the histogram is wanted (a clock read per handler call).
   if (metrics?.histogram === true) {
     for (const table of tables.values()) {

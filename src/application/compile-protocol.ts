@@ -8,6 +8,9 @@ import { BootstrapError, OptionError } from '../errors';
 import { idleTimes } from '../dispatch/idle-times';
 import { getHandlerMisuse, getHandlers, getProtocol } from '../metadata';
 import { compileRoutes, ROUTES_NAME } from './compile-routes';
+import { compileRequests } from '../client/request-settings';
+import { REQUESTS_NAME, unansweredFrame } from '../client/install-requests';
+import type { RequestSettings } from '../dispatch/request-settings';
 import type { Constructor } from '../types';
 
 const DEFAULT_MAX_QUEUED_FRAMES = 1024;
@@ -41,7 +44,11 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
   }
   // A protocol with @OnCommand routes (or enhancers) gets a compiled router as its onData.
   const routed = compileRoutes(protocol, name, options, found.get('data'));
-  if (!found.has('data') && routed === undefined) {
+  const requests = compileRequestOptions(name, options);
+  // A request client's frames are mostly replies: @OnData is only for the ones no request takes.
+  // `requests` may come from the options token: then the compile with it (resolved) decides.
+  const optionsPending = resolved === undefined && declared?.options !== undefined;
+  if (!found.has('data') && routed === undefined && requests === undefined && !optionsPending) {
     throw new BootstrapError('TORSION_ERR_NO_DATA_HANDLER', `${name} has no @OnData() handler: add a method decorated with @OnData() (or @OnCommand() routes) to receive frames`, { target: name });
   }
   const proto = protocol.prototype as Record<string | symbol, unknown>;
@@ -52,6 +59,7 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
   const names = {} as Record<HandlerKind, string>;
   for (const [kind, method] of found) names[kind] = String(method);
   if (routed !== undefined && !found.has('data')) names.data = ROUTES_NAME;
+  else if (!found.has('data')) names.data = REQUESTS_NAME;
   const limits = compileLimits(name, options);
   // One codec option for every transport: a datagram codec makes the protocol a UDP one.
   const datagramCodec = isDatagramCodec(options.codec) ? (options.codec as DatagramCodec) : undefined;
@@ -61,7 +69,7 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
     codec: (datagramCodec === undefined ? options.codec ?? DEFAULT_STREAM_CODEC : DEFAULT_STREAM_CODEC) as Codec<unknown, unknown>,
     datagramCodec,
     onConnect: fn('connect'),
-    onData: routed ?? (fn('data') as Handler),
+    onData: routed ?? fn('data') ?? (unansweredFrame as Handler),
     onClose: fn('close'),
     onError: fn('error'),
     onDrain: fn('drain'),
@@ -73,7 +81,16 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
     names,
     ...limits,
     stats: new ProtocolStats(name),
+    requests,
   };
+}
+
+function compileRequestOptions(name: string, options: ProtocolOptions): RequestSettings | undefined {
+  try {
+    return compileRequests(options.requests);
+  } catch (error) {
+    throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Protocol() of ${name}: ${(error as Error).message}`, { target: name, cause: error });
+  }
 }
 
 function compileLimits(name: string, options: ProtocolOptions): Pick<HandlerTable, 'maxQueuedFrames' | 'resumeQueuedFrames' | 'writeHighWaterMark'> {

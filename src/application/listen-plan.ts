@@ -6,6 +6,7 @@ import { getListens } from '../metadata';
 import type { BindPlan } from '../transport/binder';
 import { ConnectionLimiter } from '../transport/connection-limiter';
 import { socketSettings, type SocketSettings } from '../transport/socket-options';
+import { proxyProtocolSettings, type ProxyProtocolSettings } from '../transport/proxy-settings';
 import type { Constructor } from '../types';
 
 // The types live with the other option types (a configured module's `listen` uses them too).
@@ -77,7 +78,8 @@ export function planListeners(
       if (transport === 'udp' && options.idle !== undefined) {
         throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `@Listen on ${table.name} (udp): idle concerns connections; a UDP listener has none: remove it`, { target: table.name });
       }
-      plans.push({ table, options, transport, limiter, socket, idle });
+      const proxy = listenerProxy(table.name, options, transport);
+      plans.push({ table, options, transport, limiter, socket, idle, proxy });
     });
   }
   checkClashes(plans);
@@ -106,6 +108,24 @@ function listenerSettings(name: string, options: ListenOptions, transport: strin
   } catch (error) {
     throw new BootstrapError('TORSION_ERR_INVALID_OPTION', describe(error), { target: name, cause: error });
   }
+}
+
+/**
+ * `proxyProtocol` checked: a stream listener reading the header off the raw socket (TCP, Unix,
+ * and TLS, whose handshake then follows the header).
+ */
+function listenerProxy(name: string, options: ListenOptions, transport: string): ProxyProtocolSettings | undefined {
+  const where = `@Listen on ${name}`;
+  let settings: ProxyProtocolSettings | undefined;
+  try {
+    settings = proxyProtocolSettings(options.proxyProtocol, where);
+  } catch (error) {
+    throw new BootstrapError('TORSION_ERR_INVALID_OPTION', describe(error), { target: name, cause: error });
+  }
+  if (settings !== undefined && transport === 'udp') {
+    throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `${where} (udp): proxyProtocol is read on stream listeners (tcp, tls, unix) only: remove it`, { target: name });
+  }
+  return settings;
 }
 
 /** Two listeners on one address would fail at bind time, half-started: refuse up front. */

@@ -14,7 +14,7 @@ import type { AppGraph } from './module-graph';
  * anything is built; resolved once, after the providers are registered. Nothing per connection.
  */
 
-const OPTION_KEYS: ReadonlySet<string> = new Set<keyof ProtocolOptions>(['codec', 'maxQueuedFrames', 'resumeQueuedFrames', 'writeHighWaterMark', 'idle', 'frameTimeoutMs', 'router']);
+const OPTION_KEYS: ReadonlySet<string> = new Set<keyof ProtocolOptions>(['codec', 'maxQueuedFrames', 'resumeQueuedFrames', 'writeHighWaterMark', 'idle', 'frameTimeoutMs', 'router', 'requests']);
 
 /** Every options token must be visible to the module serving its protocol, and live once per application. */
 export function checkProtocolOptionTokens(graph: AppGraph): void {
@@ -62,7 +62,9 @@ export function resolveProtocolOptions(tables: ReadonlyMap<Constructor, HandlerT
       compiled = compileProtocol(cls, options);
     } catch (error) {
       const detail = describe(error).replace(/^@Protocol\(\) of [^:]+: /, '');
-      throw new BootstrapError('TORSION_ERR_INVALID_OPTION', `${where}: ${detail}`, { target: table.name, cause: error });
+      // The code of what failed (an invalid option, or no @OnData once the token gave no requests).
+      const code = error instanceof BootstrapError ? error.code : 'TORSION_ERR_INVALID_OPTION';
+      throw new BootstrapError(code, `${where}: ${detail}`, { target: table.name, cause: error });
     }
     Object.assign(table, compiled);
   }

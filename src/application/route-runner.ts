@@ -1,9 +1,11 @@
+import { RespCommandRouter } from '../codec/resp-router';
 import type { Router } from '../codec/router';
 import type { ExceptionFilter, Guard, Interceptor, RouteContext } from '../decorators/enhancers';
 import type { Handler } from '../dispatch/handler-table';
 import { ForbiddenError } from '../errors';
 import { isThenable } from '../thenable';
-import type { Connection } from '../transport/connection';
+import { Connection } from '../transport/connection';
+import type { DatagramAddress } from '../transport/udp-socket';
 
 /**
  * The per-frame side of routing: what a routed protocol's `onData` runs. Compiled at bootstrap
@@ -60,6 +62,9 @@ export class CompiledRoute {
 
 /** A `RouteContext`, one class so every context has one shape. */
 class Context implements RouteContext {
+  /** The datagram's sender: a UDP protocol's handlers get it where a stream's get the connection. */
+  readonly sender: DatagramAddress | undefined;
+
   constructor(
     readonly protocol: object,
     readonly connection: Connection,
@@ -68,13 +73,17 @@ class Context implements RouteContext {
     readonly method: string,
     readonly args: unknown[],
     readonly frame: unknown,
-  ) {}
+  ) {
+    this.sender = connection instanceof Connection ? undefined : (connection as unknown as DatagramAddress);
+  }
 }
 
 /** One protocol's compiled routes: `handler` is what the handler table's `onData` becomes. */
 export class RoutePlan {
   /** The table's `onData`: `this` is the protocol instance, the dispatcher passes the connection second. */
   readonly handler: Handler;
+  /** Frames are arrays `[command, ...args]` (respCommand): routes may take their arguments from the frame in place. */
+  private readonly positional: boolean;
 
   constructor(
     /** Undefined for a protocol without routes whose `@OnData` has guards, interceptors or filters. */
@@ -83,6 +92,7 @@ export class RoutePlan {
     /** Takes what no route matches: `@OnUnknownCommand`, else `@OnData`; undefined: the router's reply. */
     readonly fallback: CompiledRoute | undefined,
   ) {
+    this.positional = router instanceof RespCommandRouter;
     this.handler = routedHandler(this);
   }
 
@@ -107,7 +117,29 @@ export class RoutePlan {
       route = this.fallback;
       if (route === undefined) return router.replies.unknown(command, frame);
     }
+    if (this.positional && route.kind === RouteKind.Command && !route.contextual) return this.runPositional(route, instance, frame as readonly unknown[], command, connection);
     return this.run(route, instance, frame, command, connection);
+  }
+
+  /**
+   * The common case of array frames (`[command, ...args]`, RESP): a route without guards or
+   * interceptors is checked on the frame itself and called with its elements as arguments, so
+   * no arguments array is made (the handler's own rest parameter aside). Same checks, same
+   * order, same filters as `run`.
+   */
+  private runPositional(r: CompiledRoute, instance: object, frame: readonly unknown[], command: string | undefined, connection: Connection): unknown {
+    const count = frame.length - 1;
+    if (r.when !== undefined && !r.when(instance)) return (this.router as Router).replies.sequence(r.route as string);
+    if (count < r.minArgs || count > r.maxArgs) return (this.router as Router).replies.arity(r.route as string, count);
+    if (r.filters.length === 0) return callPositional(r.fn, instance, frame, count);
+    let result: unknown;
+    try {
+      result = callPositional(r.fn, instance, frame, count);
+    } catch (error) {
+      return this.filter(r, new Context(instance, connection, command, r.route, r.method, frame.slice(1), frame), error);
+    }
+    if (!isThenable(result)) return result;
+    return Promise.resolve(result).then(undefined, (error: unknown) => this.filter(r, new Context(instance, connection, command, r.route, r.method, frame.slice(1), frame), error));
   }
 
   private run(r: CompiledRoute, instance: object, frame: unknown, command: string | undefined, connection: Connection): unknown {
@@ -207,6 +239,25 @@ function call(r: CompiledRoute, instance: object, args: unknown[] | undefined, c
       return (r.fn as (this: object, ...rest: unknown[]) => unknown).call(instance, command, ...(args as unknown[]));
     default:
       return r.fn.call(instance, frame, connection);
+  }
+}
+
+/** `fn` called with `frame[1..]` as its arguments, without an arguments array for up to four. */
+function callPositional(fn: Handler, instance: object, frame: readonly unknown[], count: number): unknown {
+  const f = fn as (this: object, ...args: unknown[]) => unknown;
+  switch (count) {
+    case 0:
+      return f.call(instance);
+    case 1:
+      return f.call(instance, frame[1]);
+    case 2:
+      return f.call(instance, frame[1], frame[2]);
+    case 3:
+      return f.call(instance, frame[1], frame[2], frame[3]);
+    case 4:
+      return f.call(instance, frame[1], frame[2], frame[3], frame[4]);
+    default:
+      return f.apply(instance, frame.slice(1));
   }
 }
 

@@ -6,6 +6,7 @@ import { idleTimes } from '../dispatch/idle-times';
 import type { ConnectTarget } from '../decorators/options';
 import type { Reactor } from '../reactor/reactor';
 import { socketSettings, type SocketSettings } from '../transport/socket-options';
+import { checkProxySend } from '../transport/proxy-header-encode';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const STREAM_TRANSPORTS = new Set(['tcp', 'tls', 'unix']);
@@ -32,6 +33,7 @@ export function checkTarget(target: ConnectTarget, protocolIdle?: IdleTimes): { 
     throw new OptionError(`connect needs a port from 1 to 65535 (or a path), got ${String(target.port)}`);
   }
   const where = `connect to ${describeTarget(target)}`;
+  checkProxySend(target.proxyProtocol, transport, where);
   return { transport, timeoutMs, socket: socketSettings(target, transport, where), idle: idleTimes(target.idle, protocolIdle, where) };
 }
 

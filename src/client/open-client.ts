@@ -6,6 +6,7 @@ import type { Reactor } from '../reactor/reactor';
 import { SocketConnection } from '../transport/socket-connection';
 import type { ConnectTarget } from '../decorators/options';
 import { applySocketSettings } from '../transport/socket-options';
+import { clientProxyHeader } from '../transport/proxy-header-encode';
 import { checkTarget, describeTarget, dialStream } from './dial';
 
 /** A connected client: its protocol instance and connection. */
@@ -29,6 +30,8 @@ export async function openClient(container: DependencyContainer, reactor: Reacto
     throw new ClosedError(`connected ${table.name} to ${describeTarget(target)}, but the application is closing`);
   }
   applySocketSettings(socket, settings);
+  // Before the connection exists, so the header is the first thing on the wire.
+  if (target.proxyProtocol !== undefined) socket.write(clientProxyHeader(target.proxyProtocol, socket));
   const conn = new SocketConnection(socket, reactor, table.codec, table.writeHighWaterMark, transport, 'client');
   const instance = attachProtocol(container, reactor, table, conn, table.stats.endpoint('client'), idle);
   if (instance === undefined) {

@@ -1,6 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { HandlerTable } from '../dispatch/handler-table';
-import { ClientEndedError, ConnectError, describe } from '../errors';
+import { ClientEndedError, ConnectError, ConnectionClosedError, describe } from '../errors';
 import type { DelayedCall } from '../reactor/delayed-call';
 import type { Reactor } from '../reactor/reactor';
 import type { Connection } from '../transport/connection';
@@ -8,6 +8,7 @@ import type { ConnectTarget } from '../decorators/options';
 import { describeTarget } from './dial';
 import { openClient } from './open-client';
 import type { ReconnectPolicy } from './reconnect-policy';
+import { requestOn, type RequestOptions } from './requester';
 
 /**
  * - connecting: an attempt is in progress;
@@ -86,6 +87,21 @@ export class ReconnectingClient<T = object> {
         }
       });
     });
+  }
+
+  /**
+   * Writes `frame` on the live connection and resolves with its reply, for a protocol declaring
+   * `@Protocol({ requests })` (see `Requester`). Requests are not queued across reconnects:
+   * while the client is not `connected` this rejects with `ConnectionClosedError` (await
+   * `when('connected')` first), and the requests pending on a connection that drops reject with
+   * it too; requests after the reconnect go to the new connection.
+   */
+  request<Reply = unknown>(frame: unknown, options?: RequestOptions): Promise<Reply> {
+    const connection = this.connection;
+    if (this.state !== 'connected' || connection === undefined) {
+      return Promise.reject(new ConnectionClosedError(`cannot send a ${this.name} request: the client is '${this.state}', not connected`, undefined));
+    }
+    return requestOn<Reply>(connection, frame, options);
   }
 
   /** @internal First attempt (bootstrap). */

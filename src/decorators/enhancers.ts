@@ -1,4 +1,5 @@
 import type { Connection } from '../transport/connection';
+import type { DatagramAddress } from '../transport/udp-socket';
 import type { ConcreteConstructor } from '../types';
 
 /**
@@ -17,10 +18,13 @@ export interface RouteContext<P = any> {
   /** The protocol instance of the connection (its state fields, its services). */
   readonly protocol: P;
   /**
-   * The connection the frame came from. (On a UDP protocol, whose handlers get the sender
-   * second, this is the sender's `DatagramAddress`: routing is made for stream protocols.)
+   * The connection the frame came from. A UDP protocol has none (one instance serves the
+   * socket): read `sender` there; this field then holds the same `DatagramAddress`, not a
+   * `Connection`.
    */
   readonly connection: Connection;
+  /** On a UDP protocol, who sent the datagram (where its reply goes); undefined on a stream connection. */
+  readonly sender: DatagramAddress | undefined;
   /** The command as the peer sent it (undefined when the frame had none). */
   readonly command: string | undefined;
   /** The route as declared (`@OnCommand('MAIL')` gives 'MAIL'); undefined for `@OnUnknownCommand` / `@OnData`. */

@@ -4,6 +4,7 @@ import type { Codec } from '../codec/codec';
 import type { DatagramCodec } from '../codec/datagram';
 import type { Router } from '../codec/router';
 import type { Constructor, ConcreteConstructor, Token } from '../types';
+import type { ProxyProtocolVersion, SocketAddresses } from '../transport/proxy-header';
 
 /**
  * The option types the decorators accept, in a leaf module of their own: `metadata.ts` stores
@@ -176,6 +177,57 @@ export interface ProtocolOptions {
    * `respCommand()` for `resp()`); other codecs need one when the protocol has routes.
    */
   router?: Router;
+  /**
+   * Makes the protocol a request/response client: `request(frame, { timeoutMs })` (on
+   * `app.connect`'s result, a `@Connect` client, or `requester(conn)`) writes a frame and
+   * resolves with the frame that answers it. Replies are matched in order (pipelined, the
+   * default) or by an id (`correlate`); see `RequestsOptions`. Frames that answer no request go to
+   * `@OnData`, which such a protocol may omit. Protocols without it pay nothing.
+   */
+  requests?: RequestsOptions;
+}
+
+/**
+ * `@Protocol({ requests })`: how replies find their requests, and the limits.
+ *
+ * - **Pipelined** (no `correlate`; Redis, SMTP, memcached text): the server answers requests in
+ *   the order it got them, so each reply frame answers the oldest request still pending.
+ * - **Correlated** (`correlate`; JSON-RPC, multiplexed protocols): the server answers in any
+ *   order and echoes the request's id; a reply answers the pending request with its id.
+ */
+export interface RequestsOptions {
+  /**
+   * Correlated replies: the name of the id field of request and reply objects (`'id'`), or a
+   * function of each (`{ requestId, replyId }`). Ids compare like Map keys (`1` is not `'1'`).
+   * A request without an id is rejected; a reply whose id is undefined or matches no pending
+   * request (a notification, an answer that came after its timeout) goes to `@OnData`, or is
+   * dropped and counted (`Requester.unmatched`) when the protocol has none.
+   */
+  correlate?: string | RequestCorrelation;
+  /**
+   * Pipelined only: frames for which this returns true are not replies (a RESP3 push, a server
+   * notice) and go to `@OnData` instead of answering the oldest request.
+   */
+  push?: (frame: any) => boolean;
+  /**
+   * Default timeout of each request, ms on the reactor clock (a `request()` may give its own);
+   * 0: none. Default 30000. A request that times out rejects with `RequestTimeoutError`.
+   */
+  timeoutMs?: number;
+  /**
+   * Requests awaiting a reply on one connection (default 1024); one more is rejected with
+   * `TORSION_ERR_TOO_MANY_REQUESTS` and not written. Pipelined requests that timed out keep
+   * their place until their late reply comes, so they count.
+   */
+  maxPending?: number;
+}
+
+/** `RequestsOptions.correlate` as functions: where a request's id and a reply's id are. */
+export interface RequestCorrelation {
+  /** The id of a request frame about to be written; undefined or null rejects the request. */
+  requestId(frame: any): unknown;
+  /** The id of a received frame; undefined or null: not a reply (it goes to `@OnData`). */
+  replyId(frame: any): unknown;
 }
 
 /** `@OnCommand(command, options)`: checks made before the handler is reached. */
@@ -263,9 +315,42 @@ export interface ListenOptions {
    * (`@Protocol({ idle })`), e.g. a shorter `readMs` on a public port. Not for UDP.
    */
   idle?: IdleOptions;
+  /**
+   * Read a PROXY protocol header (HAProxy's `send-proxy` / `send-proxy-v2`) before anything else:
+   * `'v1'`, `'v2'` or `'any'`, or `{ version, timeoutMs, maxHeaderBytes }`. The protocol, from
+   * `@OnConnect` on, sees the client the header names in `conn.remoteAddress`/`remotePort` (and
+   * the address it reached in `localAddress`/`localPort`); `conn.proxy` has the header, v2 TLVs
+   * and the socket's own addresses. A LOCAL header (the proxy's health check) or v1 UNKNOWN
+   * keeps the socket's addresses. A missing, malformed or oversized header, or one not complete
+   * within `timeoutMs` (default 5 s, reactor clock), closes the connection before any protocol
+   * instance is built, counted in `ListenerStats.refused.proxyProtocol`; nothing is guessed.
+   * Connection limits count the header's client. TCP, Unix and TLS listeners (the header comes
+   * first in plaintext, the handshake after it). Default: off.
+   */
+  proxyProtocol?: ProxyProtocolVersion | ProxyProtocolListenOptions;
   /** Further transport-specific options (TLS material, UDP type...). */
   [option: string]: unknown;
 }
+
+/** `@Listen({ proxyProtocol: { ... } })`: the header version(s) accepted, with limits. */
+export interface ProxyProtocolListenOptions {
+  /** 'v1' (text), 'v2' (binary) or 'any' (told apart by the first byte). */
+  version: ProxyProtocolVersion;
+  /** The header must be complete within this many ms of the accept (reactor clock). Default 5000. */
+  timeoutMs?: number;
+  /** Largest v2 header accepted, TLVs included (232 to 65551). Default 4096. v1 lines are 107 bytes at most. */
+  maxHeaderBytes?: number;
+}
+
+/**
+ * `@Connect({ proxyProtocol })` / `app.connect(P, { proxyProtocol })`: send a PROXY header first.
+ * `'v1'` or `'v2'` describes this connection itself (our address as the client); `{ version,
+ * client }` relays another connection's client: `client` is that connection (its remote end
+ * becomes the header's source, its local end the destination), as a relay like
+ * `examples/port-forward` passes the client it serves on to its backend. Without IP addresses
+ * (a Unix socket), v1 sends `PROXY UNKNOWN` and v2 a LOCAL header. TCP and Unix only.
+ */
+export type ProxyProtocolSend = 'v1' | 'v2' | { version: 'v1' | 'v2'; client?: SocketAddresses };
 
 /**
  * TCP keep-alive (SO_KEEPALIVE): `false` (default) sends no probes; `true` turns them on after
@@ -296,6 +381,8 @@ export interface ConnectTarget {
    * an IP address), cert/key for a client certificate, ALPNProtocols, minVersion (default 'TLSv1.2')...
    */
   tls?: tls.ConnectionOptions;
+  /** Send a PROXY protocol header before anything else (see `ProxyProtocolSend`). Default: none. */
+  proxyProtocol?: ProxyProtocolSend;
   /** Further transport-specific options. */
   [option: string]: unknown;
 }

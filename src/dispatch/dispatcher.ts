@@ -136,6 +136,11 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
     return this.table.name;
   }
 
+  /** A request client: its replies must be read even while its own writes are blocked (see ReplyTap). */
+  get readsWhileWriteBlocked(): boolean {
+    return this.table.replies !== undefined;
+  }
+
   /** True while an async handler's promise is in flight; the connection waits for it before ending. */
   get busy(): boolean {
     return this.pending !== undefined;
@@ -193,6 +198,9 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
       this.discardedFrames++;
       return;
     }
+    // A request client's replies are taken as decoded, ahead of the queue (see ReplyTap).
+    const replies = this.table.replies;
+    if (replies !== undefined && replies.frame(this.instance, frame)) return;
     if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {
       this.enqueue(frame);
       return;
@@ -205,6 +213,10 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
    */
   frameError(error: Error): void {
     if (this.phase !== Phase.Open || (this.bits & DISCARDING_CHUNK) !== 0) return;
+    if (this.table.replies?.frameError(this.instance, error) === true) {
+      this.table.stats.frameErrors++;
+      return;
+    }
     if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {
       this.enqueue(new FailedFrame(error));
       return;

@@ -1,6 +1,7 @@
 import type { Codec } from '../codec/codec';
 import type { DatagramCodec } from '../codec/datagram';
 import type { Constructor } from '../types';
+import type { ReplyTap, RequestSettings } from './request-settings';
 import type { ProtocolStats } from './stats';
 
 /** The handler decorators, by what they handle. */
@@ -48,6 +49,10 @@ export interface HandlerTable {
   readonly maxQueuedFrames: number;
   readonly resumeQueuedFrames: number;
   readonly writeHighWaterMark: number;
+  /** `@Protocol({ requests })`, compiled; undefined for protocols that make no requests (most). */
+  readonly requests?: RequestSettings;
+  /** Set by bootstrap for a protocol with `requests`: sees each decoded frame before the queue. */
+  replies?: ReplyTap;
   /** Counters of what this protocol's handlers did (plain numbers; read by `/metrics` at scrape time). */
   readonly stats: ProtocolStats;
   /**

@@ -4,6 +4,7 @@ import type { Reactor } from '../reactor/reactor';
 import { StreamConnection } from '../transport/stream-connection';
 import { defer, drive, isDeferred } from './memory-loop';
 import { toBuffer } from './split';
+import type { ProxyInfo } from '../transport/proxy-header';
 
 /** The peer's FIN, in a queue of bytes. */
 export const PEER_END: unique symbol = Symbol('torsion:testing:end');
@@ -37,6 +38,8 @@ export interface MemoryConnectionOptions {
    * Connections made by `connectPair` are half-open: each side is a torsion connection.
    */
   halfOpenPeer?: boolean;
+  /** What `conn.proxy` reports: the PROXY header the connection was accepted with. Default none. */
+  proxy?: ProxyInfo;
 }
 
 const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
@@ -98,6 +101,7 @@ export class MemoryConnection extends StreamConnection {
   /** Bytes written while the peer was not reading (`setWritable(false)`): what a socket would hold. */
   private unread = 0;
   private boundDispatcher: Dispatcher | undefined;
+  private readonly proxyInfo: ProxyInfo | undefined;
 
   constructor(reactor: Reactor, codec: Codec<unknown, unknown>, options: MemoryConnectionOptions = {}) {
     super(reactor, codec, options.writeHighWaterMark ?? DEFAULT_WRITE_HIGH_WATER_MARK);
@@ -107,7 +111,12 @@ export class MemoryConnection extends StreamConnection {
     this.localPort = options.localPort ?? 0;
     this.transport = options.transport ?? 'memory';
     this.halfOpenPeer = options.halfOpenPeer ?? false;
+    this.proxyInfo = options.proxy;
     void this.finished.then(() => (this.finishedSettled = true));
+  }
+
+  override get proxy(): ProxyInfo | undefined {
+    return this.proxyInfo;
   }
 
   /** @internal Keeps a reference to the dispatcher so the kit can tell when it is idle. */

@@ -5,13 +5,16 @@ import type { ShutdownReport } from '../reactor/shutdown-report';
 import { attachProtocol } from '../transport/open-protocol';
 import type { ConnectionLimiter } from '../transport/connection-limiter';
 import type { IdleTimes } from '../dispatch/handler-table';
-import { ClosedError, OptionError, TorsionError } from '../errors';
+import { ClosedError, OptionError, ProxyProtocolError, TorsionError } from '../errors';
 import type { Logger } from '../logger';
 import { getListens } from '../metadata';
 import type { Reactor } from '../reactor/reactor';
 import type { Constructor } from '../types';
 import type { ModuleImport } from '../decorators/options';
-import { ephemeralPort, MemoryConnection } from './memory-connection';
+import { ephemeralPort, MemoryConnection, type MemoryConnectionOptions } from './memory-connection';
+import { ProxyHeaderDecoder, proxiedEnds } from '../transport/proxy-header';
+import { countProxyRefusal } from '../transport/proxy-reader';
+import { toBuffer } from './split';
 import { MemoryLogger } from './memory-logger';
 import { drive } from './memory-loop';
 import { pump, pumpOnce, type PumpOptions, type PumpReport } from './pump';
@@ -73,6 +76,15 @@ export interface TestConnectOptions {
   transport?: string;
   /** The peer keeps its side open after ours ends, until `peerClose()` (see `MemoryConnectionOptions.halfOpenPeer`). Default false. */
   halfOpen?: boolean;
+  /**
+   * The PROXY protocol header the peer (a proxy) sends first, on a protocol whose first `@Listen`
+   * has `proxyProtocol`: read with the listener's own decoder and settings, as a socket's would
+   * be. The connection then has the header's client as its remote end (`peer` is the proxy's,
+   * kept in `conn.proxy.socket`) and bytes after the header are its first input; a header the
+   * listener refuses gives a connection `refused: 'proxyProtocol'`, closed, counted and logged,
+   * with no protocol built. Default: none (the connection is made as if already past the header).
+   */
+  proxyHeader?: Uint8Array | string;
 }
 
 /** Options of `t.connectPair`. */
@@ -151,18 +163,41 @@ export class TestingApp {
    * @typeParam T the protocol's instance type, so `c.protocol` is typed.
    */
   connect<T>(protocol: Constructor<T>, options: TestConnectOptions = {}): TestConnection<T> {
-    return this.open(
-      protocol,
-      {
-        remoteAddress: options.peer?.address,
-        remotePort: options.peer?.port,
-        localAddress: options.local?.address,
-        localPort: options.local?.port ?? listenPort(protocol),
-        transport: options.transport,
-        halfOpenPeer: options.halfOpen ?? false,
-      },
-      this.app.firstListener(protocol),
-    );
+    const listener = this.app.firstListener(protocol);
+    const memory = {
+      remoteAddress: options.peer?.address,
+      remotePort: options.peer?.port,
+      localAddress: options.local?.address,
+      localPort: options.local?.port ?? listenPort(protocol),
+      transport: options.transport,
+      halfOpenPeer: options.halfOpen ?? false,
+    };
+    if (options.proxyHeader === undefined) return this.open(protocol, memory, listener);
+    return this.connectProxied(protocol, memory, listener, toBuffer(options.proxyHeader));
+  }
+
+  /** `connect` with a PROXY header first: the listener's decoder reads it, its rule sets the ends. */
+  private connectProxied<T>(protocol: Constructor<T>, memory: MemoryConnectionOptions, listener: ReturnType<Application['firstListener']>, header: Buffer): TestConnection<T> {
+    const settings = listener?.proxy;
+    if (listener === undefined || settings === undefined) throw new OptionError(`${protocol.name}'s first @Listen has no proxyProtocol: only such a listener reads a proxyHeader`);
+    const own = { remoteAddress: memory.remoteAddress ?? '127.0.0.1', remotePort: memory.remotePort ?? ephemeralPort(), localAddress: memory.localAddress ?? '127.0.0.1', localPort: memory.localPort ?? 0 };
+    const decoder = new ProxyHeaderDecoder(settings.accept, settings.maxHeaderBytes);
+    let read;
+    try {
+      read = decoder.push(header);
+    } catch (error) {
+      if (!(error instanceof ProxyProtocolError)) throw error;
+      const table = this.app.table(protocol);
+      countProxyRefusal(this.app.reactor, { table, limiter: listener.limiter, stats: table.stats.endpoint('memory') }, `${own.remoteAddress}:${own.remotePort}`, error);
+      const conn = new MemoryConnection(this.app.reactor, table.codec, { ...memory, ...own, writeHighWaterMark: table.writeHighWaterMark });
+      drive(() => conn.destroy(error));
+      return new TestConnection(undefined as T, conn, table.codec, 'proxyProtocol');
+    }
+    if (read === undefined) throw new OptionError(`proxyHeader holds ${header.length} bytes, not a whole PROXY header: a listener would wait for the rest (then time out after ${settings.timeoutMs} ms)`);
+    const { proxy, ...ends } = proxiedEnds(read.header, own);
+    const c = this.open(protocol, { ...memory, ...ends, proxy }, listener);
+    if (read.rest !== undefined && c.refused === undefined) c.send(read.rest);
+    return c;
   }
 
   /**

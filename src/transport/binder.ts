@@ -4,6 +4,8 @@ import type { HandlerTable, IdleTimes } from '../dispatch/handler-table';
 import type { ConnectionStats } from '../dispatch/stats';
 import type { Reactor } from '../reactor/reactor';
 import type { ConnectionLimiter } from './connection-limiter';
+import type { ProxyHeaderRead } from './proxy-header';
+import type { ProxyProtocolSettings } from './proxy-settings';
 import type { SocketSettings } from './socket-options';
 
 /**
@@ -55,6 +57,8 @@ export interface BindPlan {
    * again once options from `@Protocol({ options: TOKEN })` are resolved).
    */
   idle?: IdleTimes;
+  /** `@Listen({ proxyProtocol })` checked; undefined: the listener reads no PROXY header. */
+  readonly proxy?: ProxyProtocolSettings;
 }
 
 /** @internal A bound listener, owned by the reactor. */
@@ -63,8 +67,13 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-/** @internal Hands each accepted stream socket to the application (which opens a Connection). */
-export type AcceptStream = (plan: BindPlan, socket: Socket, transport: string) => void;
+/**
+ * @internal
+ * Hands each accepted stream socket to the application (which opens a Connection); on a
+ * listener with `proxyProtocol`, once its header is read (`proxied`: the header and the bytes
+ * that followed it in the same read).
+ */
+export type AcceptStream = (plan: BindPlan, socket: Socket, transport: string, proxied?: ProxyHeaderRead) => void;
 
 /** @internal What a binder may use besides its plan: the root container (TLS material, UDP protocol instances) and the reactor. */
 export interface BindContext {

@@ -3,6 +3,9 @@ import { OptionError } from '../errors';
 import type { Reactor } from '../reactor/reactor';
 import type { ListenerStats, RefuseReason } from './listener-stats';
 
+/** @internal The refusals a limit makes (the PROXY header reader makes the other). */
+export type LimitReason = Exclude<RefuseReason, 'proxyProtocol'>;
+
 /** @internal The limit options of `@Listen` (see `ListenOptions`), as the limiter reads them. */
 export interface ConnectionLimits {
   readonly maxConnections?: number;
@@ -42,7 +45,7 @@ export interface LimitedConnection {
  */
 export class ConnectionLimiter {
   /** The counts, read by metrics. */
-  readonly stats: ListenerStats = { accepted: 0, refused: { maxConnections: 0, maxConnectionsPerPeer: 0 }, open: 0 };
+  readonly stats: ListenerStats = { accepted: 0, refused: { maxConnections: 0, maxConnectionsPerPeer: 0, proxyProtocol: 0 }, open: 0 };
   /** Written to a refused connection before it is closed; undefined: closed without a word. */
   readonly refuseMessage: Buffer | undefined;
   private readonly maxConnections: number;
@@ -82,7 +85,7 @@ export class ConnectionLimiter {
    * tell, counted as one peer ''): returns why it is refused (and counts the refusal), or
    * undefined having counted it open. Existing connections are never affected either way.
    */
-  admit(address: string | undefined): RefuseReason | undefined {
+  admit(address: string | undefined): LimitReason | undefined {
     const stats = this.stats;
     if (stats.open >= this.maxConnections) {
       stats.refused.maxConnections++;
@@ -124,7 +127,7 @@ export class ConnectionLimiter {
   }
 
   /** Logs a refusal, rate-limited: a flood of refused connections must not flood the log. */
-  logRefusal(reactor: Reactor, protocol: string, peer: string, reason: RefuseReason): void {
+  logRefusal(reactor: Reactor, protocol: string, peer: string, reason: LimitReason): void {
     if (!reactor.logLimiter.allow('connection refused')) return;
     const limit = reason === 'maxConnections' ? this.maxConnections : this.maxPerPeer;
     reactor.logger.warn({ protocol, peer, reason }, `refused a connection to ${protocol} from ${peer}: ${reason} (${limit}) reached`);

@@ -4,6 +4,7 @@ import type { CloseReason } from '../types';
 
 export type { CloseReason } from '../types';
 import type { TlsInfo } from './tls-info';
+import type { ProxyInfo } from './proxy-header';
 
 /**
  * Options of `Connection.startTls`: Node's TLS options (key, cert, ca, servername,
@@ -57,6 +58,15 @@ export abstract class Connection {
   abstract readonly bufferedBytes: number;
   /** What TLS negotiated (protocol, cipher, peer certificate, ALPN, SNI); undefined on plain transports. */
   get tls(): TlsInfo | undefined {
+    return undefined;
+  }
+  /**
+   * The PROXY protocol header this connection was accepted with (`@Listen({ proxyProtocol })`):
+   * version, command, the client and the address it reached, v2 TLVs, and `socket`, the
+   * proxy's own end; undefined on a listener without the option. When the header names a
+   * client, `remoteAddress`/`remotePort` and `localAddress`/`localPort` are its addresses.
+   */
+  get proxy(): ProxyInfo | undefined {
     return undefined;
   }
 

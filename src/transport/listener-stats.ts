@@ -1,8 +1,11 @@
 // The public face of connection limits, apart from the (internal) limiter that keeps them, so
 // the testing typings can take these from 'torsion' instead of rolling in a copy.
 
-/** Why a listener refused a connection: it was full, or the peer's address had its share. */
-export type RefuseReason = 'maxConnections' | 'maxConnectionsPerPeer';
+/**
+ * Why a listener refused a connection: it was full, the peer's address had its share, or (a
+ * listener with `proxyProtocol`) no valid PROXY header came first.
+ */
+export type RefuseReason = 'maxConnections' | 'maxConnectionsPerPeer' | 'proxyProtocol';
 
 /**
  * One listener's connection counts, plain number fields a metrics exporter reads as they are
@@ -12,8 +15,12 @@ export type RefuseReason = 'maxConnections' | 'maxConnectionsPerPeer';
 export interface ListenerStats {
   /** Connections accepted (admitted past the limits) since the listener was planned. */
   accepted: number;
-  /** Connections refused, by reason; each was closed at once, before any protocol instance was built. */
-  readonly refused: { maxConnections: number; maxConnectionsPerPeer: number };
+  /**
+   * Connections refused, by reason; each was closed at once, before any protocol instance was
+   * built. `proxyProtocol`: no valid PROXY header (missing, malformed, oversized, late) on a
+   * listener with `proxyProtocol`.
+   */
+  readonly refused: { maxConnections: number; maxConnectionsPerPeer: number; proxyProtocol: number };
   /** Accepted connections not yet closed. */
   open: number;
 }

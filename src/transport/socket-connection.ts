@@ -6,6 +6,7 @@ import type { Codec } from '../codec/codec';
 import type { Reactor } from '../reactor/reactor';
 import { StreamConnection } from './stream-connection';
 import { readTlsInfo, type TlsInfo } from './tls-info';
+import { proxiedEnds, type ProxyHeaderRead, type ProxyInfo } from './proxy-header';
 
 /** How long a STARTTLS handshake may take. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -31,6 +32,7 @@ export class SocketConnection extends StreamConnection {
   private awaitingDrain = false;
   private tlsInfo: TlsInfo | undefined;
   private upgrading = false;
+  private readonly proxyInfo: ProxyInfo | undefined;
 
   constructor(
     /** The socket bytes move on; replaced by a TLS socket over it after `startTls`. */
@@ -41,11 +43,22 @@ export class SocketConnection extends StreamConnection {
     readonly transport: string,
     /** Which side of the connection we are: 'server' when a listener accepted it. */
     readonly role: 'server' | 'client' = 'server',
+    /** The PROXY header read before anything else (a listener with `proxyProtocol`). */
+    proxied?: ProxyHeaderRead,
   ) {
     super(reactor, codec, writeHighWaterMark);
     // Read now: node:net cannot tell the peer once the socket has closed, and logs need it then.
     this.remoteAddress = socket.remoteAddress ?? socket.remoteFamily ?? '';
     this.remotePort = socket.remotePort ?? 0;
+    if (proxied !== undefined) {
+      // The header's client becomes this connection's remote end (see proxiedEnds).
+      const own = this.localEnd();
+      const ends = proxiedEnds(proxied.header, { remoteAddress: this.remoteAddress, remotePort: this.remotePort, localAddress: own.address, localPort: own.port });
+      this.remoteAddress = ends.remoteAddress;
+      this.remotePort = ends.remotePort;
+      this.local = { address: ends.localAddress, port: ends.localPort };
+      this.proxyInfo = ends.proxy;
+    }
     // Connections are opened after the handshake, so what TLS negotiated is known (and fixed) here.
     this.tlsInfo = readTlsInfo(socket);
     // Socket options (noDelay, keepAlive) are the opener's: see applySocketSettings.
@@ -122,6 +135,21 @@ export class SocketConnection extends StreamConnection {
     return this.tlsInfo;
   }
 
+  override get proxy(): ProxyInfo | undefined {
+    return this.proxyInfo;
+  }
+
+  /**
+   * @internal
+   * Bytes that arrived in the same read as the PROXY header: the stream's first bytes, read as
+   * if they had just arrived; kept in the socket (unshifted) for when reading resumes if the
+   * protocol paused in `@OnConnect`.
+   */
+  receivedAhead(chunk: Buffer): void {
+    if (this.readingPaused) this.socket.unshift(chunk);
+    else this.received(chunk);
+  }
+
   /** Our own address is rarely asked for: read on first use (a getsockname less per accept). */
   get localAddress(): string {
     return this.localEnd().address;
@@ -161,6 +189,11 @@ export class SocketConnection extends StreamConnection {
   protected transportEnd(): void {
     const socket = this.socket;
     socket.end();
+    // The peer's FIN is in already (the usual close: the client hangs up first): node destroys
+    // the socket as soon as our FIN is out (autoDestroy, both directions done), so there is
+    // nothing to linger for or read; the close timeout still covers a flush that never ends.
+    // No 'finish' listener, no linger timer and no resume: a connection's close costs less.
+    if (socket.readableEnded) return;
     // Keep reading meanwhile: what arrives is discarded (nothing is dispatched after end). Once
     // our bytes and FIN are out, the socket is not closed at once: with input unread, close()
     // sends an RST, which can destroy replies the peer has not read yet. It closes when the
@@ -185,8 +218,11 @@ export class SocketConnection extends StreamConnection {
   }
 
   protected transportSetReading(reading: boolean): void {
-    if (reading) this.socket.resume();
-    else this.socket.pause();
+    const socket = this.socket;
+    // After the peer's FIN nothing more is read: pausing (as every close does) would only emit 'pause'.
+    if (socket.readableEnded) return;
+    if (reading) socket.resume();
+    else socket.pause();
   }
 
   /** @internal socket event entry points */

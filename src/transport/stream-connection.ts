@@ -570,7 +570,10 @@ export abstract class StreamConnection extends Connection {
     if (this.writeBlocked) return;
     this.writeBlocked = true;
     this.stats.writeBlocks++;
-    this.setPaused(PAUSED_BY_WRITES, true);
+    // A server stops reading requests it cannot answer. A request client must not: its server
+    // stops reading our requests once its replies back up, so both would wait forever. Its
+    // replies cost no writes, and its other frames still queue within maxQueuedFrames.
+    if (this.dispatcher?.readsWhileWriteBlocked !== true) this.setPaused(PAUSED_BY_WRITES, true);
   }
 
   private setPaused(reason: number, on: boolean): void {

@@ -1,5 +1,6 @@
 import type { Binder } from './binder';
 import { serverErrorLogger } from './server-errors';
+import { streamAcceptor } from './proxy-reader';
 import { boundAddress, closeServer, listenStream } from './stream-listener';
 
 /** Binds a plain TCP listener (Twisted's listenTCP). */
@@ -7,7 +8,7 @@ export const bindTcp: Binder = async (plan, accept, context) => {
   const { options } = plan;
   const server = await listenStream(
     { port: options.port, host: options.host, backlog: options.backlog, highWaterMark: plan.table.writeHighWaterMark, onServerError: serverErrorLogger(context, plan) },
-    (socket) => accept(plan, socket, 'tcp'),
+    streamAcceptor(plan, accept, 'tcp', context),
   );
   return { address: boundAddress(server, plan.table.name, 'tcp'), close: () => closeServer(server) };
 };

@@ -4,6 +4,7 @@ import { OptionError } from '../errors';
 import type { BindContext, Binder } from './binder';
 import { boundAddress, closeServer } from './stream-listener';
 import { serverErrorLogger } from './server-errors';
+import { proxiedTlsServer } from './tls-proxied';
 
 /** Key material as node:tls takes it: key/cert (or pfx), optional ca, passphrase... */
 export type TlsMaterial = tls.SecureContextOptions;
@@ -62,15 +63,17 @@ export const bindTls: Binder = async (plan, accept, context) => {
   const { options, table } = plan;
   const where = `@Listen on ${table.name}`;
   const tlsOptions = await resolveTlsOptions(options.tls, context, where);
-  const server = tls.createServer({ ...tlsOptions, allowHalfOpen: true });
-  server.on('secureConnection', (socket: tls.TLSSocket) => accept(plan, socket, 'tls'));
-  server.on('tlsClientError', (error: Error, socket: tls.TLSSocket) => {
+  const handshakeFailed = (error: Error, socket: tls.TLSSocket): void => {
     // node:tls leaves the socket open after a failed or timed-out handshake (the peer may never
     // send a byte, so nothing else would ever close it): each silent connect would hold an fd.
     socket.destroy();
     plan.stats?.refuse('tls_handshake');
     if (context.reactor.logLimiter.allow('TLS handshake failed')) context.reactor.logger.warn({ protocol: table.name, peer: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, err: error }, 'TLS handshake failed');
-  });
+  };
+  // Behind a PROXY header the listener is plain TCP until the header is read, then TLS.
+  const server = plan.proxy === undefined ? tls.createServer({ ...tlsOptions, allowHalfOpen: true }) : proxiedTlsServer(plan, accept, context, tlsOptions, handshakeFailed);
+  server.on('secureConnection', (socket: tls.TLSSocket) => accept(plan, socket, 'tls'));
+  server.on('tlsClientError', handshakeFailed);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: options.port ?? 0, host: options.host, backlog: options.backlog }, () => {

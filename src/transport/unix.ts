@@ -6,6 +6,7 @@ import type { Binder } from './binder';
 import type { Logger } from '../logger';
 import { boundAddress, closeServer, listenStream } from './stream-listener';
 import { serverErrorLogger } from './server-errors';
+import { streamAcceptor } from './proxy-reader';
 
 /** How long probing an existing socket file may take before it is called stale. */
 const PROBE_TIMEOUT_MS = 1000;
@@ -27,7 +28,7 @@ export const bindUnix: Binder = async (plan, accept, context) => {
   if (!cluster.isWorker) await clearStaleSocket(path, context.reactor.logger);
   const server = await listenStream(
     { path, backlog: options.backlog, highWaterMark: table.writeHighWaterMark, onServerError: serverErrorLogger(context, plan) },
-    (socket) => accept(plan, socket, 'unix'),
+    streamAcceptor(plan, accept, 'unix', context),
   );
   if (mode !== undefined) {
     try {

@@ -118,7 +118,7 @@ describe('connection limits on real sockets: past maxConnections a peer reads re
     await refused.closed;
     expect(refused.text).toBe(REFUSE);
     expect(refused.ended).toBe(true);
-    expect(stats).toEqual({ accepted: 2, refused: { maxConnections: 1, maxConnectionsPerPeer: 0 }, open: 2 });
+    expect(stats).toEqual({ accepted: 2, refused: { maxConnections: 1, maxConnectionsPerPeer: 0, proxyProtocol: 0 }, open: 2 });
 
     // The two admitted connections were not touched.
     a.socket.write('still\n');
@@ -128,7 +128,7 @@ describe('connection limits on real sockets: past maxConnections a peer reads re
     await eventually(() => stats.open === 1, 5000, 'the server to see the close');
     const c = await open();
     await c.until(() => c.text === 'hello\n', 'c welcomed');
-    expect(stats).toEqual({ accepted: 3, refused: { maxConnections: 1, maxConnectionsPerPeer: 0 }, open: 2 });
+    expect(stats).toEqual({ accepted: 3, refused: { maxConnections: 1, maxConnectionsPerPeer: 0, proxyProtocol: 0 }, open: 2 });
   });
 
   it('maxConnectionsPerPeer: a second connection from the same address is closed without a word', async () => {

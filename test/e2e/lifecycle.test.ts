@@ -70,7 +70,7 @@ describe('connection lifecycle', () => {
     gc();
     expect(refs.filter((r) => r.deref() !== undefined).length).toBe(0);
     await app.close();
-  }, 60_000);
+  }, 240_000);
 
   it('app.close() drains an in-flight handler, then leaves no open handles', async () => {
     // The handler signals that it started, then waits for the test: it is in flight for sure

@@ -71,7 +71,7 @@ describe('connection limits in memory (the limiter of the first @Listen, through
       c.send('still here\n');
       expect(c.frames()).toEqual(['still here']);
     }
-    expect(t.app.listenerStats(Limited)).toEqual({ accepted: 3, refused: { maxConnections: 1, maxConnectionsPerPeer: 0 }, open: 3 });
+    expect(t.app.listenerStats(Limited)).toEqual({ accepted: 3, refused: { maxConnections: 1, maxConnectionsPerPeer: 0, proxyProtocol: 0 }, open: 3 });
   });
 
   it('refuses past maxConnectionsPerPeer by address, an IPv4-mapped IPv6 address counting as its IPv4 one', () => {
@@ -83,7 +83,7 @@ describe('connection limits in memory (the limiter of the first @Listen, through
     expect(third.text()).toBe(REFUSE);
     // Another peer still gets in (the total limit is 3).
     expect(t.connect(Limited, peer('192.0.2.8')).refused).toBeUndefined();
-    expect(t.app.listenerStats(Limited)).toEqual({ accepted: 3, refused: { maxConnections: 0, maxConnectionsPerPeer: 2 }, open: 3 });
+    expect(t.app.listenerStats(Limited)).toEqual({ accepted: 3, refused: { maxConnections: 0, maxConnectionsPerPeer: 2, proxyProtocol: 0 }, open: 3 });
   });
 
   it('gives a place back whatever the close reason: done, lost, aborted, error, timeout, and a protocol that failed to build (twisted#12183)', async () => {
@@ -121,7 +121,7 @@ describe('connection limits in memory (the limiter of the first @Listen, through
     const x = t.connect(Limited, from);
     const y = t.connect(Limited, from);
     expect([x.refused, y.refused]).toEqual([undefined, undefined]);
-    expect(stats.refused).toEqual({ maxConnections: 0, maxConnectionsPerPeer: closers.length });
+    expect(stats.refused).toEqual({ maxConnections: 0, maxConnectionsPerPeer: closers.length, proxyProtocol: 0 });
   });
 
   it('admits again after a close frees a place under maxConnections', async () => {
@@ -137,7 +137,7 @@ describe('connection limits in memory (the limiter of the first @Listen, through
     expect(third.refused).toBeUndefined();
     third.send('hi\n');
     expect(third.frames()).toEqual(['hi']);
-    expect(t.app.listenerStats(Silent)).toEqual({ accepted: 2, refused: { maxConnections: 1, maxConnectionsPerPeer: 0 }, open: 1 });
+    expect(t.app.listenerStats(Silent)).toEqual({ accepted: 2, refused: { maxConnections: 1, maxConnectionsPerPeer: 0, proxyProtocol: 0 }, open: 1 });
   });
 
   it('logs refusals, rate-limited', () => {
@@ -175,7 +175,7 @@ describe('ConnectionLimiter', () => {
       limiter.release(address);
     }
     expect(peers.size).toBe(0);
-    expect(limiter.stats).toEqual({ accepted: 100, refused: { maxConnections: 0, maxConnectionsPerPeer: 0 }, open: 0 });
+    expect(limiter.stats).toEqual({ accepted: 100, refused: { maxConnections: 0, maxConnectionsPerPeer: 0, proxyProtocol: 0 }, open: 0 });
   });
 });
 
@@ -226,7 +226,7 @@ describe('limit and socket options are checked at bootstrap, naming the class', 
     @Module({ protocols: [AllOptions] })
     class M {}
     const app = compileApplication(M, { logger: silentLogger });
-    expect(app.listenerStats(AllOptions, 1)).toEqual({ accepted: 0, refused: { maxConnections: 0, maxConnectionsPerPeer: 0 }, open: 0 });
+    expect(app.listenerStats(AllOptions, 1)).toEqual({ accepted: 0, refused: { maxConnections: 0, maxConnectionsPerPeer: 0, proxyProtocol: 0 }, open: 0 });
     expect(() => app.listenerStats(AllOptions, 2)).toThrow(expect.objectContaining({ code: 'TORSION_ERR_NO_LISTENER' }));
   });
 });

@@ -1,7 +1,5 @@
-import { respError, type RespReply } from 'torsion';
 import type { KeyValueStore } from '../store';
-import { command, type Command } from './command';
-import { integerReply, MAX_INT64, MIN_INT64, NOT_AN_INTEGER, parseInt64, quoted } from './replies';
+import { int64, integerReply, MAX_INT64, MIN_INT64, quoted, RedisError } from './replies';
 
 /**
  * Expiry times follow Redis 7.0's rules on overflow exactly: a deadline is a signed 64-bit count
@@ -33,33 +31,24 @@ export function expireDeadline(amount: bigint, unit: 1000n | 1n, now: number): b
   return amount > MAX_INT64 - base ? null : amount + base;
 }
 
-/** EXPIRE key seconds [NX|XX|GT|LT] */
-export const expire = command('expire', -3, ({ store }, args) => expireGeneric(store, args, 1000n, 'expire'));
-
-/** PEXPIRE key milliseconds [NX|XX|GT|LT] */
-export const pexpire = command('pexpire', -3, ({ store }, args) => expireGeneric(store, args, 1n, 'pexpire'));
-
-/** In Redis's order: options, the integer, its overflow, and only then the key. */
-function expireGeneric(store: KeyValueStore, args: string[], unit: 1000n | 1n, name: string): RespReply {
+/** EXPIRE / PEXPIRE key amount [NX|XX|GT|LT], in Redis's order: options, the integer, its overflow, and only then the key. */
+export function expireGeneric(store: KeyValueStore, name: 'expire' | 'pexpire', key: string, amount: string, options: readonly string[]): number {
   let nx = false;
   let xx = false;
   let gt = false;
   let lt = false;
-  for (let i = 3; i < args.length; i++) {
-    const option = args[i].toUpperCase();
+  for (const given of options) {
+    const option = given.toUpperCase();
     if (option === 'NX') nx = true;
     else if (option === 'XX') xx = true;
     else if (option === 'GT') gt = true;
     else if (option === 'LT') lt = true;
-    else return respError(`ERR Unsupported option ${quoted(args[i])}`);
+    else throw new RedisError(`ERR Unsupported option ${quoted(given)}`);
   }
-  if (nx && (xx || gt || lt)) return respError('ERR NX and XX, GT or LT options at the same time are not compatible');
-  if (gt && lt) return respError('ERR GT and LT options at the same time are not compatible');
-  const amount = parseInt64(args[2]);
-  if (amount === null) return NOT_AN_INTEGER;
-  const deadline = expireDeadline(amount, unit, store.now());
-  if (deadline === null) return respError(`ERR invalid expire time in '${name}' command`);
-  const key = args[1];
+  if (nx && (xx || gt || lt)) throw new RedisError('ERR NX and XX, GT or LT options at the same time are not compatible');
+  if (gt && lt) throw new RedisError('ERR GT and LT options at the same time are not compatible');
+  const deadline = expireDeadline(int64(amount), name === 'expire' ? 1000n : 1n, store.now());
+  if (deadline === null) throw new RedisError(`ERR invalid expire time in '${name}' command`);
   if (!store.has(key)) return 0;
   const current = store.deadline(key); // undefined: no TTL, an infinite one for GT/LT
   if (nx && current !== undefined) return 0;
@@ -70,28 +59,11 @@ function expireGeneric(store: KeyValueStore, args: string[], unit: 1000n | 1n, n
   return 1;
 }
 
-/** TTL key: seconds left, rounded as Redis rounds; -1 without a TTL, -2 for a missing key. */
-export const ttl = command('ttl', 2, ({ store }, args) => {
-  const ms = remaining(store, args[1]);
-  return ms < 0n ? Number(ms) : integerReply((ms + 500n) / 1000n);
-});
-
-/** PTTL key: milliseconds left; -1 without a TTL, -2 for a missing key. */
-export const pttl = command('pttl', 2, ({ store }, args) => integerReply(remaining(store, args[1])));
-
-/** PERSIST key: 1 when a TTL was removed. */
-export const persist = command('persist', 2, ({ store }, args) => {
-  const key = args[1];
-  return store.has(key) && store.persist(key) ? 1 : 0;
-});
-
-/** Milliseconds left (exact, deadlines reach 2^63), -1n without a TTL, -2n for a missing key. */
-function remaining(store: KeyValueStore, key: string): bigint {
-  if (!store.has(key)) return -2n;
+/** TTL (seconds, rounded as Redis rounds) or PTTL (ms) of `key`; -1 without a TTL, -2 for a missing key. */
+export function timeToLive(store: KeyValueStore, key: string, unit: 1000n | 1n): number | bigint {
+  if (!store.has(key)) return -2;
   const at = store.deadline(key);
-  if (at === undefined) return -1n;
-  const left = BigInt(at) - BigInt(store.now());
-  return left < 0n ? 0n : left;
+  if (at === undefined) return -1;
+  const left = BigInt(at) - BigInt(store.now()); // exact: deadlines reach 2^63
+  return integerReply(left < 0n ? 0n : unit === 1n ? left : (left + 500n) / 1000n);
 }
-
-export const EXPIRE_COMMANDS: readonly Command[] = [expire, pexpire, ttl, pttl, persist];

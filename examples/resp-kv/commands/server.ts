@@ -1,6 +1,6 @@
-import { command, type Command } from './command';
+import type { RespReply } from 'torsion';
 import { GlobPattern } from '../glob';
-import { cString, NO_ARRAY, OK, subcommandArity, SYNTAX_ERROR, unknownSubcommand } from './replies';
+import { cString, NO_ARRAY, subcommandArity, unknownSubcommand } from './replies';
 
 /** What CONFIG GET reports (redis-benchmark asks for `save` and `appendonly` on start). */
 const CONFIG: ReadonlyArray<readonly [string, string]> = [
@@ -11,13 +11,16 @@ const CONFIG: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** COMMAND [COUNT|DOCS|INFO]: redis-cli asks for `COMMAND DOCS` (interactive hints); an empty answer is accepted. */
-export const commandCommand = command('command', -1, ({ commands }, args) => {
-  if (args.length === 1) return NO_ARRAY;
-  const sub = args[1].toUpperCase();
-  if (sub === 'COUNT') return args.length === 2 ? commands.size : subcommandArity('command', 'count');
-  if (sub === 'DOCS' || sub === 'INFO') return NO_ARRAY;
-  return unknownSubcommand(args[1], 'COMMAND');
-});
+export function commandCommand(count: number, sub: string | undefined, rest: readonly string[]): RespReply {
+  if (sub === undefined) return NO_ARRAY;
+  const upper = sub.toUpperCase();
+  if (upper === 'COUNT') {
+    if (rest.length > 0) throw subcommandArity('command', 'count');
+    return count;
+  }
+  if (upper === 'DOCS' || upper === 'INFO') return NO_ARRAY;
+  throw unknownSubcommand(sub, 'COMMAND');
+}
 
 /**
  * CONFIG GET parameter... (Redis 7.0's configGetCommand): an argument without `[`, `*` or `?` is
@@ -26,13 +29,13 @@ export const commandCommand = command('command', -1, ({ commands }, args) => {
  * parameter is reported once however many arguments match it. Arguments are C strings there:
  * they end at a NUL.
  */
-export const config = command('config', -2, (_session, args) => {
-  if (args[1].toUpperCase() !== 'GET') return unknownSubcommand(args[1], 'CONFIG');
-  if (args.length < 3) return subcommandArity('config', 'get');
+export function configCommand(sub: string, parameters: readonly string[]): string[] {
+  if (sub.toUpperCase() !== 'GET') throw unknownSubcommand(sub, 'CONFIG');
+  if (parameters.length === 0) throw subcommandArity('config', 'get');
   const reply: string[] = [];
   const seen = new Set<string>();
-  for (let i = 2; i < args.length; i++) {
-    const arg = cString(args[i], args[i].length);
+  for (const parameter of parameters) {
+    const arg = cString(parameter, parameter.length);
     if (!/[[*?]/.test(arg)) {
       const name = arg.toLowerCase();
       const entry = CONFIG.find(([known]) => known === name);
@@ -51,20 +54,4 @@ export const config = command('config', -2, (_session, args) => {
     }
   }
   return reply;
-});
-
-/** DBSIZE */
-export const dbsize = command('dbsize', 1, ({ store }) => store.size);
-
-/** FLUSHALL [ASYNC|SYNC] */
-export const flushall = command('flushall', -1, ({ store }, args) => {
-  if (args.length > 2) return SYNTAX_ERROR;
-  if (args.length === 2) {
-    const mode = args[1].toUpperCase();
-    if (mode !== 'ASYNC' && mode !== 'SYNC') return SYNTAX_ERROR;
-  }
-  store.flush();
-  return OK;
-});
-
-export const SERVER_COMMANDS: readonly Command[] = [commandCommand, config, dbsize, flushall];
+}

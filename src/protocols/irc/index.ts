@@ -14,7 +14,7 @@ export { IrcSession } from './server/session';
 export { IrcNetwork } from './server/network';
 export { fitBytes } from './text';
 export { IrcUser, IrcChannel, type Membership } from './server/state';
-export { IrcNumericReplies, FloodControl, IrcFloodFilter, IrcFloodError } from './server/filters';
+export { IrcNumericReplies, FloodControl, IrcFloodFilter, IrcFloodError, type HasUser, type FloodState } from './server/filters';
 export {
   DEFAULT_IRC_SERVER_OPTIONS, IRC_SERVER_OPTIONS, IRC_SERVER_PROTOCOL_OPTIONS, IRC_GROUPS, ircServerProtocolOptions, ircWriteHighWaterMark, resolveIrcServerOptions,
   type IrcServerOptions, type IrcFloodOptions,

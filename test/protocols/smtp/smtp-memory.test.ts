@@ -60,7 +60,7 @@ class ClientApp {}
 beforeAll(async () => {
   // glibc maps allocations of 64 KiB and more on their own, so RSS follows the buffers held.
   server = spawnScript(path.join(__dirname, 'fixtures', 'rss-server.ts'), { MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES), MALLOC_MMAP_THRESHOLD_: '65536' });
-  port = listeningPort(await server.waitForStdout((out) => /^listening /m.test(out), 30_000));
+  port = listeningPort(await server.waitForStdout((out) => /^listening /m.test(out), 90_000));
   client = await bootstrap(ClientApp, { logger: silentLogger });
 });
 

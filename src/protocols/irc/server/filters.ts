@@ -9,7 +9,7 @@ import { IRC_SERVER_OPTIONS, type IrcServerOptions } from './options';
 import type { IrcUser } from './state';
 
 /** What the filters and guards need of the session: its client. */
-interface HasUser {
+export interface HasUser {
   readonly user: IrcUser;
 }
 
@@ -37,7 +37,7 @@ export class IrcFloodError extends Error {
 }
 
 /** Per-client state of `FloodControl`. */
-interface FloodState {
+export interface FloodState {
   floodWindowStart: number;
   floodLines: number;
 }
