@@ -30,7 +30,7 @@ const HELP = `usage: node bench/run.js [options]      (npm run bench -- [options
   --duration S         measured seconds per loadgen drive (default 3, --quick 1.5)
   --warmup S           warm-up seconds before each loadgen drive (default 1, --quick 0.5)
   --idle-conns N       idle connections for idle-mem (default 10000)
-  --connectors N       concurrent connectors for connrate (default 16)
+  --connectors N       concurrent connectors for connrate (default 50: enough to saturate the server)
   --members N          chat members for broadcast (default 200)
   --bcast-lines N      lines per broadcast pass (default 8192, --quick 2048)
   --torsion-cmd CMD    shell command starting the "torsion" side; {name} = echo | line-echo | resp-kv | chat
@@ -53,7 +53,7 @@ does not start; 2 on a harness error.`;
 
 function parseArgs(argv) {
   const o = {
-    rounds: null, quick: false, only: null, skip: [], duration: null, warmup: null, idleConns: 10000, connectors: 16, members: 200, bcastLines: null,
+    rounds: null, quick: false, only: null, skip: [], duration: null, warmup: null, idleConns: 10000, connectors: 50, members: 200, bcastLines: null,
     torsionCmd: process.env.TORSION_BENCH_CMD || null, refCmd: process.env.REF_BENCH_CMD || null,
     json: path.join(__dirname, 'build', 'results.json'), strict: false, verbose: false, pin: false, workers: null,
   };

@@ -75,9 +75,10 @@ function entryPoints() {
   const pkg = readJson(path.join(root, 'package.json'));
   const entries = [];
   for (const [key, target] of Object.entries(pkg.exports ?? {})) {
-    const js = typeof target === 'object' && target !== null ? target.default : undefined;
+    // "require" is the CommonJS build; "import" its ESM wrapper (scripts/esm.js checks and writes it).
+    const js = typeof target === 'object' && target !== null ? target.require : undefined;
     const match = typeof js === 'string' ? /^\.\/dist\/src\/(.+)\.js$/.exec(js) : null;
-    if (match === null) fail(`package.json exports["${key}"].default must be ./dist/src/<dir>/index.js (got ${JSON.stringify(js)})`);
+    if (match === null) fail(`package.json exports["${key}"].require must be ./dist/src/<dir>/index.js (got ${JSON.stringify(js)})`);
     if (key === '.') entries.unshift({ name: 'torsion', key, specifier: 'torsion', module: match[1], dir: null, target });
     else if (/^\.\/[a-z][a-z0-9-]*$/.test(key)) {
       const name = key.slice(2);
@@ -102,10 +103,12 @@ function checkManifest(entries) {
   for (const entry of entries) {
     const types = `dist/${entry.name}.d.ts`;
     if (entry.target.types !== `./${types}`) problems.push(`package.json exports["${entry.key}"].types: set it to "./${types}"`);
+    const esm = `./dist/src/${entry.module}.mjs`;
+    if (entry.target.import !== esm) problems.push(`package.json exports["${entry.key}"].import: set it to "${esm}" (the ESM wrapper scripts/esm.js writes)`);
     if (Object.keys(entry.target)[0] !== 'types') problems.push(`package.json exports["${entry.key}"]: put "types" first (conditions match in order)`);
     const mapped = paths[entry.specifier];
     if (mapped === undefined || mapped.length !== 1 || mapped[0] !== expectedPaths.get(entry.specifier)) {
-      problems.push(`tsconfig.json paths["${entry.specifier}"]: set it to ["${expectedPaths.get(entry.specifier)}"] (package.json exports["${entry.key}"] is ./dist/src/${entry.module}.js)`);
+      problems.push(`tsconfig.json paths["${entry.specifier}"]: set it to ["${expectedPaths.get(entry.specifier)}"] (package.json exports["${entry.key}"].require is ./dist/src/${entry.module}.js)`);
     }
     if (!files.includes(types)) problems.push(`package.json files: add "${types}"`);
     if (entry.name === 'torsion') {

@@ -189,6 +189,11 @@ export class SocketConnection extends StreamConnection {
   protected transportEnd(): void {
     const socket = this.socket;
     socket.end();
+    // The peer's FIN is in already (the usual close: the client hangs up first): node destroys
+    // the socket as soon as our FIN is out (autoDestroy, both directions done), so there is
+    // nothing to linger for or read; the close timeout still covers a flush that never ends.
+    // No 'finish' listener, no linger timer and no resume: a connection's close costs less.
+    if (socket.readableEnded) return;
     // Keep reading meanwhile: what arrives is discarded (nothing is dispatched after end). Once
     // our bytes and FIN are out, the socket is not closed at once: with input unread, close()
     // sends an RST, which can destroy replies the peer has not read yet. It closes when the
@@ -213,8 +218,11 @@ export class SocketConnection extends StreamConnection {
   }
 
   protected transportSetReading(reading: boolean): void {
-    if (reading) this.socket.resume();
-    else this.socket.pause();
+    const socket = this.socket;
+    // After the peer's FIN nothing more is read: pausing (as every close does) would only emit 'pause'.
+    if (socket.readableEnded) return;
+    if (reading) socket.resume();
+    else socket.pause();
   }
 
   /** @internal socket event entry points */

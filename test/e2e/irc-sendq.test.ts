@@ -30,10 +30,17 @@ describe('IRC server over TCP: a member that does not read', () => {
 
     const total = 12_000; // ~5 MB through the channel: more than loopback's socket buffers hold
     const text = 'z'.repeat(380);
-    for (let i = 0; i < total; i += 500) {
+    const batchSize = 100;
+    for (let i = 0; i < total; i += batchSize) {
       const batch: string[] = [];
-      for (let j = i; j < Math.min(total, i + 500); j++) batch.push(`PRIVMSG #flood :${j} ${text}`);
+      const last = Math.min(total, i + batchSize) - 1;
+      for (let j = i; j <= last; j++) batch.push(`PRIVMSG #flood :${j} ${text}`);
+      const from = reader.peer.text.length;
       await sender.peer.write(batch.map((l) => `${l}\r\n`).join(''));
+      // The reader reads at its pace (this process also runs the server: on a loaded machine it
+      // may lag): the next batch waits for it, never for the stuck one, which is what is tested.
+      const marker = `PRIVMSG #flood :${last} `;
+      await reader.peer.until((p) => p.closed || p.text.indexOf(marker, from) !== -1, 20_000, `line ${last} at the reader`);
     }
     await reader.waitLine(/^:stuck!\S+ QUIT :SendQ exceeded$/, 60_000);
     await reader.waitLine(new RegExp(`^:sender!\\S+ PRIVMSG #flood :${total - 1} z+$`), 60_000);

@@ -16,10 +16,9 @@ export { IrcSession } from './server/session';
 export { IrcNetwork } from './server/network';
 export { fitBytes } from './text';
 export { IrcUser, IrcChannel, type Membership } from './server/state';
-export { Fanout } from './server/fanout';
 export { IrcNumericReplies, FloodControl, IrcFloodFilter, IrcFloodError, type HasUser, type FloodState } from './server/filters';
 export {
-  DEFAULT_IRC_SERVER_OPTIONS, IRC_SERVER_OPTIONS, IRC_SERVER_PROTOCOL_OPTIONS, ircServerProtocolOptions, resolveIrcServerOptions,
+  DEFAULT_IRC_SERVER_OPTIONS, IRC_SERVER_OPTIONS, IRC_SERVER_PROTOCOL_OPTIONS, IRC_GROUPS, ircServerProtocolOptions, ircWriteHighWaterMark, resolveIrcServerOptions,
   type IrcServerOptions, type IrcFloodOptions,
 } from './server/options';
 export { IRC_SERVER_VERSION } from './server/welcome';

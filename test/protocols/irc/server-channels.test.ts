@@ -139,14 +139,18 @@ describe('IRC server: channels, messages, queries, modes', () => {
     ]);
   });
 
-  it('KICK by an operator: seen by all, the target is off the channel; 482 for non-ops, 441 for non-members', () => {
+  it('KICK by an operator: seen by all, the target is off the channel; 482 for non-ops, 441 for non-members, 401 for no such nick', () => {
     const [a, b, c] = [client(t, 'ann'), client(t, 'bob'), client(t, 'cat')];
     for (const x of [a, b]) say(x, 'JOIN #a');
     [a, b, c].forEach(lines);
     say(b, 'KICK #a ann');
     expect(lines(b)).toEqual([':irc.test 482 bob #a :You\'re not channel operator']);
-    say(a, 'KICK #a cat', 'KICK #a bob :behave');
-    expect(lines(a)).toEqual([':irc.test 441 ann cat #a :They aren\'t on that channel', ':ann!ann@127.0.0.1 KICK #a bob behave']);
+    say(a, 'KICK #a cat', 'KICK #a nobody', 'KICK #a bob :behave');
+    expect(lines(a)).toEqual([
+      ':irc.test 441 ann cat #a :They aren\'t on that channel',
+      ':irc.test 401 ann nobody :No such nick/channel', // no such nick at all: 401, as ircds answer
+      ':ann!ann@127.0.0.1 KICK #a bob behave',
+    ]);
     expect(lines(b)).toEqual([':ann!ann@127.0.0.1 KICK #a bob behave']);
     say(b, 'PRIVMSG #a :still here?', 'KICK #a', 'KICK #nope x');
     expect(lines(b)).toEqual([

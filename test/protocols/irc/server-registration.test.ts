@@ -30,6 +30,23 @@ describe('IRC server: registration, PING/PONG, QUIT', () => {
       ':irc.test 372 bob :- be nice',
       ':irc.test 376 bob :End of /MOTD command.',
     ]);
+    say(c, 'MOTD'); // /motd, as clients send it: the same again
+    expect(lines(c)).toEqual([
+      ':irc.test 375 bob :- irc.test Message of the day - ',
+      ':irc.test 372 bob :- hello',
+      ':irc.test 372 bob :- be nice',
+      ':irc.test 376 bob :End of /MOTD command.',
+    ]);
+    const d = client(t, 'dan');
+    say(d, 'MOTD irc.test');
+    expect(lines(d)).toHaveLength(4);
+  });
+
+  it('MOTD without one: 422', () => {
+    t = ircApp();
+    const c = client(t, 'ann');
+    say(c, 'MOTD');
+    expect(lines(c)).toEqual([':irc.test 422 ann :MOTD File is missing']);
   });
 
   it('unregistered: 451 for registered-only commands, 421 for unknown ones; 461, 431, 432, 433 (any case), 462', () => {

@@ -1,42 +1,43 @@
+import { SlowMemberError } from '../../../errors';
+import type { GroupOptions } from '../../../groups/group';
+import { ircWriteHighWaterMark } from './options';
 import type { IrcUser } from './state';
 
 /**
- * Delivery of one encoded line to many clients (a channel's members, the peers of a nick
- * change), kept in this small module so a broadcast-group service can replace it.
+ * The SendQ (bytes queued for a client and not yet taken by its socket, `conn.bufferedBytes`)
+ * and the deliveries that are not a channel broadcast.
  *
- * The line is encoded once by the caller and written as the same bytes to every member, with
- * `conn.write`, which never blocks: it returns false once that member's outgoing buffer is over
- * the connection's high-water mark. From then on the bytes written to it are counted as its
- * backlog (its "SendQ") until its buffer drains (`drained`, from `@OnDrain`); past `sendQBytes`
- * it is disconnected with "SendQ exceeded", as ircds do. So a member that does not read costs
- * at most the high-water mark plus `sendQBytes` of memory, and nobody else waits for it.
+ * A channel is a broadcast group with `channelGroupOptions`: a member whose queue a line would
+ * take past `sendQBound` (`sendQBytes` beyond the write high-water mark) is removed and its connection destroyed with a `SlowMemberError`, which
+ * the session turns into the "SendQ exceeded" QUIT its peers see. A private message, and a NICK
+ * or QUIT that goes to everyone sharing a channel once each (a set no single group is), are
+ * written by `writeWithinSendQ` under the same rule, so no client that does not read costs more
+ * than its SendQ and nobody waits for it.
  */
-export class Fanout {
-  constructor(
-    private readonly sendQBytes: number,
-    /** Disconnects a member whose backlog is over the bound. */
-    private readonly drop: (user: IrcUser, reason: string) => void,
-  ) {}
 
-  /** Writes `line` to `user`, unless its connection is closing; drops it past its SendQ. */
-  deliver(user: IrcUser, line: Buffer): void {
-    const conn = user.conn;
-    if (conn.state !== 'open') return;
-    if (conn.write(line)) {
-      user.backlog = 0; // not blocked (any more): whatever it had waiting has drained
-      return;
-    }
-    user.backlog += line.length;
-    if (user.backlog > this.sendQBytes) this.drop(user, 'SendQ exceeded');
-  }
+/**
+ * The bytes a client may have queued: its SendQ beyond the connection's write high-water mark
+ * (what a reading client may hold for a moment: the writes gathered for one batch).
+ */
+export function sendQBound(sendQBytes: number): number {
+  return ircWriteHighWaterMark(sendQBytes) + sendQBytes;
+}
 
-  /** Writes `line` to every user of `users` but `except`. */
-  deliverAll(users: Iterable<IrcUser>, line: Buffer, except?: IrcUser): void {
-    for (const user of users) if (user !== except) this.deliver(user, line);
-  }
+/** The options of a channel's group: 'disconnect' past the SendQ. */
+export function channelGroupOptions(sendQBytes: number): GroupOptions {
+  return { slowMember: 'disconnect', maxBufferedBytes: sendQBound(sendQBytes) };
+}
 
-  /** The member's buffer drained: its backlog is gone. */
-  drained(user: IrcUser): void {
-    user.backlog = 0;
-  }
+/**
+ * Writes the encoded `line` (`size` its UTF-8 bytes) to `user`, as a 'disconnect' group would:
+ * past `sendQBound` it is destroyed with a `SlowMemberError` (named after the user's nick, as
+ * the group it would be if it were one). Nothing is written to a connection that is closing.
+ */
+export function writeWithinSendQ(user: IrcUser, line: string, size: number, sendQBytes: number): void {
+  const conn = user.conn;
+  if (conn.state !== 'open') return;
+  const buffered = conn.bufferedBytes;
+  const bound = sendQBound(sendQBytes);
+  if (buffered + size > bound) conn.destroy(new SlowMemberError(user.nick, buffered, size, bound));
+  else conn.write(line);
 }

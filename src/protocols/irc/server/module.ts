@@ -1,9 +1,13 @@
 import type { DynamicModule } from '../../../decorators/options';
 import { Module } from '../../../decorators/module';
+import { Groups } from '../../../groups/groups';
+import { Logger } from '../../../logger';
+import { Reactor } from '../../../reactor/reactor';
+import { classToken } from '../../../types';
 import { FloodControl, IrcFloodFilter, IrcNumericReplies } from './filters';
 import { IrcNetwork } from './network';
 import {
-  DEFAULT_IRC_SERVER_OPTIONS, IRC_SERVER_OPTIONS, IRC_SERVER_PROTOCOL_OPTIONS, ircServerProtocolOptions, resolveIrcServerOptions,
+  DEFAULT_IRC_SERVER_OPTIONS, IRC_GROUPS, IRC_SERVER_OPTIONS, IRC_SERVER_PROTOCOL_OPTIONS, ircServerProtocolOptions, resolveIrcServerOptions,
   type IrcServerOptions,
 } from './options';
 import { IrcSession } from './session';
@@ -31,6 +35,9 @@ export interface IrcServerModuleOptions extends Partial<IrcServerOptions> {
     FloodControl,
     { provide: IRC_SERVER_OPTIONS, useValue: DEFAULT_IRC_SERVER_OPTIONS },
     { provide: IRC_SERVER_PROTOCOL_OPTIONS, useFactory: ircServerProtocolOptions, inject: [IRC_SERVER_OPTIONS] },
+    // Channels are groups of the server's own (see IRC_GROUPS): an application that also has
+    // `Groups` (GroupsModule, or a module providing it, as examples/chat does) keeps its own.
+    { provide: IRC_GROUPS, useFactory: (reactor: Reactor, logger: Logger) => new Groups({}, reactor, logger), inject: [Reactor, classToken(Logger)] },
   ],
 })
 export class IrcServerModule {

@@ -32,9 +32,10 @@ export interface IrcServerOptions {
   /** Server password (`PASS`) clients must give before registering; default none. */
   password: string | undefined;
   /**
-   * Bytes a client may have waiting beyond the connection's write high-water mark before it is
-   * disconnected with "SendQ exceeded" (a member that does not read never holds up a channel).
-   * Default 1 MiB.
+   * Bytes a client may have queued (`conn.bufferedBytes`) beyond the connection's write
+   * high-water mark (64 KiB, or half of `sendQBytes` when smaller: what a reading client holds
+   * for a moment) before it is disconnected with "SendQ exceeded" (a member that does not read
+   * never holds up a channel). Default 1 MiB; at least 1024.
    */
   sendQBytes: number;
   /** Flood protection; default off (`false`). */
@@ -69,6 +70,18 @@ export const DEFAULT_IRC_SERVER_OPTIONS: IrcServerOptions = Object.freeze({
 export const IRC_SERVER_OPTIONS = Symbol('IRC_SERVER_OPTIONS');
 /** Injection token of the server protocol's `ProtocolOptions` (codec, router, idle), made from `IRC_SERVER_OPTIONS`. */
 export const IRC_SERVER_PROTOCOL_OPTIONS = Symbol('IRC_SERVER_PROTOCOL_OPTIONS');
+/**
+ * Injection token of the IRC server's own `Groups` (one group per channel, named by its folded
+ * name). Its own, local, without an adapter: an IRC network's nicks and channels live in this
+ * process, and an application's other groups (a chat's rooms, `GroupsModule`) neither see nor
+ * clash with its channels.
+ */
+export const IRC_GROUPS = Symbol('IRC_GROUPS');
+
+/** The write high-water mark under `sendQBytes`: 64 KiB, or half the SendQ when that is smaller. */
+export function ircWriteHighWaterMark(sendQBytes: number): number {
+  return Math.min(64 * 1024, Math.floor(sendQBytes / 2));
+}
 
 function integer(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) throw new OptionError(`irc server: ${name} must be an integer >= ${min}, got ${String(value)}`);
@@ -89,6 +102,8 @@ export function resolveIrcServerOptions(given: Partial<IrcServerOptions>): IrcSe
   integer('sendQBytes', o.sendQBytes, 1024);
   integer('nickLength', o.nickLength, 9);
   integer('channelLength', o.channelLength, 2);
+  // A channel's name is its group's name too (at most 1024 characters); ircds stop far below.
+  if (o.channelLength > 200) throw new OptionError(`irc server: channelLength must be at most 200, got ${o.channelLength}`);
   integer('topicLength', o.topicLength, 1);
   integer('channelLimit', o.channelLimit, 1);
   if (o.password !== undefined && (typeof o.password !== 'string' || o.password === '' || /[\s\0]/.test(o.password))) {
@@ -105,13 +120,15 @@ export function resolveIrcServerOptions(given: Partial<IrcServerOptions>): IrcSe
 /**
  * The server protocol's codec, router and idle timeout for `options`: IRC lines of
  * `maxLineLength`, commands routed case-insensitively (a registered-only command before
- * registration gets `451 * :You have not registered`), a read idle timeout of `pingIntervalMs`.
+ * registration gets `451 * :You have not registered`), a read idle timeout of `pingIntervalMs`,
+ * a write high-water mark under the SendQ (`ircWriteHighWaterMark`).
  */
 export function ircServerProtocolOptions(options: IrcServerOptions): ProtocolOptions {
   return {
     codec: ircLines({ maxLineLength: options.maxLineLength }),
     router: ircCommands({ sequence: () => fromSource(options.serverName, ERR_NOTREGISTERED, '*', 'You have not registered') }),
     idle: { readMs: options.pingIntervalMs },
+    writeHighWaterMark: ircWriteHighWaterMark(options.sendQBytes),
     // A line is 512 bytes: a client that takes a minute to finish one is holding a buffer, not typing.
     frameTimeoutMs: Math.max(60_000, options.pingIntervalMs),
   };

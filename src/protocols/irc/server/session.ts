@@ -1,8 +1,8 @@
 import { Listen } from '../../../decorators/listen';
-import { OnClose, OnDrain, OnError, OnIdle, OnShutdown } from '../../../decorators/handlers';
+import { OnClose, OnError, OnIdle, OnShutdown } from '../../../decorators/handlers';
 import { Protocol } from '../../../decorators/protocol';
 import { OnCommand, OnUnknownCommand, UseFilters, UseGuards } from '../../../decorators/routing';
-import { FrameError, FrameTooLargeError } from '../../../errors';
+import { FrameError, FrameTooLargeError, SlowMemberError } from '../../../errors';
 import { Connection } from '../../../transport/connection';
 import type { CloseReason } from '../../../types';
 import { IrcNumericError } from '../errors';
@@ -15,7 +15,8 @@ import { IrcNetwork } from './network';
 import { IRC_SERVER_PROTOCOL_OPTIONS } from './options';
 import { listReplies, namesReplies, topicReplies, whoisReplies, whoReplies } from './queries';
 import { IrcChannel, IrcUser } from './state';
-import { welcome } from './welcome';
+import { fitBytes } from '../text';
+import { motdReplies, welcome } from './welcome';
 
 /** RFC 2812 nicknames: a letter or special first, then letters, digits, specials and '-'. */
 const NICK = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]*$/;
@@ -59,7 +60,9 @@ export class IrcSession {
     private readonly conn: Connection,
   ) {
     const address = conn.remoteAddress;
-    this.user = new IrcUser(conn, address.startsWith('::ffff:') ? address.slice(7) : address || 'localhost');
+    const host = address.startsWith('::ffff:') ? address.slice(7) : address || 'localhost';
+    // An IPv6 host may start with ':' (`::1`), which no middle parameter may (WHO, WHOIS): ircds write it `0::1`.
+    this.user = new IrcUser(conn, host.startsWith(':') ? `0${host}` : host);
   }
 
   // --- registration -------------------------------------------------------------------
@@ -107,6 +110,12 @@ export class IrcSession {
     if (this.network.nickTaken(user.nick, user)) throw new IrcNumericError(N.ERR_NICKNAMEINUSE, user.nick, 'Nickname is already in use');
     this.network.register(user);
     return welcome(this.network, user);
+  }
+
+  /** MOTD [server]: the message of the day again (this network has one server), or 422. */
+  @OnCommand('MOTD', { when: registered })
+  motd(): IrcMessage[] {
+    return motdReplies(this.network, this.user);
   }
 
   // --- liveness -------------------------------------------------------------------------
@@ -193,7 +202,7 @@ export class IrcSession {
     if (topic === undefined) return topicReplies(this.network, this.user, channel);
     this.member(channel);
     if (channel.modes.has('t') && !channel.isOp(this.user)) throw new IrcNumericError(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
-    this.network.setTopic(this.user, channel, topic.slice(0, this.network.options.topicLength));
+    this.network.setTopic(this.user, channel, fitBytes(topic, this.network.options.topicLength)); // TOPICLEN counts bytes
     return undefined;
   }
 
@@ -221,7 +230,8 @@ export class IrcSession {
     this.member(channel);
     if (!channel.isOp(this.user)) throw new IrcNumericError(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
     const target = this.network.user(nick as string);
-    if (target === undefined || !channel.members.has(target)) throw new IrcNumericError(N.ERR_USERNOTINCHANNEL, nick as string, channel.name, "They aren't on that channel");
+    if (target === undefined) throw new IrcNumericError(N.ERR_NOSUCHNICK, nick as string, 'No such nick/channel');
+    if (!channel.members.has(target)) throw new IrcNumericError(N.ERR_USERNOTINCHANNEL, nick as string, channel.name, "They aren't on that channel");
     this.network.kick(this.user, channel, target, reason === undefined || reason === '' ? this.user.nick : reason);
   }
 
@@ -315,12 +325,6 @@ export class IrcSession {
     return this.network.fromServer('ERROR', `Closing Link: ${this.user.host} (Server error)`);
   }
 
-  /** The client's buffer drained: its SendQ backlog is gone. */
-  @OnDrain()
-  drained(): void {
-    this.network.fanout.drained(this.user);
-  }
-
   /** The server is shutting down: ERROR, then the close. */
   @OnShutdown()
   shuttingDown(): IrcMessage {
@@ -350,6 +354,8 @@ export class IrcSession {
 }
 
 function closeText(reason: CloseReason): string {
+  // Destroyed by its channel's group, or a private message, past its SendQ (see fanout.ts).
+  if (reason.error instanceof SlowMemberError) return 'SendQ exceeded';
   switch (reason.kind) {
     case 'done':
       return 'Client closed connection';

@@ -1,3 +1,4 @@
+import type { Group } from '../../../groups/group';
 import type { Connection } from '../../../transport/connection';
 import { ircFold } from '../casemap';
 
@@ -21,8 +22,6 @@ export class IrcUser {
   readonly channels = new Set<IrcChannel>();
   /** Why it leaves, once known (Quit: ..., Ping timeout, SendQ exceeded); the others see it. */
   quitReason: string | undefined;
-  /** Bytes written to it since its connection last reported a full buffer (see fanout.ts). */
-  backlog = 0;
 
   constructor(
     readonly conn: Connection,
@@ -62,6 +61,8 @@ export class IrcChannel {
     readonly name: string,
     /** Seconds since the epoch (329). */
     readonly createdAt: number,
+    /** Its members' connections: what is said on the channel is broadcast to it (see fanout.ts). */
+    readonly group: Group,
   ) {
     this.key = ircFold(name);
   }

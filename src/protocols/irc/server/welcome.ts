@@ -2,14 +2,13 @@ import type { IrcMessage } from '../message';
 import * as N from '../numerics';
 import type { IrcNetwork } from './network';
 import type { IrcUser } from './state';
-import { fitBytes } from '../text';
 
 /** The version in 002 and 004. */
 export const IRC_SERVER_VERSION = 'torsion-irc-1';
 
 /**
  * What a client gets once registered, addressed to its nick: 001-004, 005 (ISUPPORT: what
- * this server's names, modes and limits are), then the MOTD (375, 372..., 376) or 422.
+ * this server's names, modes and limits are), then the MOTD (see `motdReplies`).
  */
 export function welcome(net: IrcNetwork, user: IrcUser): IrcMessage[] {
   const o = net.options;
@@ -24,14 +23,18 @@ export function welcome(net: IrcNetwork, user: IrcUser): IrcMessage[] {
       `NICKLEN=${o.nickLength}`, `CHANNELLEN=${o.channelLength}`, `TOPICLEN=${o.topicLength}`, `NETWORK=${o.network}`, 'are supported by this server',
     ),
   ];
-  if (o.motd.length === 0) {
-    out.push(net.fromServer(N.ERR_NOMOTD, nick, 'MOTD File is missing'));
-    return out;
-  }
-  out.push(net.fromServer(N.RPL_MOTDSTART, nick, `- ${o.serverName} Message of the day - `));
-  // A long MOTD line is cut to fit one IRC line with its prefix and the nick.
-  const room = o.maxLineLength - 2 - Buffer.byteLength(`:${o.serverName} ${N.RPL_MOTD} ${nick} :`);
-  for (const line of o.motd) out.push(net.fromServer(N.RPL_MOTD, nick, fitBytes(`- ${line}`, room)));
+  out.push(...motdReplies(net, user));
+  return out;
+}
+
+/** The MOTD (375, 372 per line, 376), or 422 without one: at registration, and for `MOTD`. */
+export function motdReplies(net: IrcNetwork, user: IrcUser): IrcMessage[] {
+  const o = net.options;
+  const nick = user.nick;
+  if (o.motd.length === 0) return [net.fromServer(N.ERR_NOMOTD, nick, 'MOTD File is missing')];
+  const out = [net.fromServer(N.RPL_MOTDSTART, nick, `- ${o.serverName} Message of the day - `)];
+  // A long MOTD line is cut to fit one IRC line with its prefix and the nick (fromServer fits it).
+  for (const line of o.motd) out.push(net.fromServer(N.RPL_MOTD, nick, `- ${line}`));
   out.push(net.fromServer(N.RPL_ENDOFMOTD, nick, 'End of /MOTD command.'));
   return out;
 }
