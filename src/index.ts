@@ -1,5 +1,7 @@
 /**
  * torsion's public API. Everything a user imports comes from here (and `torsion/testing`).
+ *
+ * @module torsion
  */
 export { Module } from './decorators/module';
 export type { ModuleOptions, Provider, ProviderScope, ClassProvider, ValueProvider, FactoryProvider, ExistingProvider } from './decorators/options';

@@ -53,23 +53,23 @@ export abstract class RecordingLogger extends Logger {
     super();
   }
 
-  /** {@inheritDoc Logger.trace} */
+  /** {@inheritDoc torsion!Logger.trace} */
   trace(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
     this.entry('trace', objOrMsg, msg, args);
   }
-  /** {@inheritDoc Logger.debug} */
+  /** {@inheritDoc torsion!Logger.debug} */
   debug(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
     this.entry('debug', objOrMsg, msg, args);
   }
-  /** {@inheritDoc Logger.info} */
+  /** {@inheritDoc torsion!Logger.info} */
   info(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
     this.entry('info', objOrMsg, msg, args);
   }
-  /** {@inheritDoc Logger.warn} */
+  /** {@inheritDoc torsion!Logger.warn} */
   warn(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
     this.entry('warn', objOrMsg, msg, args);
   }
-  /** {@inheritDoc Logger.error} */
+  /** {@inheritDoc torsion!Logger.error} */
   error(objOrMsg: unknown, msg?: string, ...args: unknown[]): void {
     this.entry('error', objOrMsg, msg, args);
   }

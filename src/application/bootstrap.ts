@@ -164,6 +164,13 @@ export function compileApplication(rootModule: ModuleImport, options: BootstrapO
  * (`SomeModule.configure({ ... })`). A failing `onInit()` is `TORSION_ERR_INIT_FAILED`, after
  * what was initialised has been shut down. With `workers`, this runs in every process of a
  * node:cluster (see `BootstrapOptions.workers`): the primary's resolves once every worker listens.
+ *
+ * @example
+ * ```ts
+ * const app = await bootstrap(AppModule, { shutdownSignals: ['SIGINT', 'SIGTERM'] });
+ * console.log(app.address(Echo).port);   // 8000: where Echo listens
+ * await app.close();                // graceful: stop accepting, drain, onShutdown
+ * ```
  */
 export async function bootstrap(rootModule: ModuleImport, options: BootstrapOptions = {}): Promise<Application> {
   if (options.workers === undefined) return start(rootModule, options, undefined);

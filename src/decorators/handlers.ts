@@ -18,7 +18,15 @@ function handler(kind: HandlerKind, name: string): () => MethodDecorator & Prope
 
 /** Runs when a connection opens, before any frame (Twisted's connectionMade). */
 export const OnConnect = handler('connect', 'OnConnect');
-/** Receives each frame in order; a returned value (or resolved promise) is encoded and written. */
+/**
+ * Receives each frame in order; a returned value (or resolved promise) is encoded and written.
+ *
+ * @example
+ * ```ts
+ * @Protocol({ codec: lines() })
+ * class Shout { @OnData() shout(line: string) { return line.toUpperCase(); } }
+ * ```
+ */
 export const OnData = handler('data', 'OnData');
 /** Runs once when the connection has closed, with its `CloseReason` (connectionLost). */
 export const OnClose = handler('close', 'OnClose');

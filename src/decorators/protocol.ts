@@ -9,6 +9,17 @@ import type { ProtocolDeclaration } from './options';
  *
  * Its codec and limits are given in place (`@Protocol({ codec: lines() })`) or, for a protocol a
  * configurable module ships, by a token resolved at bootstrap (`@Protocol({ options: TOKEN })`).
+ *
+ * @example
+ * ```ts
+ * @Listen(6000)
+ * @Protocol({ codec: lines({ maxLength: 4096 }), idle: { readMs: 60_000 } })
+ * class Hello {
+ *   constructor(private readonly conn: Connection) {}
+ *   @OnConnect() welcome() { return `hello, ${this.conn.remoteAddress}`; }
+ *   @OnData() line(text: string) { return text.toUpperCase(); }
+ * }
+ * ```
  */
 export function Protocol(options: ProtocolDeclaration = {}): ClassDecorator {
   return (target) => {

@@ -22,6 +22,17 @@ function onMethod(prototype: object, key: string | symbol, descriptor: PropertyD
  * for `@OnData`. `options` adds an arity check and a state condition (`CommandOptions`). Routes
  * are compiled into one Map at bootstrap; a command routed twice is a `BootstrapError`
  * (`TORSION_ERR_DUPLICATE_ROUTE`).
+ *
+ * @example
+ * ```ts
+ * @Protocol({ codec: lines(), router: words() })
+ * class Kv {
+ *   private readonly data = new Map<string, string>();
+ *   @OnCommand('SET', { minArgs: 2, maxArgs: 2 }) set(key: string, value: string) { this.data.set(key, value); return 'OK'; }
+ *   @OnCommand('GET', { minArgs: 1, maxArgs: 1 }) get(key: string) { return this.data.get(key) ?? 'NOT_FOUND'; }
+ *   @OnUnknownCommand() unknown(name: string) { return `ERR unknown command ${name}`; }
+ * }
+ * ```
  */
 export function OnCommand(command: string | readonly string[], options: CommandOptions = {}): MethodDecorator & PropertyDecorator {
   const commands = typeof command === 'string' ? [command] : [...command];

@@ -11,6 +11,8 @@
  * expect(c.frames()).toEqual(['hello']);
  * await t.advance(30_000);          // idle timers fire, no real waiting
  * await t.close();
+ *
+ * @module torsion/testing
  */
 export { createTestingApp, TestingApp, TestPair } from './testing-app';
 export type { TestDatagramSocket } from './testing-app';

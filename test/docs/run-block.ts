@@ -2,6 +2,9 @@ import * as ts from 'typescript';
 import * as torsion from '../../src/index';
 import * as testing from '../../src/testing/index';
 import * as irc from '../../src/protocols/irc/index';
+import * as smtp from '../../src/protocols/smtp/index';
+import * as imap from '../../src/protocols/imap/index';
+import * as maildir from '../../src/protocols/maildir/index';
 import type { CodeBlock } from './markdown-blocks';
 import { snippetCompilerOptions } from './type-check-blocks';
 
@@ -18,7 +21,8 @@ export interface SnippetGlobals {
  * top-level `await` works). 'torsion' and 'torsion/testing' are the real sources, except that
  * every application the snippet starts is made safe for a test run and closed at the end:
  * `bootstrap` listens on 127.0.0.1 port 0 (whatever the snippet declares; Unix sockets keep
- * their path) and logs to memory, and `createTestingApp` apps are closed too. Any other import
+ * their path) and logs to memory, and `createTestingApp` apps are closed too; the protocol
+ * modules ('torsion/irc', '/smtp', '/imap', '/maildir') are the real sources. Any other import
  * is Node's own `require`. Resolves to what the block put in `module.exports` (for the checker's
  * own tests); rejects with the README line of the block on failure.
  */
@@ -32,6 +36,9 @@ export async function runBlock(block: CodeBlock, file: string, globals: SnippetG
     torsion: { ...torsion, bootstrap: safeBootstrap(closers) },
     'torsion/testing': { ...testing, createTestingApp: trackedTestingApp(closers) },
     'torsion/irc': irc,
+    'torsion/smtp': smtp,
+    'torsion/imap': imap,
+    'torsion/maildir': maildir,
   };
   // jest's own require, so 'reflect-metadata' and node: modules are the instances the test uses.
   // eslint-disable-next-line @typescript-eslint/no-require-imports

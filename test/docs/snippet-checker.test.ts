@@ -1,7 +1,7 @@
 import type { Application, BoundAddress } from '../../src/index';
 import { extractTsBlocks, MarkdownBlockError } from './markdown-blocks';
 import { runBlock } from './run-block';
-import { typeCheckBlocks } from './type-check-blocks';
+import { typeCheckBlocks, typeCheckDocuments } from './type-check-blocks';
 
 // The checker behind readme.test.ts must fail on a broken snippet, at the right line.
 const BROKEN = `# Doc
@@ -57,6 +57,17 @@ describe('typeCheckBlocks', () => {
     const [first, second] = typeCheckBlocks(extractTsBlocks(BROKEN, 'DOC.md'), 'DOC.md');
     expect(first).toEqual([]);
     expect(second).toEqual([expect.objectContaining({ line: 23, message: expect.stringContaining("Type 'string' is not assignable to type 'number'") })]);
+  });
+});
+
+describe('typeCheckDocuments', () => {
+  test('checks several files in one program, each diagnostic at its own file and line', () => {
+    const ok = { file: 'docs/a.md', blocks: extractTsBlocks("```ts\nimport { lines } from 'torsion';\nlines({ maxLength: 1 });\n```\n", 'docs/a.md') };
+    const bad = { file: 'docs/b.md', blocks: extractTsBlocks(BROKEN, 'docs/b.md') };
+    const [first, second] = typeCheckDocuments([ok, bad]);
+    expect(first).toEqual([[]]);
+    expect(second[0]).toEqual([]);
+    expect(second[1]).toEqual([expect.objectContaining({ line: 23, message: expect.stringContaining("Type 'string' is not assignable to type 'number'") })]);
   });
 });
 

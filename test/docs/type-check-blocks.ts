@@ -32,14 +32,29 @@ export interface SnippetDiagnostic {
   readonly message: string;
 }
 
+/** One Markdown file's blocks, for `typeCheckDocuments`. */
+export interface DocumentBlocks {
+  /** The file's path from the repository root (names it in diagnostics and virtual file names). */
+  readonly file: string;
+  readonly blocks: readonly CodeBlock[];
+}
+
 /**
  * Type-checks every block as its own module against the real sources, in one program (the
  * sources are checked once). Returns the diagnostics of each block, located in `file`.
  */
 export function typeCheckBlocks(blocks: readonly CodeBlock[], file: string): SnippetDiagnostic[][] {
+  return typeCheckDocuments([{ file, blocks }])[0];
+}
+
+/**
+ * `typeCheckBlocks` for several files in one program: the sources are checked once for all the
+ * guides, not once per file. Returns, per document, the diagnostics of each of its blocks.
+ */
+export function typeCheckDocuments(documents: readonly DocumentBlocks[]): SnippetDiagnostic[][][] {
   const options = snippetCompilerOptions();
-  const names = blocks.map((block) => path.join(ROOT, `${path.basename(file)}.line-${block.line}.ts`));
-  const virtual = new Map(names.map((name, i) => [path.normalize(name), blocks[i].code]));
+  const names = documents.map(({ file, blocks }) => blocks.map((block) => path.join(ROOT, `${file.replace(/[\\/]/g, '_')}.line-${block.line}.ts`)));
+  const virtual = new Map(names.flatMap((fileNames, d) => fileNames.map((name, i) => [path.normalize(name), documents[d].blocks[i].code] as const)));
   const host = ts.createCompilerHost(options, true);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, language, onError, shouldCreate) => {
@@ -51,15 +66,17 @@ export function typeCheckBlocks(blocks: readonly CodeBlock[], file: string): Sni
   const readFile = host.readFile.bind(host);
   host.readFile = (name) => virtual.get(path.normalize(name)) ?? readFile(name);
 
-  const program = ts.createProgram({ rootNames: names, options, host });
+  const program = ts.createProgram({ rootNames: names.flat(), options, host });
   const global = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()];
   if (global.length > 0) throw new Error(`snippet compiler options are invalid: ${ts.formatDiagnostics(global, host)}`);
-  return blocks.map((block, i) => {
-    const source = program.getSourceFile(names[i]) as ts.SourceFile;
-    const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
-    return diagnostics.map((d) => {
-      const at = d.start === undefined ? { line: 0, character: 0 } : source.getLineAndCharacterOfPosition(d.start);
-      return { line: block.line + at.line, column: at.character + 1, message: ts.flattenDiagnosticMessageText(d.messageText, '\n') };
-    });
-  });
+  return documents.map(({ blocks }, d) =>
+    blocks.map((block, i) => {
+      const source = program.getSourceFile(names[d][i]) as ts.SourceFile;
+      const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
+      return diagnostics.map((diagnostic) => {
+        const at = diagnostic.start === undefined ? { line: 0, character: 0 } : source.getLineAndCharacterOfPosition(diagnostic.start);
+        return { line: block.line + at.line, column: at.character + 1, message: ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n') };
+      });
+    }),
+  );
 }

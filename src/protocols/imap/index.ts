@@ -1,6 +1,8 @@
 /**
  * `torsion/imap`: an IMAP4rev1 server (RFC 3501 core, IDLE, LITERAL+) over a `MailStore`
  * (the Maildir store of `torsion/maildir`, re-exported here).
+ *
+ * @module torsion/imap
  */
 export { imapCommands, imapServerCodec, type ImapCodecOptions } from './codec';
 export { ImapSyntaxError, ImapTooLargeError } from './errors';

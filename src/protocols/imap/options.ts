@@ -40,6 +40,7 @@ export interface ImapServerOptions {
 /** The options after defaults, as the sessions read them (`IMAP_CONFIG`). */
 export interface ImapConfig {
   readonly store: MailStore;
+  /** `ImapServerOptions.authenticate`: checks a LOGIN. */
   readonly authenticate: ImapServerOptions['authenticate'];
   readonly tls: ImapServerOptions['tls'];
   readonly plaintextLogin: 'never' | 'loopback' | 'always';

@@ -54,7 +54,7 @@ const emitter = new IrcEmitter();
  * `maxLineLength` with a `FrameTooLargeError`. Relayed text is never injected as a line of its own.
  */
 export class IrcCodec implements Codec<IrcMessage, IrcMessage | readonly IrcMessage[]> {
-  /** {@inheritDoc Codec.name} */
+  /** {@inheritDoc torsion!Codec.name} */
   readonly name = 'irc';
   /** Longest line, CRLF included (`IrcCodecOptions.maxLineLength`). */
   readonly maxLineLength: number;
@@ -73,7 +73,7 @@ export class IrcCodec implements Codec<IrcMessage, IrcMessage | readonly IrcMess
     };
   }
 
-  /** {@inheritDoc Codec.createDecoder} */
+  /** {@inheritDoc torsion!Codec.createDecoder} */
   createDecoder(): Decoder<IrcMessage> {
     return new DelimiterDecoder<IrcMessage>('irc', this.rules, emitter);
   }

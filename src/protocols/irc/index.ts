@@ -1,6 +1,8 @@
 /**
  * `torsion/irc`: IRC for torsion (Twisted's twisted.words): the line codec and message values
  * (RFC 1459 / 2812 grammar), a configurable IRC server module, and a client base for bots.
+ *
+ * @module torsion/irc
  */
 export { ircLines, IrcCodec, type IrcCodecOptions } from './codec';
 export { parseIrcLine, formatIrcLine } from './line';

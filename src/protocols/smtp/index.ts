@@ -1,5 +1,7 @@
 /**
  * `torsion/smtp`: an SMTP server (RFC 5321 with ESMTP) and client, as a torsion protocol module.
+ *
+ * @module torsion/smtp
  */
 export { SmtpServerModule, smtpProtocolOptions, type SmtpServerModuleOptions, type ProvidedBy } from './smtp-server-module';
 export { SmtpSession, SMTP_PROTOCOL_OPTIONS, type SmtpPhase } from './smtp-session';

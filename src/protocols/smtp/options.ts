@@ -59,11 +59,13 @@ export interface SmtpServerConfig {
   readonly hostname: string;
   /** Lower-cased. */
   readonly localDomains: readonly string[];
+  /** `SmtpServerSettings.isLocalUser`, or undefined (every local part accepted). */
   readonly isLocalUser: ((mailbox: Mailbox) => boolean | Promise<boolean>) | undefined;
   readonly maxMessageBytes: number;
   readonly maxRecipients: number;
   readonly maxCommandLength: number;
   readonly tls: StartTlsOptions | undefined;
+  /** `SmtpServerSettings.authenticate`, or undefined (AUTH not offered). */
   readonly authenticate: ((credentials: SmtpCredentials) => boolean | Promise<boolean>) | undefined;
   readonly authRequiresTls: boolean;
   readonly bareLineEnds: 'reject' | 'accept';

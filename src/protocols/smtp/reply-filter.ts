@@ -22,7 +22,7 @@ function replyText(message: string): string {
 export class SmtpFailureReplies implements ExceptionFilter {
   constructor(private readonly log: Logger) {}
 
-  /** {@inheritDoc ExceptionFilter.catch} */
+  /** {@inheritDoc torsion!ExceptionFilter.catch} */
   catch(error: unknown, context: RouteContext): string {
     if (error instanceof DeliveryError) return `${error.permanent ? 554 : 451} ${error.status} ${replyText(error.message)}`;
     this.log.error({ err: error }, `smtp: ${context.route ?? context.method} failed`);

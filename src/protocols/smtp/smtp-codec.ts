@@ -113,7 +113,7 @@ const enum Body {
  * written with CRLF.
  */
 export class SmtpCodec implements Codec<SmtpFrame, string | readonly string[]> {
-  /** {@inheritDoc Codec.name} */
+  /** {@inheritDoc torsion!Codec.name} */
   readonly name = 'smtp';
   /** The longest command line accepted, line ending excluded. */
   readonly maxCommandLength: number;
@@ -126,7 +126,7 @@ export class SmtpCodec implements Codec<SmtpFrame, string | readonly string[]> {
     this.maxCommandLength = max;
   }
 
-  /** {@inheritDoc Codec.createDecoder} */
+  /** {@inheritDoc torsion!Codec.createDecoder} */
   createDecoder(): Decoder<SmtpFrame> & SmtpInput {
     return new SmtpDecoder(this.maxCommandLength);
   }

@@ -21,22 +21,22 @@ const WITH_LINE = new Set(['DATA', 'AUTH']);
  * itself first. The connection's state field, compared by `when`, is `phase`.
  */
 export class SmtpRouter implements Router<SmtpFrame> {
-  /** {@inheritDoc Router.name} */
+  /** {@inheritDoc torsion!Router.name} */
   readonly name = 'smtp';
-  /** {@inheritDoc Router.caseInsensitive} */
+  /** {@inheritDoc torsion!Router.caseInsensitive} */
   readonly caseInsensitive = true;
-  /** {@inheritDoc Router.state} */
+  /** {@inheritDoc torsion!Router.state} */
   readonly state = 'phase';
-  /** {@inheritDoc Router.replies} */
+  /** {@inheritDoc torsion!Router.replies} */
   readonly replies = SMTP_ROUTER_REPLIES;
 
-  /** {@inheritDoc Router.key} */
+  /** {@inheritDoc torsion!Router.key} */
   key(frame: SmtpFrame): string | undefined {
     if (frame instanceof SmtpLine) return frame.input.saslResponseExpected ? SASL_RESPONSE_ROUTE : commandWord(frame.text);
     return Buffer.isBuffer(frame) ? DATA_BODY_ROUTE : DATA_END_ROUTE;
   }
 
-  /** {@inheritDoc Router.args} */
+  /** {@inheritDoc torsion!Router.args} */
   args(frame: SmtpFrame): unknown[] {
     if (!(frame instanceof SmtpLine)) return [frame];
     if (frame.input.saslResponseExpected) return [frame];

@@ -103,6 +103,7 @@ export class IrcClient {
     this.nick = options.nick;
   }
 
+  /** Registers on connect: PASS (when configured), NICK and USER. */
   @OnConnect()
   protected register(): IrcMessage[] {
     const o = this.options;
@@ -112,16 +113,19 @@ export class IrcClient {
     return out;
   }
 
+  /** Answers the server's PING with a PONG carrying its token. */
   @OnCommand('PING')
   protected pinged(_from: IrcSource, token?: string): IrcMessage {
     return token === undefined ? ircMessage('PONG') : ircMessage('PONG', token);
   }
 
+  /** The server answered our keepalive PING: the connection is alive. */
   @OnCommand('PONG')
   protected ponged(): void {
     this.awaitingPong = false;
   }
 
+  /** RPL_WELCOME: registered under the nick the server confirms; joins the channels, then calls `welcomed()`. */
   @OnCommand('001')
   protected welcome(_from: IrcSource, nick?: string): void {
     this.registered = true;
@@ -133,6 +137,7 @@ export class IrcClient {
   /** Called once registered (after the channels were asked for); override it. */
   protected welcomed(): void {}
 
+  /** The nick was refused while registering: tries the next alternative, or quits after `maxNickRetries`. */
   @OnCommand(['433', '432'])
   protected nickRefused(): IrcMessage | undefined {
     if (this.registered) return undefined; // a NICK change of ours was refused: we keep our nick
@@ -145,6 +150,7 @@ export class IrcClient {
     return ircMessage('NICK', this.nick);
   }
 
+  /** Ignores every message no handler routes (the MOTD, 002-005...). */
   @OnUnknownCommand()
   protected unhandled(): void {
     // Numerics and commands no handler takes (002-005, the MOTD...) are no business of a bot.
