@@ -3,6 +3,7 @@
  * arguments. `@Protocol({ router })` names one; `@OnCommand('MAIL')` handlers are chosen by its
  * key through one Map built at bootstrap. A router is stateless and shared by every connection.
  */
+import { firstWord, wordsAfterFirst } from './words';
 
 /**
  * What a router answers by itself, without reaching a handler, as reply values for the
@@ -95,13 +96,6 @@ abstract class BaseRouter<F> implements Router<F> {
   abstract args(frame: F): unknown[];
 }
 
-const SPACE = 0x20;
-const TAB = 0x09;
-
-function isBlank(code: number): boolean {
-  return code === SPACE || code === TAB;
-}
-
 /** `words()`: the first word of a text line is the command, the following words its arguments. */
 export class WordsRouter extends BaseRouter<string | Buffer> {
   /** {@inheritDoc Router.name} */
@@ -110,29 +104,13 @@ export class WordsRouter extends BaseRouter<string | Buffer> {
   /** {@inheritDoc Router.key} */
   key(frame: string | Buffer): string | undefined {
     const line = typeof frame === 'string' ? frame : frame.toString();
-    let start = 0;
-    while (start < line.length && isBlank(line.charCodeAt(start))) start++;
-    if (start === line.length) return undefined;
-    let end = start;
-    while (end < line.length && !isBlank(line.charCodeAt(end))) end++;
-    return start === 0 && end === line.length ? line : line.slice(start, end);
+    return firstWord(line);
   }
 
   /** {@inheritDoc Router.args} */
   args(frame: string | Buffer): string[] {
     const line = typeof frame === 'string' ? frame : frame.toString();
-    const args: string[] = [];
-    let i = 0;
-    let first = true;
-    while (i < line.length) {
-      while (i < line.length && isBlank(line.charCodeAt(i))) i++;
-      if (i === line.length) break;
-      const start = i;
-      while (i < line.length && !isBlank(line.charCodeAt(i))) i++;
-      if (first) first = false;
-      else args.push(line.slice(start, i));
-    }
-    return args;
+    return wordsAfterFirst(line);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Codec, Decoder, FrameSink, OutputChunks } from '../../codec/codec';
 import { FrameTooLargeError, ProtocolError, TorsionError } from '../../errors';
-import { commandWord } from './command-word';
+import { firstWord } from '../../codec/words';
 
 /**
  * The SMTP codec: one decoder per connection that knows the one thing about SMTP a line codec
@@ -237,7 +237,7 @@ class SmtpDecoder implements Decoder<SmtpFrame>, SmtpInput {
       return lf + 1;
     }
     const text = line.toString('latin1', 0, length);
-    const opensData = !this.saslResponseExpected && commandWord(text)?.toUpperCase() === 'DATA';
+    const opensData = !this.saslResponseExpected && firstWord(text)?.toUpperCase() === 'DATA';
     if (opensData) this.state = Mode.DataPending;
     sink.frame(new SmtpLine(text, this, opensData));
     // Bytes after DATA in the same read were sent before its reply, whatever the verdict

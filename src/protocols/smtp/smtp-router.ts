@@ -1,5 +1,5 @@
 import type { Router, RouterReplies } from '../../codec/router';
-import { commandArgs, commandWord } from './command-word';
+import { firstWord, wordsAfterFirst } from '../../codec/words';
 import { DATA_BODY_ROUTE, DATA_END_ROUTE, SASL_RESPONSE_ROUTE, SmtpLine, type SmtpFrame } from './smtp-codec';
 
 /** What the router answers by itself, as SMTP replies (RFC 5321 section 4.2, RFC 3463 codes). */
@@ -32,7 +32,7 @@ export class SmtpRouter implements Router<SmtpFrame> {
 
   /** {@inheritDoc torsion!Router.key} */
   key(frame: SmtpFrame): string | undefined {
-    if (frame instanceof SmtpLine) return frame.input.saslResponseExpected ? SASL_RESPONSE_ROUTE : commandWord(frame.text);
+    if (frame instanceof SmtpLine) return frame.input.saslResponseExpected ? SASL_RESPONSE_ROUTE : firstWord(frame.text);
     return Buffer.isBuffer(frame) ? DATA_BODY_ROUTE : DATA_END_ROUTE;
   }
 
@@ -40,8 +40,8 @@ export class SmtpRouter implements Router<SmtpFrame> {
   args(frame: SmtpFrame): unknown[] {
     if (!(frame instanceof SmtpLine)) return [frame];
     if (frame.input.saslResponseExpected) return [frame];
-    const args: unknown[] = commandArgs(frame.text);
-    const word = commandWord(frame.text);
+    const args: unknown[] = wordsAfterFirst(frame.text);
+    const word = firstWord(frame.text);
     if (word !== undefined && WITH_LINE.has(word.toUpperCase())) args.unshift(frame);
     return args;
   }

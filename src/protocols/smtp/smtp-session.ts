@@ -37,7 +37,12 @@ interface SaslExchange {
 const SIZE_PARAM = /^[0-9]{1,15}$/;
 /** Failed AUTH attempts a connection may make before it is closed (a password-guessing brake). */
 const MAX_AUTH_FAILURES = 3;
-const NOT_IMPLEMENTED = new Set(['EXPN', 'TURN', 'ETRN', 'BDAT', 'ATRN']);
+/**
+ * Commands of other SMTP extensions this server does not offer (EXPN is optional in RFC 5321
+ * 3.5.3; TURN, ETRN, BDAT, ATRN belong to extensions it does not advertise): RFC 5321 4.2.4 answers
+ * a recognised command that is not offered with 502, an unrecognised one with 500.
+ */
+const UNOFFERED_COMMANDS = new Set(['EXPN', 'TURN', 'ETRN', 'BDAT', 'ATRN']);
 /**
  * NOOP, RSET, VRFY, HELP and unknown commands a connection may send without delivering a
  * message (Postfix's smtpd_junk_command_limit): they reset no timeout, so a client could
@@ -311,12 +316,12 @@ export class SmtpSession {
     return this.saslStep(line, line.text.trim());
   }
 
-  /** Anything else: 502 for commands we know of but do not implement, else 500. */
+  /** Anything else: 502 for commands of extensions this server does not offer, else 500. */
   @OnUnknownCommand()
   unknown(command: string | undefined): string {
     if (this.tooMuchJunk()) return TOO_MUCH_JUNK;
     if (command === undefined) return '500 5.5.2 Syntax error, empty command';
-    if (NOT_IMPLEMENTED.has(command.toUpperCase())) return '502 5.5.1 Command not implemented';
+    if (UNOFFERED_COMMANDS.has(command.toUpperCase())) return '502 5.5.1 Command not implemented';
     return '500 5.5.2 Syntax error, command unrecognized';
   }
 

@@ -1,7 +1,7 @@
 /**
- * The command word of an SMTP line and its arguments, split as torsion's `words()` router splits
- * a line (spaces and tabs separate words; runs of them count as one), so the codec (which must
- * recognise `DATA` while decoding) and the router agree on what a line's command is.
+ * How text command lines split into words — spaces and tabs separate words, runs of them count as
+ * one — shared by the `words()` router and by codecs that must recognise a command while decoding
+ * (SMTP's `DATA`), so the two always agree on what a line's command is.
  */
 
 const SPACE = 0x20;
@@ -11,18 +11,18 @@ function isBlank(code: number): boolean {
   return code === SPACE || code === TAB;
 }
 
-/** The first word of `line`, or undefined for a blank line. */
-export function commandWord(line: string): string | undefined {
+/** @internal The first word of `line`, or undefined for a blank line. */
+export function firstWord(line: string): string | undefined {
   let start = 0;
   while (start < line.length && isBlank(line.charCodeAt(start))) start++;
   if (start === line.length) return undefined;
   let end = start;
   while (end < line.length && !isBlank(line.charCodeAt(end))) end++;
-  return line.slice(start, end);
+  return start === 0 && end === line.length ? line : line.slice(start, end);
 }
 
-/** The words of `line` after the first. */
-export function commandArgs(line: string): string[] {
+/** @internal The words of `line` after the first. */
+export function wordsAfterFirst(line: string): string[] {
   const args: string[] = [];
   let i = 0;
   let first = true;
