@@ -1,22 +1,10 @@
 import 'reflect-metadata';
-import { Connection, Groups, GroupsModule, Module, OnConnect, OnData, Protocol, RedisGroupAdapter, lines, silentLogger, OptionError } from 'torsion';
+import { Groups, GroupsModule, Module, RedisGroupAdapter, silentLogger, OptionError } from 'torsion';
 import { createTestingApp, type TestConnection, type TestingApp } from 'torsion/testing';
 import { eventually } from '../support/peer';
 import { RedisServer } from '../support/redis-server';
+import { RoomMember as Member } from '../support/room-member';
 
-@Protocol({ codec: lines() })
-class Member {
-  constructor(
-    private readonly groups: Groups,
-    private readonly conn: Connection,
-  ) {}
-  @OnConnect() joined(): void {
-    this.groups.group('room').add(this.conn);
-  }
-  @OnData() said(line: string): void {
-    this.groups.group('room').broadcast(line, { except: this.conn });
-  }
-}
 
 const heard = (c: TestConnection<unknown>): string[] => c.frames<string>();
 

@@ -1,20 +1,8 @@
 import 'reflect-metadata';
-import { Connection, Groups, GroupsModule, Module, OnConnect, OnData, Protocol, lines } from 'torsion';
+import { Groups, GroupsModule, Module } from 'torsion';
 import { MemoryGroupBus, createTestingApp, nextTurn, type TestConnection, type TestingApp } from 'torsion/testing';
+import { RoomMember as Member } from '../support/room-member';
 
-@Protocol({ codec: lines() })
-class Member {
-  constructor(
-    private readonly groups: Groups,
-    private readonly conn: Connection,
-  ) {}
-  @OnConnect() joined(): void {
-    this.groups.group('room').add(this.conn);
-  }
-  @OnData() said(line: string): void {
-    this.groups.group('room').broadcast(line, { except: this.conn });
-  }
-}
 
 function news(c: TestConnection<unknown>): unknown[] {
   const frames = c.frames();
