@@ -24,7 +24,7 @@ export const MAX_REFUSE_MESSAGE_BYTES = 1024;
 export interface LimitedConnection {
   /** @internal The limiter that counted this connection open; its close releases it. */
   limiter: ConnectionLimiter | undefined;
-  /** The peer's address, read once when the connection was made (the key is derived from it again). */
+  /** The peer's address; on a listener with a per-peer limit it was read at accept, so it outlives the socket (the key is derived from it again). */
   readonly remoteAddress: string;
 }
 
@@ -41,7 +41,8 @@ export interface LimitedConnection {
  * accept and per close, and only on listeners that set `maxConnectionsPerPeer`; the Map holds
  * one entry per peer with open connections, so it is bounded by `open`. A connection keeps
  * only a reference to its limiter (one field): its key is derived again from its remote
- * address, which is read once, from the same socket, as the one `admit` was given.
+ * address, the one `admit` was given (read from the same socket, which keeps it). Listeners
+ * without a per-peer limit never read the peer's address.
  */
 export class ConnectionLimiter {
   /** The counts, read by metrics. */
@@ -62,6 +63,11 @@ export class ConnectionLimiter {
     if (this.refuseMessage !== undefined && this.maxConnections === Infinity && this.peers === undefined) {
       throw new OptionError(`${where}: refuseMessage is only sent to connections refused by a limit: set maxConnections or maxConnectionsPerPeer, or drop refuseMessage`);
     }
+  }
+
+  /** True when `admit` needs the peer's address (a per-peer limit); otherwise it is given undefined. */
+  get countsPeers(): boolean {
+    return this.peers !== undefined;
   }
 
   /** True when this listener limits anything (the default is unlimited). */

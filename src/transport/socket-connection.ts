@@ -21,12 +21,8 @@ type OwnedSocket = Socket & { [kConnection]: SocketConnection };
  * `allowHalfOpen`, so a peer's FIN does not cut off replies to what it sent before it.
  */
 export class SocketConnection extends StreamConnection {
-  /**
-   * The socket's remote address (else its family, else ''), read when the connection opened: node:net forgets it once the socket has closed.
-   */
-  readonly remoteAddress: string;
-  /** The socket's remote port, read when the connection opened; 0 for a Unix socket. */
-  readonly remotePort: number;
+  /** The remote end, read on first use (or at accept: see `keepPeer`) and kept, as node:net forgets it once the socket has closed. */
+  private peer: { readonly address: string; readonly port: number } | undefined;
   private local: { address: string; port: number } | undefined;
   private lastError: Error | undefined;
   private awaitingDrain = false;
@@ -47,15 +43,12 @@ export class SocketConnection extends StreamConnection {
     proxied?: ProxyHeaderRead,
   ) {
     super(reactor, codec, writeHighWaterMark);
-    // Read now: node:net cannot tell the peer once the socket has closed, and logs need it then.
-    this.remoteAddress = socket.remoteAddress ?? socket.remoteFamily ?? '';
-    this.remotePort = socket.remotePort ?? 0;
     if (proxied !== undefined) {
       // The header's client becomes this connection's remote end (see proxiedEnds).
       const own = this.localEnd();
-      const ends = proxiedEnds(proxied.header, { remoteAddress: this.remoteAddress, remotePort: this.remotePort, localAddress: own.address, localPort: own.port });
-      this.remoteAddress = ends.remoteAddress;
-      this.remotePort = ends.remotePort;
+      const peer = this.remoteEnd();
+      const ends = proxiedEnds(proxied.header, { remoteAddress: peer.address, remotePort: peer.port, localAddress: own.address, localPort: own.port });
+      this.peer = { address: ends.remoteAddress, port: ends.remotePort };
       this.local = { address: ends.localAddress, port: ends.localPort };
       this.proxyInfo = ends.proxy;
     }
@@ -148,6 +141,32 @@ export class SocketConnection extends StreamConnection {
   receivedAhead(chunk: Buffer): void {
     if (this.readingPaused) this.socket.unshift(chunk);
     else this.received(chunk);
+  }
+
+  /**
+   * The peer's address (else the socket's family, else ''). Read on first use, a getpeername(2)
+   * less per connection that never asks, and kept: node:net forgets it once the socket has
+   * closed, so after close it is what was read while open (always, for a protocol with
+   * `@OnClose`: see `keepPeer`), else ''.
+   */
+  get remoteAddress(): string {
+    return this.remoteEnd().address;
+  }
+
+  /** The peer's port, read on first use together with `remoteAddress`; 0 for a Unix socket. */
+  get remotePort(): number {
+    return this.remoteEnd().port;
+  }
+
+  /** @internal Reads the peer's address now, while the socket can still tell it (see `remoteAddress`). */
+  keepPeer(): void {
+    this.remoteEnd();
+  }
+
+  private remoteEnd(): { readonly address: string; readonly port: number } {
+    const socket = this.socket;
+    this.peer ??= { address: socket.remoteAddress ?? socket.remoteFamily ?? '', port: socket.remotePort ?? 0 };
+    return this.peer;
   }
 
   /** Our own address is rarely asked for: read on first use (a getsockname less per accept). */
