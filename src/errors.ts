@@ -1,11 +1,11 @@
 import type { CloseReason } from './types';
 
 /**
- * The typed errors users can catch. Every error has a stable `code` (listed in README.md,
- * "Error codes"), carries the numbers involved as fields, and chains its cause.
+ * The typed errors users can catch. Every error has a stable `code` (listed in
+ * docs/error-codes.md), carries the numbers involved as fields, and chains its cause.
  */
 export class TorsionError extends Error {
-  /** Stable identifier of the failure, `TORSION_ERR_*` (README, "Error codes"): match on it, never on the message. */
+  /** Stable identifier of the failure, `TORSION_ERR_*` (docs/error-codes.md): match on it, never on the message. */
   readonly code: string;
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
@@ -162,7 +162,7 @@ export class SlowMemberError extends TorsionError {
   }
 }
 
-/** Why a `request()` failed without a reply, matched on `code` (README, "Request/response clients"). */
+/** Why a `request()` failed without a reply, matched on `code` (docs/clients.md, "Request/response clients"). */
 export type RequestErrorCode =
   | 'TORSION_ERR_REQUEST_TIMEOUT'
   | 'TORSION_ERR_CONNECTION_CLOSED'

@@ -204,6 +204,14 @@ export class SocketConnection extends StreamConnection {
     else socket.once('finish', onFinish);
   }
 
+  protected override transportClosesOnEnd(): boolean {
+    const socket = this.socket;
+    // Plain TCP/Unix only: node destroys the socket once its shutdown is done, which waits on no
+    // peer when nothing is queued (shutdown(2) never blocks). A TLS socket's close_notify and
+    // queued ciphertext sit below `writableLength`, so TLS keeps the timer.
+    return this.tlsInfo === undefined && !this.upgrading && socket.readableEnded && socket.writableLength === 0;
+  }
+
   protected transportEndOutput(): void {
     // allowHalfOpen: the socket keeps reading after our FIN; node destroys it once the peer's
     // FIN has arrived too (both directions done), which is our 'close'.

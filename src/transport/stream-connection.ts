@@ -496,6 +496,13 @@ export abstract class StreamConnection extends Connection {
   protected abstract transportWrite(data: Buffer | string, encoding: 'utf8' | 'latin1'): boolean;
   /** @internal Flush, then close (FIN). */
   protected abstract transportEnd(): void;
+  /**
+   * @internal True when `transportEnd` now closes the transport promptly without the peer's help
+   * (nothing left to flush, the peer's FIN already in), so no close timeout is needed.
+   */
+  protected transportClosesOnEnd(): boolean {
+    return false;
+  }
   /** @internal Flush, then send FIN and keep reading (half-close). */
   protected abstract transportEndOutput(): void;
   /** @internal Closes at once, discarding unwritten data. */
@@ -534,8 +541,10 @@ export abstract class StreamConnection extends Connection {
     this.flush();
     this.flags |= TRANSPORT_DONE;
     // A peer that never reads could hold a flushing socket open forever. Armed first: the
-    // transport may report its FIN out (outputFlushed) from inside transportEnd.
-    this.closeTimer = this.reactor.callLater(CLOSE_TIMEOUT_MS, () => this.transportDestroy());
+    // transport may report its FIN out (outputFlushed) from inside transportEnd. Not armed
+    // when the transport closes by itself (the usual close: the peer hung up first and every
+    // reply is out): a timer made and cancelled per connection was ~5% of a connection's cost.
+    if (!this.transportClosesOnEnd()) this.closeTimer = this.reactor.callLater(CLOSE_TIMEOUT_MS, () => this.transportDestroy());
     this.transportEnd();
   }
 

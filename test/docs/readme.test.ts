@@ -6,7 +6,7 @@ import { typeCheckBlocks, type SnippetDiagnostic } from './type-check-blocks';
 
 // Every ```ts block of README.md is compiled against the real sources and, unless marked
 // `<!-- no-run: why -->`, run: a snippet that no longer compiles or throws fails here, naming
-// its README line (see "Contributing" in README.md).
+// its README line (see docs/contributing.md, "Documentation snippets are tests").
 const FILE = 'README.md';
 const blocks = extractTsBlocks(fs.readFileSync(path.join(__dirname, '../..', FILE), 'utf8'), FILE);
 
