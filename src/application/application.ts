@@ -46,7 +46,7 @@ export interface CloseOptions {
 
 /** An outbound connection driven by a protocol instance. */
 export interface ClientConnection<T> {
-  /** The protocol instance serving the connection (built by DI, its handlers bound). */
+  /** The protocol instance serving the connection (built by DI). */
   readonly protocol: T;
   /** The connection itself: write, close, flow control. */
   readonly connection: Connection;

@@ -8,7 +8,7 @@ export type ProxyProtocolVersion = 'v1' | 'v2' | 'any';
 
 /** One end of the relayed connection as the header gives it: an IP and port, or a Unix path (port 0). */
 export interface ProxyEndpoint {
-  /** The IP address as text (IPv4 dotted, IPv6 compressed), or the Unix socket path. */
+  /** The IP address as text (IPv6 lower-case; from a v2 header, in compressed form), or the Unix socket path. */
   readonly address: string;
   /** The TCP or UDP port; 0 for a Unix socket. */
   readonly port: number;

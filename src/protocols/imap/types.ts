@@ -14,7 +14,7 @@ export interface ImapCommand {
   readonly tag: string;
   /** The command name as sent (routes match it whatever its case). */
   readonly name: string;
-  /** The arguments after the name, literals read in place (as `Buffer` strings). */
+  /** The arguments after the name; a literal is there whole, as a `Buffer` string. */
   readonly args: readonly ImapToken[];
 }
 
