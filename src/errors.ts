@@ -36,7 +36,12 @@ export class OptionError extends TorsionError {
 /** A frame (declared or accumulated) is longer than the codec allows. */
 export class FrameTooLargeError extends TorsionError {
   constructor(
+    /**
+     * The length found, in bytes (a count for a limit on arguments; the message names what was
+     * measured). While the frame is still arriving, the bytes seen so far: a lower bound.
+     */
     readonly length: number,
+    /** The limit it exceeds, in the same unit (the codec's `maxLength`, `maxArgs`...). */
     readonly maxLength: number,
     detail = 'frame length',
   ) {
@@ -51,6 +56,7 @@ export class FrameTooLargeError extends TorsionError {
  */
 export class FrameTimeoutError extends TorsionError {
   constructor(
+    /** The `frameTimeoutMs` that ran out, in ms. */
     readonly timeoutMs: number,
     /** Bytes of the unfinished frame held when it timed out. */
     readonly bufferedBytes: number,
@@ -79,7 +85,9 @@ export class FrameError extends TorsionError {
 /** A handler threw or its promise rejected; the cause is the original error. */
 export class HandlerError extends TorsionError {
   constructor(
+    /** The protocol class's name. */
     readonly protocol: string,
+    /** The name of the handler method that failed. */
     readonly handler: string,
     cause: unknown,
   ) {
@@ -223,6 +231,7 @@ export type ProxyProtocolFailure = 'missing' | 'malformed' | 'oversized' | 'chec
  */
 export class ProxyProtocolError extends TorsionError {
   constructor(
+    /** Which check refused the header; each one is described on the class. */
     readonly reason: ProxyProtocolFailure,
     message: string,
     options?: { cause?: unknown },

@@ -49,6 +49,7 @@ export type RecordLevel = Exclude<LogLevel, 'silent'>;
  * message and its fields. A subclass says which levels it keeps and where a record goes.
  */
 export abstract class RecordingLogger extends Logger {
+  /** @param bindings - Fields added to every record (a call's own fields win over them). */
   protected constructor(protected readonly bindings: Readonly<Record<string, unknown>>) {
     super();
   }

@@ -32,7 +32,13 @@ export function classToken<T>(cls: Constructor<T>): InjectionToken<T> {
  * - error: a handler or the codec failed; `error` says how.
  */
 export interface CloseReason {
+  /** How it ended; each kind is described on `CloseReason`. */
   readonly kind: 'done' | 'lost' | 'aborted' | 'error' | 'timeout';
+  /**
+   * What ended it: always set for 'error'; for 'lost', the socket error; for 'aborted', the
+   * error given to `destroy()`; for 'timeout', the `FrameTimeoutError` of a frame timeout.
+   * Absent otherwise.
+   */
   readonly error?: Error;
 }
 

@@ -46,7 +46,9 @@ export interface CloseOptions {
 
 /** An outbound connection driven by a protocol instance. */
 export interface ClientConnection<T> {
+  /** The protocol instance serving the connection (built by DI). */
   readonly protocol: T;
+  /** The connection itself: write, close, flow control. */
   readonly connection: Connection;
   /** Resolves with the close reason once closed (and `@OnClose` settled). */
   readonly closed: Promise<CloseReason>;
@@ -100,6 +102,7 @@ export class Application {
 
   /** @internal Made by `bootstrap` (and the testing kit). */
   constructor(
+    /** The reactor that owns every listener, connection and timer of this application. */
     readonly reactor: Reactor,
     /** The root DI container (singletons live here). */
     readonly container: DependencyContainer,

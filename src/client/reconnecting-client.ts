@@ -55,6 +55,7 @@ export class ReconnectingClient<T = object> {
     private readonly container: DependencyContainer,
     private readonly reactor: Reactor,
     private readonly table: HandlerTable,
+    /** Where it connects and how: the `@Connect` options, as declared. */
     readonly target: ConnectTarget,
     /** undefined: connect once, never retry. */
     private readonly policy: ReconnectPolicy | undefined,

@@ -9,6 +9,7 @@ import { FrameError, FrameTooLargeError, OptionError, TorsionError } from '../er
  * `encode` throws a `TorsionError` for a value it cannot write or one over `maxSize`.
  */
 export interface DatagramCodec<D = unknown, R = unknown> {
+  /** Always 'datagram': what tells a datagram codec from a stream `Codec` (`isDatagramCodec`). */
   readonly kind: 'datagram';
   /** Short name for logs and errors, e.g. "datagram-json". */
   readonly name: string;

@@ -38,12 +38,19 @@ const FIELD_MAX: Record<LengthFieldLength, number> = { 1: 0xff, 2: 0xffff, 4: 0x
 
 /** The validated options (every one filled in), shared by the codec's decoders and encoder. */
 export interface LengthFieldLayout {
+  /** Bytes of the length field (default 4). */
   readonly lengthFieldLength: LengthFieldLength;
+  /** Byte order of the length field (default 'be'). */
   readonly byteOrder: 'be' | 'le';
+  /** Bytes before the length field (default 0). */
   readonly lengthFieldOffset: number;
+  /** Added to the field's value to get the bytes that follow the field (default 0). */
   readonly lengthAdjustment: number;
+  /** Bytes cut from the start of each decoded frame (default: the header, lengthFieldOffset + lengthFieldLength). */
   readonly initialBytesToStrip: number;
+  /** Maximum bytes of a whole frame on the wire, header included (default 1 MiB). */
   readonly maxLength: number;
+  /** True (default): a declared length over `maxLength` fails the connection; false: the frame is skipped and reported. */
   readonly failFast: boolean;
 }
 

@@ -14,6 +14,7 @@ function checkLine(kind: string, text: string): void {
 
 /** A RESP simple string (`+OK\r\n`): short status text, no CR or LF. */
 export class RespSimple {
+  /** @param value - The status text, written after the `+` (no CR or LF: the constructor throws `TORSION_ERR_ENCODE`). */
   constructor(readonly value: string) {
     checkLine('simple strings', value);
   }
@@ -21,6 +22,7 @@ export class RespSimple {
 
 /** A RESP error (`-ERR message\r\n`); by convention the first word is the error kind. */
 export class RespError {
+  /** @param message - The error text, written after the `-`, e.g. `ERR unknown command` (no CR or LF: the constructor throws `TORSION_ERR_ENCODE`). */
   constructor(readonly message: string) {
     checkLine('errors', message);
   }

@@ -58,10 +58,15 @@ function parseInteger(buf: Buffer, start: number, end: number): number {
 
 /** The limits a `RespCodec` enforces, from its `RespOptions` with defaults filled in. */
 export interface RespLimits {
+  /** Maximum bytes of one bulk string (default 8 MiB). */
   readonly maxBulkLength: number;
+  /** Maximum arguments of one command, multibulk or inline (default 65536). */
   readonly maxArgs: number;
+  /** Maximum bytes of an inline command line, terminator excluded (default 64 KiB). */
   readonly maxInlineLength: number;
+  /** Maximum bytes of one whole multibulk request on the wire, headers included (default 32 MiB). */
   readonly maxLength: number;
+  /** What each argument of a decoded command is: 'buffer' (default), 'string' or 'latin1'. */
   readonly output: RespOutput;
 }
 

@@ -23,9 +23,11 @@ export type ProviderScope = 'singleton' | 'connection' | 'transient';
 
 /** `{ provide, useClass }`: the token resolves to an instance of `useClass`, built by the container with its own dependencies injected. */
 export interface ClassProvider<T = unknown> {
+  /** The token this provider registers: what constructor parameters ask for. */
   provide: Token<T>;
   /** The class to construct for the token. */
   useClass: ConcreteConstructor<T>;
+  /** How long one instance lives (see `ProviderScope`). Default 'singleton'. */
   scope?: ProviderScope;
 }
 
@@ -33,6 +35,7 @@ export interface ClassProvider<T = unknown> {
  * `{ provide, useValue }`: the token resolves to `useValue` itself (configuration, a test double); never constructed, so it has no scope.
  */
 export interface ValueProvider<T = unknown> {
+  /** The token this provider registers: what constructor parameters ask for. */
   provide: Token<T>;
   /** The instance the token resolves to. */
   useValue: T;
@@ -42,15 +45,19 @@ export interface ValueProvider<T = unknown> {
  * `{ provide, useFactory, inject }`: the token resolves to what `useFactory` returns, called with the instances of `inject`: once for a singleton, once per connection, or on every injection (transient), as `scope` says.
  */
 export interface FactoryProvider<T = unknown> {
+  /** The token this provider registers: what constructor parameters ask for. */
   provide: Token<T>;
   /** Called with the resolved `inject` tokens, in order. */
   useFactory: (...deps: any[]) => T;
+  /** The tokens whose instances `useFactory` is called with, in order. Default none. */
   inject?: Token[];
+  /** How often `useFactory` is called (see `ProviderScope`). Default 'singleton': once. */
   scope?: ProviderScope;
 }
 
 /** `{ provide, useExisting }`: the token is an alias of another; both resolve to the same instance. */
 export interface ExistingProvider<T = unknown> {
+  /** The alias: the token this provider registers. */
   provide: Token<T>;
   /** Another token whose instance this one aliases. */
   useExisting: Token<T>;
@@ -246,8 +253,11 @@ export interface CommandOptions {
 
 /** `@Protocol({ idle })`: see `ProtocolOptions.idle`. */
 export interface IdleOptions {
+  /** Fires `@OnIdle('read')` after this many ms with nothing read. 0 or absent: off. */
   readMs?: number;
+  /** Fires `@OnIdle('write')` after this many ms with nothing written. 0 or absent: off. */
   writeMs?: number;
+  /** Fires `@OnIdle('all')` after this many ms with nothing read or written. 0 or absent: off. */
   allMs?: number;
 }
 
@@ -350,14 +360,27 @@ export interface ProxyProtocolListenOptions {
  * `examples/port-forward` passes the client it serves on to its backend. Without IP addresses
  * (a Unix socket), v1 sends `PROXY UNKNOWN` and v2 a LOCAL header. TCP and Unix only.
  */
-export type ProxyProtocolSend = 'v1' | 'v2' | { version: 'v1' | 'v2'; client?: SocketAddresses };
+export type ProxyProtocolSend =
+  | 'v1'
+  | 'v2'
+  | {
+      /** 'v1' (the text header) or 'v2' (the binary one). */
+      version: 'v1' | 'v2';
+      /** The connection relayed: its remote end is the header's source, its local end the destination. Default: this connection itself. */
+      client?: SocketAddresses;
+    };
 
 /**
  * TCP keep-alive (SO_KEEPALIVE): `false` (default) sends no probes; `true` turns them on after
  * the system's idle time (Linux: 2 h); `{ initialDelayMs }` after that many ms of silence (whole
  * seconds: the kernel counts in seconds), so a peer that vanished without a FIN or RST is found.
  */
-export type KeepAlive = boolean | { initialDelayMs?: number };
+export type KeepAlive =
+  | boolean
+  | {
+      /** Silence before the first probe, in ms: 1000 or more, a multiple of 1000. Default: the system's idle time. */
+      initialDelayMs?: number;
+    };
 
 /** Where a client connects. */
 export interface ConnectTarget {
@@ -365,6 +388,7 @@ export interface ConnectTarget {
   transport?: string;
   /** Default '127.0.0.1'. */
   host?: string;
+  /** The TCP port, 1 to 65535; required unless the transport is 'unix'. */
   port?: number;
   /** Unix socket path (transport 'unix'; a path alone implies it). */
   path?: string;

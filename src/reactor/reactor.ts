@@ -64,7 +64,9 @@ export class Reactor {
 
   /** @internal Made by bootstrap (and the testing kit); inject it rather than making one. */
   constructor(
+    /** Where time comes from: the system clock, or the testing kit's `VirtualClock`. */
     readonly clock: Clock,
+    /** The application's root logger (connections log through its children). */
     readonly logger: Logger,
     logRateLimit: LogRateLimit | false = {},
   ) {

@@ -55,6 +55,7 @@ export interface SampleOptions<R> {
 
 /** Options for a stream codec that frames its input (every built-in one but `raw()`). */
 export interface FramedCodecCheckOptions<R> extends SampleOptions<R> {
+  /** Absent or false: the codec frames its input (see `UnframedCodecCheckOptions` for `raw()`). */
   unframed?: false;
   /**
    * The most a decoder may retain beyond the chunk just fed: the codec's largest frame on the
@@ -64,7 +65,12 @@ export interface FramedCodecCheckOptions<R> extends SampleOptions<R> {
   /** How the strings `encode` appends become bytes. Default: the codec's `stringEncoding`, else 'utf8'. */
   encoding?: 'utf8' | 'latin1';
   /** Inputs `encode` does not produce (inline commands, CRLF lines), with the frames they decode to. */
-  wires?: ReadonlyArray<{ readonly input: CheckBytes; readonly frames: readonly unknown[] }>;
+  wires?: ReadonlyArray<{
+    /** The bytes fed, whole and under every split. */
+    readonly input: CheckBytes;
+    /** The frames `input` must decode to, in order (compared with `equals`). */
+    readonly frames: readonly unknown[];
+  }>;
   /**
    * One complete oversized frame on the wire, more than `maxRetained` + 2 bytes long (so a decoder
    * that buffers it whole breaks the retention bound when it arrives byte by byte).
@@ -85,6 +91,7 @@ export interface FramedCodecCheckOptions<R> extends SampleOptions<R> {
 
 /** Options for an unframed stream codec (`raw()`): each chunk is a frame; `expected` gives the bytes a value is written as. */
 export interface UnframedCodecCheckOptions<R> extends SampleOptions<R> {
+  /** True: the codec is unframed, every chunk read is one frame (checks 'chunk-frames', not the framing properties). */
   unframed: true;
   /** How the strings `encode` appends become bytes. Default: the codec's `stringEncoding`, else 'utf8'. */
   encoding?: 'utf8' | 'latin1';
@@ -103,6 +110,7 @@ export interface DatagramCodecCheckOptions<R> extends SampleOptions<R> {
 
 /** What a passing `checkCodec` checked. */
 export interface CodecCheckReport {
+  /** The codec's `name`. */
   readonly codec: string;
   /** The properties checked. */
   readonly checked: readonly CodecProperty[];

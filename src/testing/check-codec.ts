@@ -27,10 +27,13 @@ export class CodecConformanceError extends TorsionError {
   constructor(
     /** The codec's `name`. */
     readonly codec: string,
+    /** The property that failed. */
     readonly property: CodecProperty,
     /** What went wrong, in words. */
     readonly detail: string,
+    /** What broke it: the bytes fed, or the value (or values) encoded. */
     readonly input: unknown,
+    /** The chunk sizes `input` was fed in, in order; null when nothing was fed (an encode case). */
     readonly split: CheckSplit | null,
     options?: { cause?: unknown },
   ) {

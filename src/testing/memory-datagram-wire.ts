@@ -32,7 +32,12 @@ export class MemoryDatagramWire implements DatagramWire {
   /** The address given as `options.local` (default 127.0.0.1:0); nothing is bound. */
   readonly localAddress: DatagramAddress;
   /** Every datagram sent since creation or the last `take()`/`clear()`, oldest first (copies). */
-  readonly sent: Array<{ readonly data: Buffer; readonly to: DatagramAddress }> = [];
+  readonly sent: Array<{
+    /** The datagram's bytes (a copy of what was sent). */
+    readonly data: Buffer;
+    /** The address and port it was sent to. */
+    readonly to: DatagramAddress;
+  }> = [];
   /** Datagrams sent after close (dropped). */
   droppedSends = 0;
   /** Set by `setBroadcast`. */
@@ -78,7 +83,12 @@ export class MemoryDatagramWire implements DatagramWire {
   }
 
   /** Returns the datagrams sent so far and forgets them. */
-  take(): Array<{ readonly data: Buffer; readonly to: DatagramAddress }> {
+  take(): Array<{
+    /** The datagram's bytes (a copy of what was sent). */
+    readonly data: Buffer;
+    /** The address and port it was sent to. */
+    readonly to: DatagramAddress;
+  }> {
     return this.sent.splice(0);
   }
 
@@ -112,7 +122,12 @@ export class MemoryDatagramWire implements DatagramWire {
   }
 
   /** `options.local` (default 127.0.0.1:0): nothing is bound, so port 0 stays 0. */
-  address(): { address: string; port: number } {
+  address(): {
+    /** `options.local`'s address. */
+    address: string;
+    /** `options.local`'s port (0 stays 0). */
+    port: number;
+  } {
     return { address: this.localAddress.address, port: this.localAddress.port };
   }
 

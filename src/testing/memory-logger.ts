@@ -2,6 +2,7 @@ import { RecordingLogger, type Logger, type LogLevel } from '../logger';
 
 /** One line logged to a `MemoryLogger`. */
 export interface LogRecord {
+  /** The level it was logged at. */
   readonly level: Exclude<LogLevel, 'silent'>;
   /** The formatted message. */
   readonly msg: string;

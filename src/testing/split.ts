@@ -7,7 +7,15 @@ import { OptionError } from '../errors';
  * - `{ seed, maxChunk }`: random sizes from 1 to `maxChunk` (default 16) drawn from a seeded
  *   generator, so a failing split is reproduced by its seed.
  */
-export type Split = number | readonly number[] | { readonly seed: number; readonly maxChunk?: number };
+export type Split =
+  | number
+  | readonly number[]
+  | {
+      /** Seed of the generator (an integer): the same seed gives the same cuts. */
+      readonly seed: number;
+      /** Largest chunk drawn, in bytes. Default 16. */
+      readonly maxChunk?: number;
+    };
 
 /**
  * Cuts `data` (a string is UTF-8 encoded) into chunks per `split`; without one, a single chunk.

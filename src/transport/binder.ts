@@ -17,8 +17,11 @@ import type { SocketSettings } from './socket-options';
 export interface BoundAddress {
   /** The protocol class's name. */
   readonly protocol: string;
+  /** 'tcp', 'tls', 'unix', 'udp', or the name a custom binder is registered under. */
   readonly transport: string;
+  /** The bound IP address, as the socket reports it ('127.0.0.1', '::'...); '' for a Unix socket. */
   readonly host: string;
+  /** The bound port (the one the system chose, for port 0); 0 for a Unix socket. */
   readonly port: number;
   /** Unix socket path, for transport 'unix'. */
   readonly path?: string;

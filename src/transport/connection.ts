@@ -11,7 +11,11 @@ import type { ProxyInfo } from './proxy-header';
  * rejectUnauthorized, requestCert, ALPNProtocols, minVersion...). `role` defaults to the side
  * that accepted ('server') or opened ('client') the connection; `minVersion` to TLSv1.2.
  */
-export type StartTlsOptions = TlsOptions & ConnectionOptions & { role?: 'server' | 'client' };
+export type StartTlsOptions = TlsOptions &
+  ConnectionOptions & {
+    /** Which side of the handshake this end takes. Default: 'server' on an accepted connection, 'client' on a dialled one. */
+    role?: 'server' | 'client';
+  };
 
 /**
  * What a protocol talks to (Twisted's ITransport, Netty's Channel). Inject it by type:

@@ -20,7 +20,14 @@ export interface ListenerStats {
    * built. `proxyProtocol`: no valid PROXY header (missing, malformed, oversized, late) on a
    * listener with `proxyProtocol`.
    */
-  readonly refused: { maxConnections: number; maxConnectionsPerPeer: number; proxyProtocol: number };
+  readonly refused: {
+    /** Refused because the listener held `maxConnections` already. */
+    maxConnections: number;
+    /** Refused because the peer's address held `maxConnectionsPerPeer` already. */
+    maxConnectionsPerPeer: number;
+    /** Closed for want of a valid PROXY header. */
+    proxyProtocol: number;
+  };
   /** Accepted connections not yet closed. */
   open: number;
 }

@@ -8,7 +8,9 @@ export type ProxyProtocolVersion = 'v1' | 'v2' | 'any';
 
 /** One end of the relayed connection as the header gives it: an IP and port, or a Unix path (port 0). */
 export interface ProxyEndpoint {
+  /** The IP address as text (IPv6 lower-case; from a v2 header, in compressed form), or the Unix socket path. */
   readonly address: string;
+  /** The TCP or UDP port; 0 for a Unix socket. */
   readonly port: number;
 }
 
@@ -25,9 +27,11 @@ export type ProxyFamily = 'tcp4' | 'tcp6' | 'udp4' | 'udp6' | 'unix' | 'unix-dgr
  * `LOCAL`: the proxy's own health check; v1 `UNKNOWN`) the socket's own addresses stand.
  */
 export interface ProxyHeader extends ProxyTlvFields {
+  /** 1: the text header (`PROXY TCP4 ...`); 2: the binary one. */
   readonly version: 1 | 2;
   /** 'PROXY': relayed for a client; 'LOCAL' (v2 only): the proxy's own connection, e.g. a health check. */
   readonly command: 'PROXY' | 'LOCAL';
+  /** The relayed connection's family; 'unknown' when the header names no addresses. */
   readonly family: ProxyFamily;
   /** The client, as the proxy saw it. */
   readonly source?: ProxyEndpoint;
@@ -39,9 +43,13 @@ export interface ProxyHeader extends ProxyTlvFields {
 
 /** A socket's own two ends, as node:net reports them. */
 export interface SocketAddresses {
+  /** The peer's IP address. */
   readonly remoteAddress: string;
+  /** The peer's port. */
   readonly remotePort: number;
+  /** Our end's IP address. */
   readonly localAddress: string;
+  /** Our end's port. */
   readonly localPort: number;
 }
 
@@ -51,6 +59,7 @@ export interface SocketAddresses {
  * longer show when the header named the client.
  */
 export interface ProxyInfo extends ProxyHeader {
+  /** The socket's own ends: the proxy as the remote end, this listener as the local one. */
   readonly socket: SocketAddresses;
 }
 

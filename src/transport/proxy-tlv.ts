@@ -2,7 +2,9 @@ import { ProxyProtocolError } from '../errors';
 
 /** One type-length-value field of a PROXY v2 header, as received (`type` per proxy-protocol.txt §2.2). */
 export interface ProxyTlv {
+  /** The type byte, 0 to 255 (0x01 ALPN, 0x02 authority, 0x20 SSL..., 0xE0 to 0xEF custom). */
   readonly type: number;
+  /** The value bytes (a copy, not a view of the read buffer). */
   readonly value: Buffer;
 }
 
@@ -32,6 +34,7 @@ export interface ProxySslInfo {
 
 /** What the TLVs of a v2 header say, decoded; `tlvs` keeps every one as received (unknown types too). */
 export interface ProxyTlvFields {
+  /** Every TLV of the header in wire order, unknown types included; empty for a v1 header. */
   readonly tlvs: readonly ProxyTlv[];
   /** PP2_TYPE_ALPN: the application protocol the client negotiated with the proxy, e.g. 'h2'. */
   readonly alpn?: string;

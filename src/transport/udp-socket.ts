@@ -64,7 +64,12 @@ export interface DatagramWire {
   /** Sends one datagram; `callback` gets the error when the send failed, null when it went out (or was dropped after close). */
   send(bytes: Uint8Array, port: number, address: string, callback: (error: Error | null) => void): void;
   /** The bound address and port. */
-  address(): { address: string; port: number };
+  address(): {
+    /** The bound IP address. */
+    address: string;
+    /** The bound UDP port (the one the system chose, for port 0). */
+    port: number;
+  };
   /** Closes the socket; `callback` runs once it is closed. Nothing is received after. */
   close(callback: () => void): void;
   /** As `DatagramSocket.setBroadcast`. */

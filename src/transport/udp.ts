@@ -22,7 +22,16 @@ export interface UdpListenOptions {
   /** Unicast TTL (1-255). */
   ttl?: number;
   /** Join a multicast group once bound (bind host: the group itself or a wildcard). */
-  multicast?: { group: string; interface?: string; ttl?: number; loopback?: boolean };
+  multicast?: {
+    /** The multicast group address to join, e.g. '239.1.2.3' or 'ff02::1:3'. */
+    group: string;
+    /** The local interface's address to join on and send multicast from. Default: the system's choice. */
+    interface?: string;
+    /** Hops a multicast datagram sent may take, 0 to 255 (IP_MULTICAST_TTL). Default: the system's (usually 1). */
+    ttl?: number;
+    /** Whether multicast datagrams sent are delivered back to this host too (IP_MULTICAST_LOOP). Default: the system's (usually true). */
+    loopback?: boolean;
+  };
   /** SO_REUSEADDR, so several sockets may share a multicast port. */
   reuseAddr?: boolean;
   /** Async handlers in flight before further datagrams are dropped (default 1024). */

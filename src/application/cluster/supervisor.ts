@@ -11,6 +11,7 @@ import type { ForkWorker, WorkerProcess } from './worker-process';
 export interface WorkerInfo {
   /** node:cluster's worker id, the `app.worker` of that process (a replacement gets a new one). */
   readonly id: number;
+  /** Its OS process id; undefined when the fork failed before a process existed. */
   readonly pid: number | undefined;
   /** Its place in the pool, 0 to workers - 1: a replacement takes the slot of the worker it replaces. */
   readonly slot: number;

@@ -1,5 +1,6 @@
 /** One `@Connect` client as `/healthz` reports it. */
 export interface ClientHealth {
+  /** The protocol class's name. */
   readonly protocol: string;
   /** `@Connect({ required: true })`: the application is unhealthy while it is not connected. */
   readonly required: boolean;
@@ -11,6 +12,7 @@ export interface ClientHealth {
 export interface WorkerHealth {
   /** Its `app.worker`. */
   readonly id: number;
+  /** Its OS process id; undefined when the fork failed before a process existed. */
   readonly pid: number | undefined;
   /** Its slot in the pool (0 to workers - 1). */
   readonly slot: number;
@@ -25,7 +27,13 @@ export interface HealthReport {
   /** False once `app.close()` has begun. */
   readonly running: boolean;
   /** Listeners bound, and listeners declared. */
-  readonly listeners: { readonly bound: number; readonly declared: number };
+  readonly listeners: {
+    /** Listeners bound and serving. */
+    readonly bound: number;
+    /** Listeners the application declares (every `@Listen`, after overrides). */
+    readonly declared: number;
+  };
+  /** Every `@Connect` client and its state (on a cluster's primary, every worker's). */
   readonly clients: readonly ClientHealth[];
   /**
    * On the primary of a cluster: every worker slot, a worker's own report summed into

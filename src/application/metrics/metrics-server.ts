@@ -6,7 +6,9 @@ import type { HealthReport } from './health';
 
 /** Where the metrics listener is bound (`app.metricsAddress`; port 0 resolved). */
 export interface MetricsAddress {
+  /** The bound IP address (as the socket reports it, e.g. '127.0.0.1' or '::'). */
   readonly host: string;
+  /** The bound TCP port (the real one when `port: 0` was asked for). */
   readonly port: number;
 }
 

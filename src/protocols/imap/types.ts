@@ -8,10 +8,13 @@ export type ImapToken = string | Buffer | readonly ImapToken[];
 
 /** One complete tagged command, its literals included: `A1 LOGIN ann {6}\r\nsecret`. */
 export interface ImapCommand {
+  /** Always 'command': tells it from the decoder's other frames. */
   readonly kind: 'command';
+  /** The client's tag, which the tagged reply repeats (`A1`). */
   readonly tag: string;
   /** The command name as sent (routes match it whatever its case). */
   readonly name: string;
+  /** The arguments after the name; a literal is there whole, as a `Buffer` string. */
   readonly args: readonly ImapToken[];
 }
 
@@ -23,6 +26,7 @@ export interface ImapCommand {
  * `ImapTooLargeError`), and the client then sends nothing more of that command.
  */
 export interface ImapLiteralRequest {
+  /** Always 'literal': tells it from the decoder's other frames. */
   readonly kind: 'literal';
   /** The tag of the command the literal belongs to. */
   readonly tag: string;
@@ -32,6 +36,7 @@ export interface ImapLiteralRequest {
 
 /** The `DONE` line that ends IDLE (RFC 2177): a line that is no command. */
 export interface ImapDone {
+  /** Always 'done': tells it from the decoder's other frames. */
   readonly kind: 'done';
 }
 
@@ -47,6 +52,7 @@ export type ImapValue = string | number | null | Buffer | readonly ImapValue[] |
 
 /** Values written one after another with no space between them: the parts of a multipart BODYSTRUCTURE, `(...)(...)`. */
 export interface ImapAdjacent {
+  /** The values, written in order without separators. */
   readonly adjacent: readonly ImapValue[];
 }
 
@@ -55,7 +61,9 @@ export interface ImapAdjacent {
  * (resp-text): `{ values: ['*', 3, 'FETCH', ['UID', 7]] }`, `{ values: ['A1', 'OK'], text: '[READ-WRITE] done' }`.
  */
 export interface ImapResponse {
+  /** The values, written in order with a space between each (the tag or `*` first). */
   readonly values: readonly ImapValue[];
+  /** Free text after the values (a space between), written as is; CR or LF in it is refused. */
   readonly text?: string;
 }
 

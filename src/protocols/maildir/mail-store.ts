@@ -47,23 +47,29 @@ export interface DeliverOptions {
 
 /** What `deliver` assigned. */
 export interface DeliveryResult {
+  /** The mailbox it went to (`INBOX` spelled so, whatever case was asked for). */
   readonly mailbox: string;
+  /** The UID the message got in that mailbox. */
   readonly uid: number;
+  /** The mailbox's UIDVALIDITY, under which `uid` holds. */
   readonly uidValidity: number;
 }
 
 /** Emitted as `'delivered'` on `MailStore.events` after a message was stored. */
 export interface DeliveryEvent extends DeliveryResult {
+  /** The user whose mailbox got the message. */
   readonly user: string;
 }
 
 /** One message as listed. */
 export interface StoredMessage {
+  /** Its UID in the mailbox. */
   readonly uid: number;
   /** System flags, IMAP spelling. */
   readonly flags: readonly string[];
   /** Delivered since the mailbox was last claimed (IMAP's `\Recent`), as this caller sees it. */
   readonly recent: boolean;
+  /** IMAP's INTERNALDATE: when it was delivered, or `DeliverOptions.internalDate`. */
   readonly internalDate: Date;
   /** Size in bytes with CRLF line ends (IMAP's RFC822.SIZE). */
   readonly size: number;
@@ -71,16 +77,24 @@ export interface StoredMessage {
 
 /** A mailbox's messages at one moment. */
 export interface MailboxSnapshot {
+  /** The mailbox's UIDVALIDITY: while it stays the same, a UID names the same message. */
   readonly uidValidity: number;
+  /** The UID the next message stored will get: above every UID listed. */
   readonly uidNext: number;
+  /** Its messages, UIDs ascending. */
   readonly messages: readonly StoredMessage[];
 }
 
 /** IMAP STATUS counts. */
 export interface MailboxStatus {
+  /** Messages in the mailbox. */
   readonly messages: number;
+  /** Of those, the ones delivered since the mailbox was last claimed (`\Recent`). */
   readonly recent: number;
+  /** Of those, the ones without the `\Seen` flag. */
   readonly unseen: number;
+  /** The UID the next message stored will get. */
   readonly uidNext: number;
+  /** The mailbox's UIDVALIDITY (see `MailboxSnapshot.uidValidity`). */
   readonly uidValidity: number;
 }

@@ -9,6 +9,7 @@ export interface SmtpCredentials {
   readonly mechanism: 'PLAIN' | 'LOGIN';
   /** The authentication identity (the user name). */
   readonly username: string;
+  /** The password, in clear (decoded from the AUTH response). */
   readonly password: string;
   /** PLAIN's authorization identity, when the client asked to act as someone else ('' when not). */
   readonly authorizationId: string;

@@ -60,6 +60,7 @@ export class DeliveryError extends TorsionError {
 
 /** A message kept by `MemoryDelivery`. */
 export interface DeliveredMessage {
+  /** Who sent it to whom: reverse-path, recipients, the client's name and address. */
   readonly envelope: MailEnvelope;
   /** The message as stored: the `Received:` header, then the message. */
   readonly data: Buffer;

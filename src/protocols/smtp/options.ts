@@ -56,20 +56,32 @@ export interface SmtpServerSettings {
 
 /** The settings with every default applied, validated (what `SMTP_SERVER_CONFIG` holds). */
 export interface SmtpServerConfig {
+  /** Our name, in the greeting, the EHLO reply and `Received:` headers (default `os.hostname()`). */
   readonly hostname: string;
   /** Lower-cased. */
   readonly localDomains: readonly string[];
   /** `SmtpServerSettings.isLocalUser`, or undefined (every local part accepted). */
   readonly isLocalUser: ((mailbox: Mailbox) => boolean | Promise<boolean>) | undefined;
+  /** The largest message accepted, in bytes, advertised as `SIZE` (default 10 MiB). */
   readonly maxMessageBytes: number;
+  /** Recipients per message; more get `452 4.5.3` (default 100). */
   readonly maxRecipients: number;
+  /** Longest command line in bytes, line ending excluded (default 12286, at least 510). */
   readonly maxCommandLength: number;
+  /** The TLS material STARTTLS upgrades with; undefined: STARTTLS is not offered. */
   readonly tls: StartTlsOptions | undefined;
   /** `SmtpServerSettings.authenticate`, or undefined (AUTH not offered). */
   readonly authenticate: ((credentials: SmtpCredentials) => boolean | Promise<boolean>) | undefined;
+  /** AUTH is offered and accepted only over TLS (default true). */
   readonly authRequiresTls: boolean;
+  /** What a message with a bare CR or LF gets: 'reject' (default, `550 5.6.0`) or 'accept'. */
   readonly bareLineEnds: 'reject' | 'accept';
+  /**
+   * Silence, in ms, after which a connection gets `421 4.4.2` and is closed; also the longest a
+   * command line may take to arrive (default 300000, 5 minutes; 0: never).
+   */
   readonly idleTimeoutMs: number;
+  /** The greeting's text after `220 hostname` (default 'ESMTP torsion'). */
   readonly greeting: string;
 }
 

@@ -60,10 +60,13 @@ export class LocalRecipients implements RecipientPolicy {
 
 /** What a `RelayPolicy` is asked about: a recipient outside our domains, and who asks. */
 export interface RelayRequest {
+  /** The recipient asked about (`RCPT TO`), outside our local domains. */
   readonly recipient: Mailbox;
   /** The transaction's reverse-path (`''` for `<>`). */
   readonly from: string;
+  /** The client's IP address. */
   readonly remoteAddress: string;
+  /** Whether the connection is over TLS (STARTTLS or a TLS listener). */
   readonly tls: boolean;
   /** The user `AUTH` authenticated, if any. */
   readonly authenticatedUser: string | undefined;

@@ -70,6 +70,7 @@ export type SmtpFrame = SmtpLine | Buffer | DataEnd;
 
 /** The codec's failure for bytes received after `DATA` before it was answered. */
 export class SmtpSynchronizationError extends ProtocolError {
+  /** @param bytes - How many bytes came after the `DATA` line, before its reply (counted in the read that held them). */
   constructor(readonly bytes: number) {
     super(`SMTP synchronization error: ${bytes} bytes arrived after DATA before its reply (RFC 2920: DATA ends a pipelined group; wait for the 354)`);
   }

@@ -97,6 +97,7 @@ export class IrcClient {
   private awaitingPong = false;
   private readonly options: Required<Omit<IrcClientOptions, 'password'>> & { password?: string };
 
+  /** @param conn - The connection to the server: subclasses write to it and end it. */
   constructor(protected readonly conn: Connection) {
     const options = optionsOf(this.constructor as Constructor);
     this.options = options;

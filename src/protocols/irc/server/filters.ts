@@ -10,6 +10,7 @@ import type { IrcUser } from './state';
 
 /** What the filters and guards need of the session: its client. */
 export interface HasUser {
+  /** The connection's client: nick, host, and whether it is leaving. */
   readonly user: IrcUser;
 }
 
@@ -38,7 +39,9 @@ export class IrcFloodError extends Error {
 
 /** Per-client state of `FloodControl`. */
 export interface FloodState {
+  /** When the current window began, in ms on the reactor clock (0 before the first line). */
   floodWindowStart: number;
+  /** Lines counted in the current window. */
   floodLines: number;
 }
 

@@ -20,10 +20,11 @@ export class IrcNetwork {
   private readonly users = new Map<string, IrcUser>();
   private readonly channels = new Map<string, IrcChannel>();
   private readonly codec: IrcCodec;
-  /** Seconds since the epoch when this application started (003). */
+  /** When this network was made, as the application started (003). */
   readonly createdAt = new Date();
 
   constructor(
+    /** The server's options in effect (`IrcServerModule.configure`, defaults filled in). */
     @inject(IRC_SERVER_OPTIONS) readonly options: IrcServerOptions,
     @inject(IRC_GROUPS) private readonly groups: Groups,
   ) {

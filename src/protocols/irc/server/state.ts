@@ -24,6 +24,7 @@ export class IrcUser {
   quitReason: string | undefined;
 
   constructor(
+    /** Its connection: where lines to it alone are written, and what is ended when it leaves. */
     readonly conn: Connection,
     /** The address it connected from (an IPv4-mapped address without its `::ffff:`). */
     readonly host: string,

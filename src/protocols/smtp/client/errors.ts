@@ -3,7 +3,9 @@ import type { SmtpReply } from './reply';
 
 /** A recipient the server refused, and its reply. */
 export interface RefusedRecipient {
+  /** The recipient's address, as given to `sendMail`. */
   readonly recipient: string;
+  /** The server's answer to its `RCPT TO` (a 4xx or 5xx). */
   readonly reply: SmtpReply;
 }
 

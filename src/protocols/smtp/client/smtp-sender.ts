@@ -32,7 +32,12 @@ export interface SendMailOptions {
   /** node:tls options for STARTTLS (`ca`, `rejectUnauthorized`...); `servername` defaults to `host` unless it is an IP. */
   tlsOptions?: StartTlsOptions;
   /** Credentials for AUTH (PLAIN if offered, else LOGIN). */
-  auth?: { username: string; password: string };
+  auth?: {
+    /** The user name (PLAIN's authentication identity). */
+    username: string;
+    /** The password; sent over TLS only, unless `allowPlaintextAuth`. */
+    password: string;
+  };
   /** Use this AUTH mechanism only (it must be offered). Default: PLAIN if offered, else LOGIN. */
   authMechanism?: 'PLAIN' | 'LOGIN';
   /** Send credentials over a plaintext connection. Default false: `TORSION_ERR_SMTP_AUTH` instead. */
