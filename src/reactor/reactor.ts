@@ -106,6 +106,8 @@ export class Reactor {
   endBatch(): void {
     if (--this.batchDepth > 0) return;
     const gathered = this.gathered;
+    // Most batches gathered nothing elsewhere: then no `length = 0`, a call into the runtime (~40 ns).
+    if (gathered.length === 0) return;
     // A flush never writes to another connection, but index-walk in case one is added meanwhile.
     for (let i = 0; i < gathered.length; i++) gathered[i].flushGathered();
     gathered.length = 0;

@@ -566,7 +566,9 @@ export abstract class StreamConnection extends Connection {
     const n = out.length;
     if (n === 0) return;
     const data = n === 1 ? out[0] : gather(out, this.stringEncoding());
-    out.length = 0;
+    // pop() for the usual single piece: `length = 0` is a call into the runtime (~40 ns).
+    if (n === 1) out.pop();
+    else out.length = 0;
     this.outSize = 0;
     if (this.transportDone()) {
       this.droppedWrites++;
