@@ -247,7 +247,7 @@ export abstract class StreamConnection extends Connection {
     this.state = this.state === 'closed' ? 'closed' : 'closing';
     this.dispatcher?.stop();
     this.flags |= TRANSPORT_DONE;
-    this.out.length = 0;
+    if (this.out.length !== 0) this.out.length = 0;
     this.outSize = 0;
     this.transportDestroy(error);
   }
