@@ -110,6 +110,18 @@ describe('WorkerSupervisor', () => {
     expect(forked).toHaveLength(2); // nothing re-forked
   });
 
+  it("reports a failed start once: a second worker's failure, arriving while the first is reaped, logs nothing", async () => {
+    const { forked, supervisor, logs } = setup(2);
+    const started = supervisor.start();
+    started.catch(() => undefined);
+    forked[0].say({ torsion: 'failed', code: 'TORSION_ERR_ADDRESS_IN_USE', message: 'Echo cannot listen on tcp 127.0.0.1:7000: EADDRINUSE' });
+    forked[1].say({ torsion: 'failed', code: 'TORSION_ERR_ADDRESS_IN_USE', message: 'Echo cannot listen on tcp 127.0.0.1:7000: EADDRINUSE' });
+    forked[0].exit(null, 'SIGKILL');
+    forked[1].exit(null, 'SIGKILL');
+    await expect(started).rejects.toMatchObject({ code: 'TORSION_ERR_ADDRESS_IN_USE', message: 'worker 1: Echo cannot listen on tcp 127.0.0.1:7000: EADDRINUSE' });
+    expect(logs.records.filter((r) => r.level === 'error' || r.level === 'warn')).toEqual([]);
+  });
+
   it('rejects the start when a worker exits before listening (TORSION_ERR_WORKER_EXITED)', async () => {
     const { forked, supervisor } = setup(1);
     const started = supervisor.start();

@@ -205,6 +205,8 @@ export class WorkerSupervisor {
         member.state = 'stopping';
         member.process.kill('SIGKILL');
         if (this.starting !== undefined) return this.failStart(error);
+        // The start failed already (another worker's error is the one reported), or we are stopping.
+        if (this.stopping) return;
         this.logger.error({ workerId: id, err: error }, `worker ${id} could not start`);
         return;
       }
