@@ -33,6 +33,8 @@ export async function openClient(container: DependencyContainer, reactor: Reacto
   // Before the connection exists, so the header is the first thing on the wire.
   if (target.proxyProtocol !== undefined) socket.write(clientProxyHeader(target.proxyProtocol, socket));
   const conn = new SocketConnection(socket, reactor, table.codec, table.writeHighWaterMark, transport, 'client');
+  // A client dials few connections, and its logs name the server even after a reset.
+  conn.keepPeer();
   const instance = attachProtocol(container, reactor, table, conn, table.stats.endpoint('client'), idle);
   if (instance === undefined) {
     throw new TorsionError('TORSION_ERR_PROTOCOL_FAILED', `building ${table.name} for the connection to ${transport} ${describeTarget(target)} failed`, { cause: conn.closeReason?.error });

@@ -35,8 +35,8 @@ export abstract class Connection {
   /**
    * The peer's address as the transport reports it (an IP for TCP and TLS, '' where there is none, as for most Unix sockets).
    * A socket is asked on first use (a syscall a connection that never asks does not pay) and the
-   * answer kept; after close it is what was read while open — always in `@OnClose`, and on
-   * listeners with a per-peer limit or the PROXY protocol — else ''.
+   * answer kept; after close it is what was read while open — always in `@OnClose`, for dialled
+   * connections, and on listeners with a per-peer limit or the PROXY protocol — else ''.
    */
   abstract readonly remoteAddress: string;
   /** The peer's port; 0 where the transport has none (Unix sockets). */
