@@ -57,7 +57,11 @@ const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 /** One member: its connection and the broadcasts it missed since `takeMissed`. */
 class Member {
   missed = 0;
-  constructor(readonly conn: Connection) {}
+  /** The connection's codec (fixed for its life), looked up once rather than per broadcast; undefined for a Connection of the user's own. */
+  readonly codec: Codec | undefined;
+  constructor(readonly conn: Connection) {
+    this.codec = conn instanceof StreamConnection ? (conn.codec as Codec) : undefined;
+  }
 }
 
 /** A value encoded once for every member sharing one codec. */
@@ -208,7 +212,7 @@ export class Group {
         if (conn.state === 'closed') this.members.delete(conn);
         continue;
       }
-      const codec = conn instanceof StreamConnection ? (conn.codec as Codec) : undefined;
+      const codec = member.codec;
       let encoded = last;
       if (encoded === undefined || encoded.codec !== codec) {
         encoded = others?.find((e) => e.codec === codec);

@@ -609,28 +609,27 @@ let sharedJoined = '';
 /**
  * A large batch of strings, joined once into a flat string (a rope of hundreds of pieces is as
  * many cons cells of garbage, flattened again by the write). A broadcast gives every member of a
- * group the same pieces (the same string objects, in the same order) in one batch: when this
- * batch is exactly the last one joined, piece for piece, its string is reused. Measured on the
- * chat broadcast (200 members, ~800 lines a read): most of what torsion spent per member.
+ * group the same pieces (the same string objects, in the same order) in one batch: a batch that
+ * is exactly the last one joined, piece for piece (`samePieces`), reuses its string. Measured
+ * on the chat broadcast (200 members, ~800 lines a read): CPU per delivered message -25%.
  */
 function gatherShared(out: string[]): string {
-  const n = out.length;
-  if (n === sharedPieces.length) {
-    let same = true;
-    for (let i = 0; i < n; i++) {
-      if (out[i] !== sharedPieces[i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return sharedJoined;
-  }
   sharedJoined = out.join('');
   sharedPieces = out.slice();
   return sharedJoined;
 }
 
+/** True when `out` holds exactly the pieces `gatherShared` joined last (the same objects, in order). */
+function samePieces(out: OutputChunks): boolean {
+  const n = out.length;
+  if (n !== sharedPieces.length) return false;
+  for (let i = 0; i < n; i++) if (out[i] !== sharedPieces[i]) return false;
+  return true;
+}
+
 function gather(out: OutputChunks, encoding: 'utf8' | 'latin1'): Buffer | string {
+  // A broadcast's members: the pieces of the last large batch again (strings, all of them).
+  if (out.length >= SHARED_GATHER_PIECES && samePieces(out)) return sharedJoined;
   let strings = true;
   for (let i = 0; i < out.length; i++) {
     if (typeof out[i] !== 'string') {
