@@ -461,7 +461,7 @@ export abstract class StreamConnection extends Connection {
     this.closeReason ??= { kind, error };
     const stats = this.stats;
     stats.open--;
-    stats.closed[this.closeReason.kind]++;
+    stats.countClose(this.closeReason.kind);
     // Bytes out are the transport's own count, read once here (and by the metrics scrape while
     // open): measuring every written string (Buffer.byteLength) flattened the gathered replies
     // and cost ~20% of the line-echo path.
