@@ -1,4 +1,3 @@
-import * as net from 'node:net';
 import {
   Module,
   Protocol,
@@ -14,18 +13,10 @@ import {
   TorsionError,
 } from '../../src';
 import { VirtualClock } from '../../src/testing';
+import { freePort } from '../support/free-port';
 
 // What a @Connect client rejects with and records is a TorsionError with a code, never a bare Error.
 const opts = { logger: silentLogger, unlistedListen: 'ignore' as const };
-
-/** A port nothing listens on (bound and released). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('ReconnectingClient errors', () => {
   it('when() rejects with a ClientEndedError (TORSION_ERR_CLIENT_ENDED) when the client ends in another state, caused by its last error', async () => {

@@ -15,6 +15,7 @@ import {
   type Application,
   type CloseReason,
 } from '../../src';
+import { freePort } from '../support/free-port';
 import { eventually } from '../support/peer';
 import { VirtualClock } from '../../src/testing';
 
@@ -40,15 +41,6 @@ class ServerModule {}
 
 function startServer(port = 0): Promise<Application> {
   return bootstrap(ServerModule, { ...opts, listen: [[Echo, { port, host: '127.0.0.1' }]] });
-}
-
-/** A port nothing listens on (bound and released). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('app.connect', () => {

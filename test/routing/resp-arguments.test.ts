@@ -1,5 +1,5 @@
-import { Catch, Module, OnCommand, Protocol, UseFilters, UseGuards, resp, respCommand, type ExceptionFilter, type RouteContext } from 'torsion';
-import { createTestingApp, type TestingApp } from 'torsion/testing';
+import { Catch, OnCommand, Protocol, UseFilters, UseGuards, resp, respCommand, type ExceptionFilter, type RouteContext } from 'torsion';
+import { protocolApps } from '../support/protocol-app';
 
 /**
  * RESP routes take their arguments from the request array in place (no arguments array for a
@@ -8,18 +8,7 @@ import { createTestingApp, type TestingApp } from 'torsion/testing';
  * general path (which routes with guards take).
  */
 
-let t: TestingApp | undefined;
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-});
-
-function app(protocol: Function): TestingApp {
-  @Module({ protocols: [protocol as never] })
-  class M {}
-  t = createTestingApp(M);
-  return t;
-}
+const app = protocolApps();
 
 /** A bulk string reply. */
 function bulk(text: string): string {

@@ -1,18 +1,8 @@
 import { BootstrapError, Module, OnCommand, OnData, OnUnknownCommand, Protocol, field, jsonLines, lines, resp, respError, routeBy, words, type ModuleImport } from 'torsion';
-import { createTestingApp, type TestingApp } from 'torsion/testing';
+import { createTestingApp } from 'torsion/testing';
+import { protocolApps } from '../support/protocol-app';
 
-let t: TestingApp | undefined;
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-});
-
-function app(protocol: Function): TestingApp {
-  @Module({ protocols: [protocol as never] })
-  class M {}
-  t = createTestingApp(M);
-  return t;
-}
+const app = protocolApps();
 
 describe('routing by the first word of a line', () => {
   @Protocol({ codec: lines() })

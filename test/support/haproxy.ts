@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from './free-port';
 
 /** Where haproxy is, or undefined when it is not installed (tests then skip, saying so). */
 export function haproxyBinary(): string | undefined {
@@ -11,17 +12,6 @@ export function haproxyBinary(): string | undefined {
   return found.status === 0 && file !== '' ? file : undefined;
 }
 
-/** A port nothing listens on right now (bound on 127.0.0.1 and released), for a peer's config file. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A running haproxy: its frontend port; `stop()` kills it by PID and removes its directory. */
 export interface RunningHaproxy {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as net from 'node:net';
+import { freePort } from './free-port';
 
 /**
  * A throwaway redis-server for tests: no persistence, loopback only, on a port picked free. Every
@@ -11,18 +11,9 @@ export class RedisServer {
 
   private constructor(readonly port: number) {}
 
-  /** A port nobody listens on now (bound to port 0, then released). */
-  static async freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-  }
-
   /** Starts one on a free port. */
   static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await RedisServer.freePort());
+    const server = new RedisServer(await freePort());
     await server.start();
     return server;
   }
