@@ -35,7 +35,7 @@ export interface LimitedConnection {
  * (`Application`) and the testing kit (`t.connect`) ask, so limits behave the same in memory.
  *
  * Use: `admit(address)` refuses (counting why) or counts the connection open; an admitted
- * connection is handed to `track`, and its transport's close calls `release(remoteAddress)`
+ * connection is handed to `track`, and its transport's close calls `release(conn)`
  * exactly once, whatever the reason (including a protocol that failed to build: Twisted's
  * LimitConnectionsByPeer forgot those, twisted#12183). Per-peer counting costs a Map lookup per
  * accept and per close, and only on listeners that set `maxConnectionsPerPeer`; the Map holds
@@ -120,12 +120,16 @@ export class ConnectionLimiter {
     conn.limiter = this;
   }
 
-  /** Gives back the place of a connection admitted from `address` (it closed, whatever the reason). */
-  release(address: string | undefined): void {
+  /**
+   * Gives back the place of an admitted connection (it closed, whatever the reason). Its address
+   * is read only on a listener with a per-peer limit: elsewhere the socket may never have been
+   * asked, and cannot tell once closed.
+   */
+  release(conn: Pick<LimitedConnection, 'remoteAddress'>): void {
     this.stats.open--;
     const peers = this.peers;
     if (peers === undefined) return;
-    const key = this.peerKey(address) as string;
+    const key = this.peerKey(conn.remoteAddress) as string;
     const count = peers.get(key) ?? 0;
     // Deleting at zero keeps the map as small as the set of peers with open connections.
     if (count <= 1) peers.delete(key);

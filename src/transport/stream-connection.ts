@@ -471,9 +471,7 @@ export abstract class StreamConnection extends Connection {
     this.frameTimer?.stop();
     this.reactor.connections.delete(this);
     // Whatever the reason, and before any handler runs: the listener's place is free again.
-    const limiter = this.limiter;
-    // The address only where it is a key: reading it is a syscall where the socket never told it.
-    if (limiter !== undefined) limiter.release(limiter.countsPeers ? this.remoteAddress : undefined);
+    if (this.limiter !== undefined) this.limiter.release(this);
     this.dispatcher?.closed(this.closeReason);
     this.released();
     const handler = this.dispatcher?.closeHandler;

@@ -172,7 +172,7 @@ describe('ConnectionLimiter', () => {
     for (let i = 0; i < 100; i++) {
       const address = i % 2 === 0 ? `10.0.0.${i}` : `::ffff:10.0.0.${i}`;
       expect(limiter.admit(address)).toBeUndefined();
-      limiter.release(address);
+      limiter.release({ remoteAddress: address });
     }
     expect(peers.size).toBe(0);
     expect(limiter.stats).toEqual({ accepted: 100, refused: { maxConnections: 0, maxConnectionsPerPeer: 0, proxyProtocol: 0 }, open: 0 });
