@@ -57,7 +57,7 @@ const MAX_NAME_LENGTH = 1024;
  * yet when the held messages are published misses them.
  */
 // Not `implements GroupHub`: that interface is internal and the clause would show it in the public
-// typings; the shape is checked where the groups get it (`new Group(name, options, this)`).
+// typings; the shape is checked where the groups get it (`new Group(name, options, this, reactor)`).
 @injectable()
 export class Groups {
   private readonly groups = new Map<string, Group>();
@@ -110,7 +110,7 @@ export class Groups {
     if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
       throw new OptionError(`a group name must be a string of 1 to ${MAX_NAME_LENGTH} characters, got ${typeof name === 'string' ? `${name.length} characters` : String(name)}`);
     }
-    const group = new Group(name, options ?? {}, this);
+    const group = new Group(name, options ?? {}, this, this.reactor);
     this.groups.set(name, group);
     if (this.adapter !== undefined && !this.shutDown) {
       this.openAdapter(this.adapter);

@@ -34,6 +34,12 @@ export interface GatheredWrites {
   flushGathered(): void;
 }
 
+/** @internal A broadcast held open during a batch (see `Reactor.hold`). */
+export interface HeldBroadcast {
+  /** Writes what was held to its members, now. */
+  settle(): void;
+}
+
 /**
  * The one object that owns every listener, connection and timer (Twisted's reactor).
  * Services can inject it: `constructor(private readonly reactor: Reactor)`.
@@ -57,6 +63,14 @@ export class Reactor {
    */
   private batchDepth = 0;
   private readonly gathered: GatheredWrites[] = [];
+  /**
+   * @internal
+   * The broadcast a group holds open during this batch (see Group): its lines are joined into one
+   * text and written to each member once, not line by line. At most one at a time, settled at
+   * the outermost batch end, and before any other write, end or close of a connection so that
+   * every member receives everything in the order it was written.
+   */
+  held: HeldBroadcast | undefined = undefined;
 
   /** @internal Limits what peers can make us log, per kind (see LogLimiter). */
   readonly logLimiter: LogLimiter;
@@ -107,10 +121,31 @@ export class Reactor {
     if (--this.batchDepth > 0) return;
     const gathered = this.gathered;
     // Most batches gathered nothing elsewhere: then no `length = 0`, a call into the runtime (~40 ns).
-    if (gathered.length === 0) return;
-    // A flush never writes to another connection, but index-walk in case one is added meanwhile.
-    for (let i = 0; i < gathered.length; i++) gathered[i].flushGathered();
-    gathered.length = 0;
+    if (gathered.length !== 0) {
+      // A flush never writes to another connection, but index-walk in case one is added meanwhile.
+      for (let i = 0; i < gathered.length; i++) gathered[i].flushGathered();
+      gathered.length = 0;
+    }
+    // Last: what members gathered before the broadcast began goes out before it.
+    if (this.held !== undefined) this.settleHeld();
+  }
+
+  /**
+   * @internal
+   * Holds `broadcast` open for the rest of this batch (settling the one held before: one at a
+   * time keeps the order of two groups' broadcasts to a member of both).
+   */
+  hold(broadcast: HeldBroadcast): void {
+    if (this.held !== undefined) this.settleHeld();
+    this.held = broadcast;
+  }
+
+  /** @internal Writes the held broadcast to its members now (a connection is about to write, end or close). */
+  settleHeld(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined; // first: the members' writes must not settle it again
+    held.settle();
   }
 
   /**

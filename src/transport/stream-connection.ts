@@ -192,6 +192,7 @@ export abstract class StreamConnection extends Connection {
       this.droppedWrites++;
       return false;
     }
+    if (this.reactor.held !== undefined) this.reactor.settleHeld(); // a group's held broadcast goes first
     const bytes = typeof data === 'string' || Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (this.batchDepth > 0 || this.gathering()) {
       this.out.push(this.stringEncoding() === 'utf8' || typeof bytes !== 'string' ? bytes : Buffer.from(bytes, 'utf8'));
@@ -215,6 +216,7 @@ export abstract class StreamConnection extends Connection {
       this.droppedWrites++;
       return false;
     }
+    if (this.reactor.held !== undefined) this.reactor.settleHeld(); // a group's held broadcast goes first
     const out = this.out;
     const before = out.length;
     this.codec.encode(value, out);
@@ -231,6 +233,7 @@ export abstract class StreamConnection extends Connection {
    */
   end(): void {
     if (this.state !== 'open') return;
+    this.reactor.settleHeld(); // a broadcast held for this batch is delivered before the FIN
     this.state = 'closing';
     this.flags |= ENDING;
     this.setPaused(PAUSED_BY_CLOSE, true);
@@ -259,6 +262,7 @@ export abstract class StreamConnection extends Connection {
    */
   endOutput(): void {
     if (this.state !== 'open' || (this.flags & OUTPUT_ENDED) !== 0) return;
+    this.reactor.settleHeld();
     this.flush(); // what was written (this batch included) goes before the FIN
     this.flags |= OUTPUT_ENDED;
     this.transportEndOutput();
@@ -360,6 +364,7 @@ export abstract class StreamConnection extends Connection {
   /** @internal For the dispatcher, the reactor and transports. */
   closeWithError(error: Error): void {
     if (this.state === 'closed') return;
+    this.reactor.settleHeld();
     this.closeReason ??= { kind: 'error', error };
     this.state = 'closing';
     this.flags |= ENDING;
@@ -376,6 +381,7 @@ export abstract class StreamConnection extends Connection {
    * the old stream, and input not yet dispatched is dropped (see Dispatcher.resetInput).
    */
   protected restartInput(): void {
+    this.reactor.settleHeld();
     this.flush();
     this.dispatcher?.resetInput();
   }
