@@ -261,12 +261,8 @@ export class Group {
     let failure: unknown;
     let others: Encoded[] | undefined;
     for (const member of this.members.values()) {
+      if (!this.reaches(member, except)) continue;
       const conn = member.conn;
-      if (conn === except) continue;
-      if (conn.state !== 'open') {
-        if (conn.state === 'closed') this.members.delete(conn);
-        continue;
-      }
       const codec = member.codec;
       let encoded = last;
       if (encoded === undefined || encoded.codec !== codec) {
@@ -336,10 +332,17 @@ export class Group {
 
   /** The codec of the first member `deliver` would write to; undefined if none (or it has none). */
   private firstCodec(except: Connection | undefined): Codec | undefined {
-    for (const member of this.members.values()) {
-      if (member.conn !== except && member.conn.state === 'open') return member.codec;
-    }
+    for (const member of this.members.values()) if (this.reaches(member, except)) return member.codec;
     return undefined;
+  }
+
+  /** True when a broadcast but `except` goes to `member` now; a closed member is forgotten on the way. */
+  private reaches(member: Member, except: Connection | undefined): boolean {
+    const conn = member.conn;
+    if (conn === except) return false;
+    if (conn.state === 'open') return true;
+    if (conn.state === 'closed') this.members.delete(conn);
+    return false;
   }
 
   /** Begins holding lines for every member but `except`, if they share `encoded`'s codec (UTF-8) and it fits every one of them. */
@@ -351,12 +354,8 @@ export class Group {
     let room = MAX_HELD_BYTES;
     const skip = this.slowMember === 'skip';
     for (const member of this.members.values()) {
+      if (!this.reaches(member, except)) continue;
       const conn = member.conn;
-      if (conn === except) continue;
-      if (conn.state !== 'open') {
-        if (conn.state === 'closed') this.members.delete(conn);
-        continue;
-      }
       if (member.codec !== codec) {
         this.mixedCodecs = true;
         return undefined;
