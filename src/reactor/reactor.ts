@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import { OptionError } from '../errors';
 import { LogLimiter, type LogRateLimit } from './log-limiter';
 import { IdleWatch } from './idle-watch';
+import { ConnectionList, type Listed } from './connection-list';
 import { ShutdownTally, type ShutdownReport } from './shutdown-report';
 
 /** `stop()`'s deadline when none is given. */
@@ -15,7 +16,7 @@ export interface Closeable {
 }
 
 /** @internal A live connection as the reactor sees it: shut down gracefully when the reactor stops. */
-export interface ReactorConnection {
+export interface ReactorConnection extends Listed {
   readonly id: number;
   /** Stops reading, lets queued frames and in-flight handlers finish, runs `@OnShutdown`, then ends. */
   shutdown(): void;
@@ -47,7 +48,7 @@ export interface HeldBroadcast {
  */
 export class Reactor {
   /** @internal Live connections, shut down by `stop()`. */
-  readonly connections = new Set<ReactorConnection>();
+  readonly connections = new ConnectionList<ReactorConnection>();
   private readonly timers = new Set<DelayedCall | LoopingCall>();
   private readonly listeners: Array<{ readonly closeable: Closeable; readonly kind: 'listener' | 'client' }> = [];
   /** Work in flight that stop() must abort (outbound dials); see track(). */

@@ -92,6 +92,8 @@ export abstract class StreamConnection extends Connection {
   stats: ConnectionStats = UNCOUNTED;
   /** @internal The listener's limiter that counted this connection open (see ConnectionLimiter.track). */
   limiter: ConnectionLimiter | undefined = undefined;
+  /** @internal Its place in `reactor.connections` (see ConnectionList). */
+  listSlot = -1;
 
   /** @internal Made by a transport (or the testing kit) for each accepted or dialled stream. */
   constructor(
