@@ -572,8 +572,9 @@ export abstract class StreamConnection extends Connection {
     const n = out.length;
     if (n === 0) return;
     const data = n === 1 ? out[0] : gather(out, this.stringEncoding());
-    // pop() for the usual single piece: `length = 0` is a call into the runtime (~40 ns).
-    if (n === 1) out.pop();
+    // pop() for a few pieces (one reply of a delimited codec is two: the line and its
+    // delimiter): `length = 0` is a call into the runtime (~40 ns), pop() is inlined.
+    if (n <= 4) for (let i = 0; i < n; i++) out.pop();
     else out.length = 0;
     this.outSize = 0;
     if (this.transportDone()) {

