@@ -73,9 +73,10 @@ const MAX_HELD_BYTES = 64 * 1024;
 
 /**
  * The broadcasts of one batch (a read being handled), with one `except`, held as one text and
- * written to each member once: when the outermost batch ends, or before any connection writes,
- * ends or closes meanwhile (the reactor settles it first, so every member still receives
- * everything in the order it was written). Members are admitted when it begins. A read of 800
+ * written to each member once: when the outermost batch ends, or before one of its members
+ * writes, ends or closes meanwhile (each is marked while held, and settles it first, so every
+ * member still receives everything in the order it was written). Members are admitted when it
+ * begins; a write to a connection outside it needs no settling. A read of 800
  * chat lines to 200 members is then 800 string appends and 200 writes, not 160,000 writes
  * gathered member by member.
  */
@@ -85,8 +86,8 @@ class HeldLines implements HeldBroadcast {
   constructor(
     readonly except: Connection | undefined,
     readonly codec: Codec,
-    /** The members written to, admitted when it began. */
-    readonly conns: Connection[],
+    /** The members written to, admitted when it began (marked held until it settles). */
+    readonly conns: StreamConnection[],
     /** Members the 'skip' policy left out: each held line counts as missed for them. */
     readonly skipped: Member[],
     /** Bytes it may hold: the least any member may still buffer ('drop', 'disconnect'), at most `MAX_HELD_BYTES`. */
@@ -95,10 +96,13 @@ class HeldLines implements HeldBroadcast {
 
   settle(): void {
     const text = this.text;
-    if (text === '') return;
     const conns = this.conns;
-    // Only a transport event (the peer's reset) can close a member before this: its lines go with it.
-    for (let i = 0; i < conns.length; i++) if (conns[i].state === 'open') conns[i].write(text);
+    for (let i = 0; i < conns.length; i++) {
+      const conn = conns[i];
+      conn.setHeld(false);
+      // Only a transport event (the peer's reset) can close a member before this: its lines go with it.
+      if (text !== '' && conn.state === 'open') conn.write(text);
+    }
   }
 }
 
@@ -349,7 +353,7 @@ export class Group {
   private beginHold(except: Connection | undefined, encoded: Encoded): HeldLines | undefined {
     const codec = encoded.codec as Codec;
     if ((codec.stringEncoding ?? 'utf8') !== 'utf8') return undefined;
-    const conns: Connection[] = [];
+    const conns: StreamConnection[] = [];
     const skipped: Member[] = [];
     let room = MAX_HELD_BYTES;
     const skip = this.slowMember === 'skip';
@@ -361,7 +365,8 @@ export class Group {
         return undefined;
       }
       if (skip) {
-        if (conn.writable) conns.push(conn);
+        // A member with a codec is a StreamConnection (see Member).
+        if (conn.writable) conns.push(conn as StreamConnection);
         else skipped.push(member);
         continue;
       }
@@ -369,11 +374,13 @@ export class Group {
       // not goes member by member, where the policy applies.
       const free = this.maxBufferedBytes - conn.bufferedBytes;
       if (free < room) room = free;
-      conns.push(conn);
+      conns.push(conn as StreamConnection);
     }
     if (room < encoded.size) return undefined;
     const held = new HeldLines(except, codec, conns, skipped, room);
     this.reactor.hold(held);
+    // Marked after hold(), which may settle another group's broadcast to some of them (unmarking them).
+    for (let i = 0; i < conns.length; i++) conns[i].setHeld(true);
     this.held = held;
     return held;
   }

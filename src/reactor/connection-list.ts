@@ -24,6 +24,7 @@ export class ConnectionList<T extends Listed> implements Iterable<T> {
     return this.items.length;
   }
 
+  /** Adds `conn`, which must not be in a list already. */
   add(conn: T): void {
     conn.listSlot = this.items.length;
     this.items.push(conn);

@@ -68,8 +68,8 @@ export class Reactor {
    * @internal
    * The broadcast a group holds open during this batch (see Group): its lines are joined into one
    * text and written to each member once, not line by line. At most one at a time, settled at
-   * the outermost batch end, and before any other write, end or close of a connection so that
-   * every member receives everything in the order it was written.
+   * the outermost batch end, and before any of its members writes, ends or closes (each is
+   * marked while held), so that every member receives everything in the order it was written.
    */
   held: HeldBroadcast | undefined = undefined;
 
@@ -141,7 +141,7 @@ export class Reactor {
     this.held = broadcast;
   }
 
-  /** @internal Writes the held broadcast to its members now (a connection is about to write, end or close). */
+  /** @internal Writes the held broadcast to its members now (one of them is about to write, end or close). */
   settleHeld(): void {
     const held = this.held;
     if (held === undefined) return;

@@ -28,6 +28,10 @@ const GATHERED = 8;
 const OUTPUT_ENDED = 16;
 /** Writes are dropped: the output was ended, or the transport was told to end or destroyed. */
 const NO_MORE_WRITES = TRANSPORT_DONE | OUTPUT_ENDED;
+/** A member of the broadcast the reactor holds (`reactor.held`): it is settled before this connection writes or ends. */
+const HELD = 32;
+/** What a write checks before the usual path, in one test: dropped, or a held broadcast first. */
+const WRITE_SLOW_PATH = NO_MORE_WRITES | HELD;
 
 let nextId = 1;
 
@@ -190,11 +194,7 @@ export abstract class StreamConnection extends Connection {
    * and when the write is dropped (output ended, connection ending or destroyed: see `droppedWrites`).
    */
   write(data: Buffer | Uint8Array | string): boolean {
-    if ((this.flags & NO_MORE_WRITES) !== 0) {
-      this.droppedWrites++;
-      return false;
-    }
-    if (this.reactor.held !== undefined) this.reactor.settleHeld(); // a group's held broadcast goes first
+    if ((this.flags & WRITE_SLOW_PATH) !== 0 && !this.beforeWrite()) return false;
     const bytes = typeof data === 'string' || Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (this.batchDepth > 0 || this.gathering()) {
       this.out.push(this.stringEncoding() === 'utf8' || typeof bytes !== 'string' ? bytes : Buffer.from(bytes, 'utf8'));
@@ -214,11 +214,7 @@ export abstract class StreamConnection extends Connection {
    * `encode` throws; returns false as `write` does.
    */
   send(value: unknown): boolean {
-    if ((this.flags & NO_MORE_WRITES) !== 0) {
-      this.droppedWrites++;
-      return false;
-    }
-    if (this.reactor.held !== undefined) this.reactor.settleHeld(); // a group's held broadcast goes first
+    if ((this.flags & WRITE_SLOW_PATH) !== 0 && !this.beforeWrite()) return false;
     const out = this.out;
     const before = out.length;
     this.codec.encode(value, out);
@@ -235,7 +231,7 @@ export abstract class StreamConnection extends Connection {
    */
   end(): void {
     if (this.state !== 'open') return;
-    this.reactor.settleHeld(); // a broadcast held for this batch is delivered before the FIN
+    this.settleHeld(); // a broadcast held for this batch is delivered before the FIN
     this.state = 'closing';
     this.flags |= ENDING;
     this.setPaused(PAUSED_BY_CLOSE, true);
@@ -264,7 +260,7 @@ export abstract class StreamConnection extends Connection {
    */
   endOutput(): void {
     if (this.state !== 'open' || (this.flags & OUTPUT_ENDED) !== 0) return;
-    this.reactor.settleHeld();
+    this.settleHeld();
     this.flush(); // what was written (this batch included) goes before the FIN
     this.flags |= OUTPUT_ENDED;
     this.transportEndOutput();
@@ -321,6 +317,12 @@ export abstract class StreamConnection extends Connection {
     if (this.batchDepth === 0) this.flush();
   }
 
+  /** @internal A group's held broadcast includes this connection (on), or was written to it (off). */
+  setHeld(on: boolean): void {
+    if (on) this.flags |= HELD;
+    else this.flags &= ~HELD;
+  }
+
   /** @internal For the dispatcher, the reactor and transports. */
   allowLog(kind: string): boolean {
     return this.reactor.logLimiter.allow(kind);
@@ -366,7 +368,7 @@ export abstract class StreamConnection extends Connection {
   /** @internal For the dispatcher, the reactor and transports. */
   closeWithError(error: Error): void {
     if (this.state === 'closed') return;
-    this.reactor.settleHeld();
+    this.settleHeld();
     this.closeReason ??= { kind: 'error', error };
     this.state = 'closing';
     this.flags |= ENDING;
@@ -383,7 +385,7 @@ export abstract class StreamConnection extends Connection {
    * the old stream, and input not yet dispatched is dropped (see Dispatcher.resetInput).
    */
   protected restartInput(): void {
-    this.reactor.settleHeld();
+    this.settleHeld();
     this.flush();
     this.dispatcher?.resetInput();
   }
@@ -520,6 +522,24 @@ export abstract class StreamConnection extends Connection {
 
   // --- internals ------------------------------------------------------------------------
 
+  /**
+   * A write's slow path (see WRITE_SLOW_PATH): false when it is dropped (output ended, ending or
+   * destroyed: counted); otherwise the held broadcast this connection is in is written first.
+   */
+  private beforeWrite(): boolean {
+    if ((this.flags & NO_MORE_WRITES) !== 0) {
+      this.droppedWrites++;
+      return false;
+    }
+    this.settleHeld();
+    return true;
+  }
+
+  /** A group's broadcast held with this connection among its members goes out now (see Reactor.held). */
+  private settleHeld(): void {
+    if ((this.flags & HELD) !== 0) this.reactor.settleHeld();
+  }
+
   /** The transport was told to end or was destroyed: later writes are dropped. */
   private transportDone(): boolean {
     return (this.flags & TRANSPORT_DONE) !== 0;
@@ -572,9 +592,8 @@ export abstract class StreamConnection extends Connection {
     const n = out.length;
     if (n === 0) return;
     const data = n === 1 ? out[0] : gather(out, this.stringEncoding());
-    // pop() for a few pieces (one reply of a delimited codec is two: the line and its
-    // delimiter): `length = 0` is a call into the runtime (~40 ns), pop() is inlined.
-    if (n <= 4) for (let i = 0; i < n; i++) out.pop();
+    // pop() for the usual single piece: `length = 0` is a call into the runtime (~40 ns).
+    if (n === 1) out.pop();
     else out.length = 0;
     this.outSize = 0;
     if (this.transportDone()) {
