@@ -76,9 +76,9 @@ const MAX_HELD_BYTES = 64 * 1024;
  * written to each member once: when the outermost batch ends, or before one of its members
  * writes, ends or closes meanwhile (each is marked while held, and settles it first, so every
  * member still receives everything in the order it was written). Members are admitted when it
- * begins; a write to a connection outside it needs no settling. A read of 800
- * chat lines to 200 members is then 800 string appends and 200 writes, not 160,000 writes
- * gathered member by member.
+ * begins; a write to a connection outside it needs no settling. A read of 800 chat lines to
+ * 200 members is then 800 string appends and 200 writes, not 160,000 writes gathered member by
+ * member.
  */
 class HeldLines implements HeldBroadcast {
   text = '';
@@ -100,7 +100,7 @@ class HeldLines implements HeldBroadcast {
     for (let i = 0; i < conns.length; i++) {
       const conn = conns[i];
       conn.setHeld(false);
-      // Only a transport event (the peer's reset) can close a member before this: its lines go with it.
+      // A member destroyed or reset meanwhile gets nothing, as its gathered output would have been discarded.
       if (text !== '' && conn.state === 'open') conn.write(text);
     }
   }
