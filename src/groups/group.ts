@@ -84,6 +84,7 @@ class HeldLines implements HeldBroadcast {
   text = '';
   size = 0;
   constructor(
+    readonly group: Group,
     readonly except: Connection | undefined,
     readonly codec: Codec,
     /** The members written to, admitted when it began (marked held until it settles). */
@@ -129,8 +130,6 @@ export class Group {
   /** Members by connection, in the order they joined. */
   private readonly members = new Map<Connection, Member>();
   private open = true;
-  /** This group's held lines, while the reactor holds them (`reactor.held`). */
-  private held: HeldLines | undefined;
   /** Members of more than one codec were found (their broadcasts are not held); reset when members change. */
   private mixedCodecs = false;
   /** See `SlowMemberPolicy`. */
@@ -303,22 +302,15 @@ export class Group {
    * encoded on the way, if anything, for `deliver` to reuse.
    */
   private holdLine(value: unknown, except: Connection | undefined): number | Encoded | undefined {
-    const reactor = this.reactor;
-    let held = this.held;
-    let encoded: Encoded;
-    if (held !== undefined && reactor.held === held && held.except === except) {
-      encoded = encodeFor(held.codec, value);
-      if (typeof encoded.bytes !== 'string' || encoded.error !== undefined) return encoded;
-      if (held.size + encoded.size > held.room) {
-        reactor.settleHeld();
-        held = undefined;
-      }
-    } else {
-      // Encode first, with the first member's codec: a codec of bytes gives up here, at O(1).
-      const codec = this.firstCodec(except);
-      if (codec === undefined) return undefined;
-      encoded = encodeFor(codec, value);
-      if (typeof encoded.bytes !== 'string' || encoded.error !== undefined) return encoded;
+    let held = this.heldHere();
+    if (held !== undefined && held.except !== except) held = undefined;
+    // Encode first (for new lines, with the first member's codec): a codec of bytes gives up here, at O(1).
+    const codec = held !== undefined ? held.codec : this.firstCodec(except);
+    if (codec === undefined) return undefined;
+    const encoded = encodeFor(codec, value);
+    if (typeof encoded.bytes !== 'string' || encoded.error !== undefined) return encoded;
+    if (held !== undefined && held.size + encoded.size > held.room) {
+      this.reactor.settleHeld();
       held = undefined;
     }
     if (held === undefined) {
@@ -377,18 +369,22 @@ export class Group {
       conns.push(conn as StreamConnection);
     }
     if (room < encoded.size) return undefined;
-    const held = new HeldLines(except, codec, conns, skipped, room);
+    const held = new HeldLines(this, except, codec, conns, skipped, room);
     this.reactor.hold(held);
     // Marked after hold(), which may settle another group's broadcast to some of them (unmarking them).
     for (let i = 0; i < conns.length; i++) conns[i].setHeld(true);
-    this.held = held;
     return held;
+  }
+
+  /** The lines the reactor holds for this group, if it holds any now. */
+  private heldHere(): HeldLines | undefined {
+    const held = this.reactor.held;
+    return held instanceof HeldLines && held.group === this ? held : undefined;
   }
 
   /** Writes this group's held lines out now (its members change, or it closes). */
   private settleHeld(): void {
-    if (this.held !== undefined && this.reactor.held === this.held) this.reactor.settleHeld();
-    this.held = undefined;
+    if (this.heldHere() !== undefined) this.reactor.settleHeld();
   }
 
   /** Applies the slow-member policy before a write of `size` bytes: true to write. */

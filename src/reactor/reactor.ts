@@ -137,7 +137,7 @@ export class Reactor {
    * time keeps the order of two groups' broadcasts to a member of both).
    */
   hold(broadcast: HeldBroadcast): void {
-    if (this.held !== undefined) this.settleHeld();
+    this.settleHeld();
     this.held = broadcast;
   }
 
