@@ -4,6 +4,7 @@ import { RawCodec } from '../codec/raw';
 import type { ProtocolOptions } from '../decorators/options';
 import type { Handler, HandlerKind, HandlerTable, IdleTimes } from '../dispatch/handler-table';
 import { ProtocolStats } from '../dispatch/stats';
+import { DecoderPool } from '../dispatch/decoder-pool';
 import { BootstrapError, OptionError } from '../errors';
 import { idleTimes } from '../dispatch/idle-times';
 import { getHandlerMisuse, getHandlers, getProtocol } from '../metadata';
@@ -63,10 +64,12 @@ export function compileProtocol(protocol: Constructor, resolved?: ProtocolOption
   const limits = compileLimits(name, options);
   // One codec option for every transport: a datagram codec makes the protocol a UDP one.
   const datagramCodec = isDatagramCodec(options.codec) ? (options.codec as DatagramCodec) : undefined;
+  const codec = (datagramCodec === undefined ? options.codec ?? DEFAULT_STREAM_CODEC : DEFAULT_STREAM_CODEC) as Codec<unknown, unknown>;
   return {
     protocol,
     name,
-    codec: (datagramCodec === undefined ? options.codec ?? DEFAULT_STREAM_CODEC : DEFAULT_STREAM_CODEC) as Codec<unknown, unknown>,
+    codec,
+    decoders: new DecoderPool(codec),
     datagramCodec,
     onConnect: fn('connect'),
     onData: routed ?? fn('data') ?? (unansweredFrame as Handler),

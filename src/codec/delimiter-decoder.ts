@@ -77,6 +77,11 @@ export class DelimiterDecoder<F> extends FrameDecoder<F> {
     this.plan = plan;
   }
 
+  /** @internal Nothing held: no tail, no failure, not discarding (`scanned` is 0 without a tail). */
+  override get reusable(): boolean {
+    return this.holdsNoTail && this.discarded === 0 && this.scanned === 0;
+  }
+
   /**
    * The hot path of line protocols: a single-byte delimiter, no partial frame pending. Frames
    * are emitted straight from one indexOf to the next while they are within `maxLength`;

@@ -63,6 +63,21 @@ export abstract class FrameDecoder<F> implements Decoder<F> {
   }
 
   /**
+   * @internal
+   * True when the decoder holds nothing of its stream, so that it may decode the next chunk of
+   * another connection (see DecoderPool). Only a subclass that knows all its own state can say
+   * so: the default is false (a codec's own subclass keeps its decoder per connection).
+   */
+  get reusable(): boolean {
+    return false;
+  }
+
+  /** @internal No unfinished frame is held and `decode` has not failed. */
+  protected get holdsNoTail(): boolean {
+    return this.tailLength === 0 && this.failure === null;
+  }
+
+  /**
    * Looks for one frame in `buf[start..buf.length)` (`buf.length` is always the end of the
    * available bytes, so `buf.indexOf` never reads past them).
    * Returns the bytes consumed, after emitting at most one frame or frameError to `sink`;

@@ -110,11 +110,13 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
   /** Resolves when `@OnClose` (if any) has settled; set by `closed`. */
   closeHandler: Promise<void> | undefined;
 
+  /** The decoder, held only while it holds part of the stream; lent by `table.decoders` otherwise (see DecoderPool). */
+  private decoder: Decoder<unknown> | undefined = undefined;
+
   constructor(
     table: HandlerTable,
     instance: object,
     private readonly conn: DispatchTarget,
-    private decoder: Decoder<unknown>,
   ) {
     super(table, instance, conn);
   }
@@ -128,7 +130,8 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
   resetInput(): void {
     this.dropQueued();
     this.bits |= DISCARDING_CHUNK;
-    this.decoder = this.table.codec.createDecoder();
+    // The next read takes a fresh decoder; the old one (and the plaintext tail it holds) goes.
+    this.decoder = undefined;
   }
 
   /** The protocol class's name (shutdown reports count connections per protocol). */
@@ -153,7 +156,7 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
 
   /** Bytes the decoder retains for an unfinished frame. */
   get bufferedBytes(): number {
-    return this.decoder.bufferedBytes;
+    return this.decoder === undefined ? 0 : this.decoder.bufferedBytes;
   }
 
   /** The protocol's frame timeout (0: off). */
@@ -181,11 +184,15 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
       this.discardedFrames++;
       return;
     }
+    const decoders = this.table.decoders;
     try {
-      this.decoder.decode(chunk, this);
+      (this.decoder ??= decoders.take()).decode(chunk, this);
     } catch (error) {
       this.failed(error as Error, undefined);
     }
+    // Read up to a frame boundary: the decoder goes back (a STARTTLS meanwhile dropped it).
+    const decoder = this.decoder;
+    if (decoder !== undefined && decoders.give(decoder)) this.decoder = undefined;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Codec } from '../codec/codec';
 import type { DatagramCodec } from '../codec/datagram';
+import type { DecoderPool } from './decoder-pool';
 import type { Constructor } from '../types';
 import type { ReplyTap, RequestSettings } from './request-settings';
 import type { ProtocolStats } from './stats';
@@ -28,6 +29,8 @@ export interface HandlerTable {
   readonly name: string;
   /** The stream codec (`raw()` unless `@Protocol` names one). */
   readonly codec: Codec<unknown, unknown>;
+  /** Its decoders, lent to connections between frames (see DecoderPool). */
+  readonly decoders: DecoderPool;
   /** The datagram codec `@Protocol` names, if it names one (UDP listeners default to `datagramRaw()`). */
   readonly datagramCodec: DatagramCodec | undefined;
   readonly onConnect: Handler | undefined;

@@ -64,7 +64,7 @@ export function attachProtocol(root: DependencyContainer, reactor: Reactor, tabl
     return failed(table, conn, error);
   }
   if (built.release !== noop) conn.onRelease = built.release;
-  conn.attach(new Dispatcher(table, built.instance, conn, table.codec.createDecoder()));
+  conn.attach(new Dispatcher(table, built.instance, conn));
   if (idle !== undefined && conn.state === 'open') conn.watchIdle(idle);
   return built.instance;
 }
