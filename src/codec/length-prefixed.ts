@@ -113,6 +113,11 @@ class LengthPrefixedDecoder extends FrameDecoder<Buffer> {
     this.endOffset = layout.lengthFieldOffset + layout.lengthFieldLength;
   }
 
+  /** @internal Nothing held: no tail, no failure, not skipping an oversized frame. */
+  override get reusable(): boolean {
+    return this.holdsNoTail && this.bytesToDiscard === 0;
+  }
+
   protected decodeFrame(buf: Buffer, start: number, sink: FrameSink<Buffer>): number {
     const layout = this.layout;
     const available = buf.length - start;

@@ -37,6 +37,11 @@ class NetstringDecoder<F> extends FrameDecoder<F> {
     super('netstring', maxLength + String(maxLength).length + 2);
   }
 
+  /** @internal Nothing held: no tail, no failure (a netstring decoder keeps no other state). */
+  override get reusable(): boolean {
+    return this.holdsNoTail;
+  }
+
   protected decodeFrame(buf: Buffer, start: number, sink: FrameSink<F>): number {
     const end = buf.length;
     let length = 0;

@@ -100,6 +100,11 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
     super('resp', Math.max(limits.maxLength, limits.maxInlineLength + 2));
   }
 
+  /** @internal Nothing held: no tail, no failure, no request begun (`argc`, `scanned` are 0 without a tail). */
+  override get reusable(): boolean {
+    return this.holdsNoTail && this.argc === 0 && this.scanned === 0;
+  }
+
   protected decodeFrame(buf: Buffer, start: number, sink: FrameSink<Buffer[] | string[]>): number {
     if (this.argc === 0) {
       if (buf[start] !== STAR) return this.inline(buf, start, sink);

@@ -1,12 +1,11 @@
-import { FrameTooLargeError, Module, OnData, OnError, Protocol, lines, type Codec } from 'torsion';
+import { Connection, FrameTooLargeError, Module, OnData, OnError, Protocol, lengthPrefixed, lines, netstring, resp, type Codec } from 'torsion';
 import { createTestingApp, type TestingApp } from 'torsion/testing';
 
 // A lines codec that counts the decoders it makes. Object.create keeps the codec's own class
 // (and what dispatch reads from it), overriding createDecoder only.
-function counting(options: Parameters<typeof lines>[0]): { codec: Codec<string, string>; made: () => number } {
-  const base = lines(options);
+function counting<F = string, R = string>(options: Parameters<typeof lines>[0], base: Codec<F, R> = lines(options) as unknown as Codec<F, R>): { codec: Codec<F, R>; made: () => number } {
   let made = 0;
-  const codec = Object.create(base) as Codec<string, string>;
+  const codec = Object.create(base) as Codec<F, R>;
   codec.createDecoder = () => {
     made++;
     return base.createDecoder();
@@ -95,4 +94,86 @@ test('a decoder that failed stays with its connection, which closes; the others 
   good.send('t\n');
   expect(good.text()).toBe('<fine>\n<part>\n');
   expect(good.closeReason).toBeUndefined();
+});
+
+// The other built-in framing codecs lend their decoders too: frames split at every byte on
+// three interleaved connections still come out whole, each on its own connection.
+const framed = {
+  resp: { counted: counting(undefined, resp({ output: 'string' })), frame: (s: string) => `*2\r\n$4\r\nECHO\r\n$${Buffer.byteLength(s)}\r\n${s}\r\n` },
+  lengthPrefixed: { counted: counting(undefined, lengthPrefixed({ lengthFieldLength: 2 })), frame: (s: string) => Buffer.concat([Buffer.from([0, Buffer.byteLength(s)]), Buffer.from(s)]) },
+  netstring: { counted: counting(undefined, netstring({ output: 'string' })), frame: (s: string) => `${Buffer.byteLength(s)}:${s},` },
+};
+
+/** Each connection's frames, as text, in the order they arrived. */
+const seen = new Map<number, string[]>();
+const text = (frame: unknown): string => (Array.isArray(frame) ? frame.join(' ') : Buffer.isBuffer(frame) ? frame.toString('utf8') : String(frame));
+
+@Protocol({ codec: framed.resp.counted.codec })
+class RespRecorder {
+  constructor(private readonly conn: Connection) {}
+  @OnData() data(frame: unknown): void {
+    seen.set(this.conn.id, [...(seen.get(this.conn.id) ?? []), text(frame)]);
+  }
+}
+@Protocol({ codec: framed.lengthPrefixed.counted.codec })
+class LengthRecorder extends RespRecorder {}
+@Protocol({ codec: framed.netstring.counted.codec })
+class NetstringRecorder extends RespRecorder {}
+@Module({ protocols: [RespRecorder, LengthRecorder, NetstringRecorder] })
+class Framed {}
+
+test.each([
+  ['resp', RespRecorder, framed.resp],
+  ['lengthPrefixed', LengthRecorder, framed.lengthPrefixed],
+  ['netstring', NetstringRecorder, framed.netstring],
+] as const)('%s: frames cut at every byte on interleaved connections stay whole and apart; whole ones share a decoder', async (_name, cls, { counted, frame }) => {
+  const app = createTestingApp(Framed);
+  try {
+    const conns = [app.connect(cls), app.connect(cls), app.connect(cls)];
+    const wire = conns.map((_c, i) => Buffer.concat([Buffer.from(frame(`one ${i}`)), Buffer.from(frame(`two ✓ ${i}`))]));
+    for (let at = 0; at < Math.max(...wire.map((w) => w.length)); at++) {
+      for (const [i, c] of conns.entries()) if (at < wire[i].length) c.send(wire[i].subarray(at, at + 1));
+    }
+    for (const [i, c] of conns.entries()) {
+      const prefix = _name === 'resp' ? 'ECHO ' : '';
+      expect(seen.get(c.connection.id)).toEqual([`${prefix}one ${i}`, `${prefix}two ✓ ${i}`]);
+    }
+    const made = counted.made();
+    const more = Array.from({ length: 20 }, () => app.connect(cls));
+    for (const c of more) c.send(Buffer.from(frame('whole')));
+    for (const c of more) expect(seen.get(c.connection.id)).toEqual([_name === 'resp' ? 'ECHO whole' : 'whole']);
+    expect(counted.made()).toBe(made);
+  } finally {
+    await app.close();
+  }
+});
+
+const skipping = counting<Buffer, Buffer>(undefined, lengthPrefixed({ lengthFieldLength: 2, maxLength: 8, failFast: false }));
+@Protocol({ codec: skipping.codec })
+class Skipping {
+  readonly events: string[] = [];
+  @OnData() data(frame: Buffer): void {
+    this.events.push(frame.toString());
+  }
+  @OnError() tooLong(error: Error): void {
+    this.events.push(error instanceof FrameTooLargeError ? 'too long' : `error ${error.message}`);
+  }
+}
+@Module({ protocols: [Skipping] })
+class SkippingModule {}
+
+test('lengthPrefixed: a connection skipping an oversized frame keeps its decoder until the frame has passed', async () => {
+  const app = createTestingApp(SkippingModule);
+  try {
+    const big = app.connect(Skipping);
+    const other = app.connect(Skipping);
+    big.send(Buffer.from([0, 20, ...Buffer.from('0123456789')])); // 12 of the 22 bytes: 10 still to skip
+    other.send(Buffer.from([0, 2, ...Buffer.from('ok')]));
+    big.send(Buffer.from([...Buffer.from('abcdefghij'), 0, 4, ...Buffer.from('next')]));
+    expect(big.protocol.events).toEqual(['too long', 'next']);
+    expect(other.protocol.events).toEqual(['ok']);
+    expect(big.closeReason).toBeUndefined();
+  } finally {
+    await app.close();
+  }
 });
