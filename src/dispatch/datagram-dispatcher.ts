@@ -43,7 +43,7 @@ export class DatagramDispatcher<S extends DatagramSender = DatagramSender> exten
     const { onConnect } = this.table;
     if (onConnect === undefined) return;
     const result = onConnect.call(this.instance, socket);
-    if (isThenable(result)) result.then(undefined, (error: unknown) => this.reporter.log.error({ err: error }, `${this.table.name}.${this.table.names.connect} failed`));
+    if (isThenable(result)) result.then(undefined, (error: unknown) => this.endpoint.log.error({ err: error }, `${this.table.name}.${this.table.names.connect} failed`));
   }
 
   /** One datagram; false when it was dropped (stopping, or `maxInFlight` handlers in flight). */
@@ -75,7 +75,7 @@ export class DatagramDispatcher<S extends DatagramSender = DatagramSender> exten
     try {
       await onClose.call(this.instance, { kind: 'done' });
     } catch (error) {
-      this.reporter.log.error({ err: error }, `${this.table.name}.${this.table.names.close} failed`);
+      this.endpoint.log.error({ err: error }, `${this.table.name}.${this.table.names.close} failed`);
     }
   }
 

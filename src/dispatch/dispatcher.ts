@@ -94,7 +94,7 @@ const enum Phase {
  * Flow control: past `maxQueuedFrames` queued frames the connection stops reading, and
  * resumes at `resumeQueuedFrames`; while the outgoing buffer is full nothing is dispatched.
  */
-export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unknown> {
+export class Dispatcher extends HandlerRunner<unknown, DispatchTarget> implements FrameSink<unknown> {
   /** Frames waiting their turn; created on the first one (most connections never queue). */
   private queue: unknown[] = NO_QUEUE;
   private head = 0;
@@ -113,11 +113,7 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
   /** The decoder, held only while it holds part of the stream; lent by `table.decoders` otherwise (see DecoderPool). */
   private decoder: Decoder<unknown> | undefined = undefined;
 
-  constructor(
-    table: HandlerTable,
-    instance: object,
-    private readonly conn: DispatchTarget,
-  ) {
+  constructor(table: HandlerTable, instance: object, conn: DispatchTarget) {
     super(table, instance, conn);
   }
 
@@ -208,11 +204,11 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
     // A request client's replies are taken as decoded, ahead of the queue (see ReplyTap).
     const replies = this.table.replies;
     if (replies !== undefined && replies.frame(this.instance, frame)) return;
-    if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {
+    if (this.pending !== undefined || this.head < this.queue.length || this.endpoint.writeBlocked) {
       this.enqueue(frame);
       return;
     }
-    this.invoke(this.table.onData, frame, this.table.names.data, this.conn);
+    this.invoke(this.table.onData, frame, this.table.names.data, this.endpoint);
   }
 
   /**
@@ -224,7 +220,7 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
       this.table.stats.frameErrors++;
       return;
     }
-    if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {
+    if (this.pending !== undefined || this.head < this.queue.length || this.endpoint.writeBlocked) {
       this.enqueue(new FailedFrame(error));
       return;
     }
@@ -259,7 +255,7 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
     if (this.phase !== Phase.Open) return;
     this.phase = Phase.ShuttingDown;
     if (this.table.onShutdown !== undefined) {
-      if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) {
+      if (this.pending !== undefined || this.head < this.queue.length || this.endpoint.writeBlocked) {
         // Appended past the queue bound on purpose: one event, and reading is paused already.
         if (this.queue === NO_QUEUE) this.queue = [];
         this.queue.push(new ShutdownEvent());
@@ -321,7 +317,7 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
       this.invoke(onInputEnd, undefined, this.table.names.inputEnd, undefined);
       if (!this.idle) return; // async: settled() comes back here
     }
-    this.conn.dispatchIdle();
+    this.endpoint.dispatchIdle();
   }
 
   /** The connection has closed: run `@OnClose` once. */
@@ -336,39 +332,39 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
       if (isThenable(result)) {
         this.closeHandler = Promise.resolve(result).then(
           () => undefined,
-          (error: unknown) => this.conn.log.error({ err: error }, `${this.table.name}.${this.table.names.close} failed`),
+          (error: unknown) => this.endpoint.log.error({ err: error }, `${this.table.name}.${this.table.names.close} failed`),
         );
       }
     } catch (error) {
-      this.conn.log.error({ err: error }, `${this.table.name}.${this.table.names.close} failed`);
+      this.endpoint.log.error({ err: error }, `${this.table.name}.${this.table.names.close} failed`);
     }
   }
 
   private enqueue(item: unknown): void {
     if (this.queue === NO_QUEUE) this.queue = [];
     this.queue.push(item);
-    if (this.queue.length - this.head >= this.table.maxQueuedFrames) this.conn.setQueueFull(true);
+    if (this.queue.length - this.head >= this.table.maxQueuedFrames) this.endpoint.setQueueFull(true);
   }
 
   /** Runs queued frames until one is async, the output is full, or the queue is empty. */
   private pump(): void {
     const queue = this.queue;
-    while (this.pending === undefined && this.phase !== Phase.Stopped && this.head < queue.length && !this.conn.writeBlocked) {
+    while (this.pending === undefined && this.phase !== Phase.Stopped && this.head < queue.length && !this.endpoint.writeBlocked) {
       const item = queue[this.head];
       queue[this.head++] = undefined;
       if (item instanceof QueuedEvent) item.run(this);
-      else this.invoke(this.table.onData, item, this.table.names.data, this.conn);
+      else this.invoke(this.table.onData, item, this.table.names.data, this.endpoint);
     }
     if (this.head === queue.length && this.head > 0) {
       queue.length = 0;
       this.head = 0;
     }
-    if (this.queue.length - this.head <= this.table.resumeQueuedFrames) this.conn.setQueueFull(false);
+    if (this.queue.length - this.head <= this.table.resumeQueuedFrames) this.endpoint.setQueueFull(false);
     if (this.idle) this.becameIdle();
   }
 
   protected send(value: unknown): void {
-    this.conn.send(value);
+    this.endpoint.send(value);
   }
 
   protected peerOf(): undefined {
@@ -386,7 +382,7 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
     const name = this.pending as string;
     this.pending = undefined;
     if (this.phase === Phase.Stopped && (this.bits & CLOSE_HANDLED) !== 0) return; // closed meanwhile: nothing to write to
-    this.conn.beginBatch();
+    this.endpoint.beginBatch();
     try {
       if (value !== undefined) this.reply(value, name, undefined);
       const deferred = this.async?.deferredFailure;
@@ -398,7 +394,7 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
         this.pump();
       }
     } finally {
-      this.conn.endBatch();
+      this.endpoint.endBatch();
     }
   }
 
@@ -407,12 +403,12 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
     this.pending = undefined;
     const deferred = this.async?.deferredFailure;
     if (this.async !== undefined) this.async.deferredFailure = undefined;
-    if (deferred !== undefined) this.conn.log.warn({ err: deferred.cause }, 'a later failure is superseded by the in-flight handler failing');
-    this.conn.beginBatch();
+    if (deferred !== undefined) this.endpoint.log.warn({ err: deferred.cause }, 'a later failure is superseded by the in-flight handler failing');
+    this.endpoint.beginBatch();
     try {
       this.failed(error, name);
     } finally {
-      this.conn.endBatch();
+      this.endpoint.endBatch();
     }
   }
 
@@ -425,10 +421,10 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
     if (this.phase !== Phase.Open) return;
     this.table.stats.idleTimeouts[kind as IdleTimeoutKind]++;
     if (this.table.onIdle === undefined) {
-      this.conn.timedOut();
+      this.endpoint.timedOut();
       return;
     }
-    if (this.pending !== undefined || this.head < this.queue.length || this.conn.writeBlocked) this.enqueue(new IdleEvent(kind));
+    if (this.pending !== undefined || this.head < this.queue.length || this.endpoint.writeBlocked) this.enqueue(new IdleEvent(kind));
     else this.runIdle(kind);
   }
 
@@ -456,7 +452,7 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
     if ((this.bits & (FAILED | CLOSE_HANDLED)) !== 0) {
       // Too late to answer (closed, or already failing), but never lose an error silently.
       this.countFailure(handlerName);
-      if (this.conn.allowLog('late failure')) this.conn.log.warn({ err: cause }, `${handlerName === undefined ? 'codec' : `${this.table.name}.${handlerName}`} failed after the connection began closing`);
+      if (this.endpoint.allowLog('late failure')) this.endpoint.log.warn({ err: cause }, `${handlerName === undefined ? 'codec' : `${this.table.name}.${handlerName}`} failed after the connection began closing`);
       return;
     }
     if (this.pending !== undefined) {
@@ -471,10 +467,10 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
     this.stop();
     const error = failure(this.table, handlerName, cause);
     const what = handlerName === undefined ? 'codec error' : 'handler failed';
-    if (this.conn.allowLog(what)) this.conn.log.error({ err: error }, `${what}, closing`);
+    if (this.endpoint.allowLog(what)) this.endpoint.log.error({ err: error }, `${what}, closing`);
     const { onError } = this.table;
     if (onError === undefined || handlerName === this.table.names.error) {
-      this.conn.closeWithError(error);
+      this.endpoint.closeWithError(error);
       return;
     }
     let result: unknown;
@@ -482,8 +478,8 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
       result = onError.call(this.instance, cause);
     } catch (second) {
       this.table.stats.handlerErrors++;
-      this.conn.log.error({ err: second }, `${this.table.name}.${this.table.names.error} failed`);
-      this.conn.closeWithError(error);
+      this.endpoint.log.error({ err: second }, `${this.table.name}.${this.table.names.error} failed`);
+      this.endpoint.closeWithError(error);
       return;
     }
     if (isThenable(result)) {
@@ -492,19 +488,19 @@ export class Dispatcher extends HandlerRunner<unknown> implements FrameSink<unkn
         (value) => {
           this.pending = undefined;
           if (value !== undefined) this.reply(value, this.table.names.error, undefined);
-          this.conn.closeWithError(error);
+          this.endpoint.closeWithError(error);
         },
         (second: unknown) => {
           this.pending = undefined;
           this.table.stats.handlerErrors++;
-          this.conn.log.error({ err: second }, `${this.table.name}.${this.table.names.error} failed`);
-          this.conn.closeWithError(error);
+          this.endpoint.log.error({ err: second }, `${this.table.name}.${this.table.names.error} failed`);
+          this.endpoint.closeWithError(error);
         },
       );
       return;
     }
     if (result !== undefined) this.reply(result, this.table.names.error, undefined);
-    this.conn.closeWithError(error);
+    this.endpoint.closeWithError(error);
   }
 }
 

@@ -26,12 +26,13 @@ export interface RunnerLog {
  * What differs is what a handler failure ends: a stream connection closes with reason "error"
  * after `@OnError` answers (Dispatcher.failed); a datagram socket goes on.
  */
-export abstract class HandlerRunner<S> {
+export abstract class HandlerRunner<S, E extends RunnerLog = RunnerLog> {
   constructor(
     protected readonly table: HandlerTable,
     /** The protocol instance whose handlers run. */
     readonly instance: object,
-    protected readonly reporter: RunnerLog,
+    /** What the handlers run for (the connection, the datagram socket): where replies go and failures are logged. */
+    protected readonly endpoint: E,
   ) {}
 
   /** Encodes and writes a reply (to `sender` for datagrams); throws when it cannot be encoded. */
@@ -78,10 +79,10 @@ export abstract class HandlerRunner<S> {
       return;
     }
     const what = handlerName === undefined ? 'undecodable frame skipped' : handlerName === names.error ? 'error handler failed' : 'handler failed';
-    if (!this.reporter.allowLog(what)) return;
+    if (!this.endpoint.allowLog(what)) return;
     const peer = this.peerOf(sender);
     const err = failure(this.table, handlerName, cause);
-    this.reporter.log.warn(peer === undefined ? { err } : { err, peer }, what);
+    this.endpoint.log.warn(peer === undefined ? { err } : { err, peer }, what);
   }
 }
 

@@ -4,12 +4,18 @@ import { ClosedError, TorsionError, describe } from '../errors';
 import type { StartTlsOptions } from './connection';
 import type { Codec } from '../codec/codec';
 import type { Reactor } from '../reactor/reactor';
-import { StreamConnection } from './stream-connection';
+import { FIRST_TRANSPORT_FLAG, StreamConnection } from './stream-connection';
 import { readTlsInfo, type TlsInfo } from './tls-info';
 import { proxiedEnds, type ProxyHeaderRead, type ProxyInfo } from './proxy-header';
 
 /** How long a STARTTLS handshake may take. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+// SocketConnection's own flags (StreamConnection.flags).
+/** A 'drain' listener is on the socket (only while its buffer is full). */
+const AWAITING_DRAIN = FIRST_TRANSPORT_FLAG;
+/** A STARTTLS handshake is under way. */
+const UPGRADING = FIRST_TRANSPORT_FLAG << 1;
 
 /** Lets module-level listeners find their connection without a closure per socket (as ws does). */
 const kConnection = Symbol('torsion:connection');
@@ -25,9 +31,7 @@ export class SocketConnection extends StreamConnection {
   private peer: { readonly address: string; readonly port: number } | undefined;
   private local: { address: string; port: number } | undefined;
   private lastError: Error | undefined;
-  private awaitingDrain = false;
   private tlsInfo: TlsInfo | undefined;
-  private upgrading = false;
   private readonly proxyInfo: ProxyInfo | undefined;
 
   constructor(
@@ -77,7 +81,8 @@ export class SocketConnection extends StreamConnection {
 
   override startTls(options: StartTlsOptions = {}): Promise<TlsInfo> {
     if (this.state !== 'open') return Promise.reject(new ClosedError(`connection ${this.id} is ${this.state}: cannot start TLS`));
-    if (this.tlsInfo !== undefined || this.upgrading) return Promise.reject(new TorsionError('TORSION_ERR_TLS', `connection ${this.id} is already ${this.upgrading ? 'starting' : 'using'} TLS`));
+    const upgrading = (this.flags & UPGRADING) !== 0;
+    if (this.tlsInfo !== undefined || upgrading) return Promise.reject(new TorsionError('TORSION_ERR_TLS', `connection ${this.id} is already ${upgrading ? 'starting' : 'using'} TLS`));
     const { role = this.role, ...rest } = options;
     const tlsOptions = { minVersion: 'TLSv1.2' as const, ...rest };
     let secure: tls.TLSSocket;
@@ -94,8 +99,7 @@ export class SocketConnection extends StreamConnection {
     } catch (error) {
       return Promise.reject(new TorsionError('TORSION_ERR_TLS', `starting TLS failed: ${describe(error)}`, { cause: error }));
     }
-    this.upgrading = true;
-    this.awaitingDrain = false;
+    this.flags = (this.flags | UPGRADING) & ~AWAITING_DRAIN;
     this.socket = secure;
     this.attachSocket(secure);
     if (this.readingPaused) secure.pause();
@@ -103,14 +107,14 @@ export class SocketConnection extends StreamConnection {
       const done = (): void => {
         secure.removeListener('error', failed);
         timer.cancel();
-        this.upgrading = false;
+        this.flags &= ~UPGRADING;
         this.tlsInfo = readTlsInfo(secure);
         resolve(this.tlsInfo as TlsInfo);
       };
       const failed = (error: Error): void => {
         secure.removeListener(role === 'server' ? 'secure' : 'secureConnect', done);
         timer.cancel();
-        this.upgrading = false;
+        this.flags &= ~UPGRADING;
         const reason = new TorsionError('TORSION_ERR_TLS', `TLS handshake with ${this.remoteAddress}:${this.remotePort} failed: ${error.message}`, { cause: error });
         if (this.allowLog('STARTTLS failed')) this.log.warn({ err: reason }, 'STARTTLS failed');
         this.closeWithError(reason);
@@ -198,8 +202,8 @@ export class SocketConnection extends StreamConnection {
     const socket = this.socket;
     const ok = typeof data === 'string' ? socket.write(data, encoding) : socket.write(data);
     // Listening for 'drain' only when it matters keeps an idle connection one listener lighter.
-    if (!ok && !this.awaitingDrain) {
-      this.awaitingDrain = true;
+    if (!ok && (this.flags & AWAITING_DRAIN) === 0) {
+      this.flags |= AWAITING_DRAIN;
       socket.on('drain', onDrain);
     }
     return ok;
@@ -228,7 +232,7 @@ export class SocketConnection extends StreamConnection {
     // Plain TCP/Unix only: node destroys the socket once its shutdown is done, which waits on no
     // peer when nothing is queued (shutdown(2) never blocks). A TLS socket's close_notify and
     // queued ciphertext sit below `writableLength`, so TLS keeps the timer.
-    return this.tlsInfo === undefined && !this.upgrading && socket.readableEnded && socket.writableLength === 0;
+    return this.tlsInfo === undefined && (this.flags & UPGRADING) === 0 && socket.readableEnded && socket.writableLength === 0;
   }
 
   protected transportEndOutput(): void {
@@ -281,7 +285,7 @@ export class SocketConnection extends StreamConnection {
   /** @internal The socket's 'drain' event (listened for only while the buffer is full): writes may go on. */
   static drainFrom(socket: Socket): void {
     const conn = (socket as OwnedSocket)[kConnection];
-    conn.awaitingDrain = false;
+    conn.flags &= ~AWAITING_DRAIN;
     socket.removeListener('drain', onDrain);
     conn.drained();
   }

@@ -32,6 +32,10 @@ const NO_MORE_WRITES = TRANSPORT_DONE | OUTPUT_ENDED;
 const HELD = 32;
 /** What a write checks before the usual path, in one test: dropped, or a held broadcast first. */
 const WRITE_SLOW_PATH = NO_MORE_WRITES | HELD;
+/** The transport reported a full buffer; writes return false until it drains. */
+const WRITE_BLOCKED = 64;
+/** @internal The first flag bit a transport subclass may use for its own state (see SocketConnection). */
+export const FIRST_TRANSPORT_FLAG = 256;
 
 let nextId = 1;
 
@@ -71,16 +75,19 @@ export abstract class StreamConnection extends Connection {
   closeReason: CloseReason | undefined = undefined;
   /** `write`/`send` calls refused because the output was ended or the connection was ending or destroyed; each returned false. */
   droppedWrites = 0;
-  /** @internal The transport reported a full buffer; writes return false until it drains. */
-  writeBlocked = false;
   private dispatcher: Dispatcher | undefined;
   private readonly out: OutputChunks = [];
   /** Characters/bytes gathered in `out` (string length approximates bytes; close enough for a bound). */
   private outSize = 0;
   private batchDepth = 0;
   private pausedBy = 0;
-  /** ENDING | TRANSPORT_DONE | FINISHED, packed: an idle connection is a few fields lighter. */
-  private flags = 0;
+  /**
+   * @internal
+   * ENDING | TRANSPORT_DONE | FINISHED | GATHERED | OUTPUT_ENDED | HELD | WRITE_BLOCKED, and a
+   * transport's own bits from FIRST_TRANSPORT_FLAG up, packed: ten thousand idle connections
+   * are so many fields lighter (each field is 8 bytes of every connection).
+   */
+  protected flags = 0;
   private closeTimer: DelayedCall | undefined;
   private logger: Logger | undefined;
   // Made on demand: most connections close without anyone awaiting them.
@@ -200,12 +207,12 @@ export abstract class StreamConnection extends Connection {
       this.out.push(this.stringEncoding() === 'utf8' || typeof bytes !== 'string' ? bytes : Buffer.from(bytes, 'utf8'));
       this.outSize += bytes.length;
       if (this.outSize >= this.writeHighWaterMark) this.flush();
-      return !this.writeBlocked;
+      return (this.flags & WRITE_BLOCKED) === 0;
     }
     // Raw writes are UTF-8, whatever the codec writes its own strings in.
     if (this.idleState !== undefined) this.idleState.writes++;
     if (!this.transportWrite(bytes, 'utf8')) this.blockWrites();
-    return !this.writeBlocked;
+    return (this.flags & WRITE_BLOCKED) === 0;
   }
 
   /**
@@ -220,7 +227,7 @@ export abstract class StreamConnection extends Connection {
     this.codec.encode(value, out);
     for (let i = before; i < out.length; i++) this.outSize += out[i].length;
     if ((this.batchDepth === 0 && !this.gathering()) || this.outSize >= this.writeHighWaterMark) this.flush();
-    return !this.writeBlocked;
+    return (this.flags & WRITE_BLOCKED) === 0;
   }
 
   /**
@@ -274,9 +281,14 @@ export abstract class StreamConnection extends Connection {
     return (this.flags & OUTPUT_ENDED) !== 0;
   }
 
+  /** @internal The transport reported a full buffer; writes return false until it drains. */
+  get writeBlocked(): boolean {
+    return (this.flags & WRITE_BLOCKED) !== 0;
+  }
+
   /** False from the write that filled the outgoing buffer until it drains, and once writes are refused (output ended, closing, closed). */
   get writable(): boolean {
-    return !this.writeBlocked && (this.flags & NO_MORE_WRITES) === 0;
+    return (this.flags & (WRITE_BLOCKED | NO_MORE_WRITES)) === 0;
   }
 
   /** Bytes gathered for this batch plus those the transport holds unsent (strings counted by length). */
@@ -446,8 +458,8 @@ export abstract class StreamConnection extends Connection {
 
   /** @internal The outgoing buffer drained below its high-water mark. */
   protected drained(): void {
-    if (!this.writeBlocked) return;
-    this.writeBlocked = false;
+    if ((this.flags & WRITE_BLOCKED) === 0) return;
+    this.flags &= ~WRITE_BLOCKED;
     this.setPaused(PAUSED_BY_WRITES, false);
     this.beginBatch();
     try {
@@ -606,8 +618,8 @@ export abstract class StreamConnection extends Connection {
   }
 
   private blockWrites(): void {
-    if (this.writeBlocked) return;
-    this.writeBlocked = true;
+    if ((this.flags & WRITE_BLOCKED) !== 0) return;
+    this.flags |= WRITE_BLOCKED;
     this.stats.writeBlocks++;
     // A server stops reading requests it cannot answer. A request client must not: its server
     // stops reading our requests once its replies back up, so both would wait forever. Its
