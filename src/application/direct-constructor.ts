@@ -29,6 +29,7 @@ export function directConstructor(protocol: ConcreteConstructor<object>, graph: 
       args.push(root.resolve(dep.token as Token));
     }
   }
+  if (args.length === 0) return () => new protocol();
   if (!args.includes(CONNECTION) && !args.includes(LOGGER)) return () => new protocol(...args);
   if (args.length === 1 && args[0] === CONNECTION) return (connection) => new protocol(connection);
   return (connection) => {

@@ -26,9 +26,7 @@ export interface BuiltProtocol {
 export function buildProtocol(root: DependencyContainer, reactor: Reactor, table: HandlerTable, token: Constructor, endpoint: { readonly log: Logger }): BuiltProtocol {
   if (table.direct !== undefined && token === Connection) {
     const instance = table.direct(endpoint);
-    // A container would dispose a disposable protocol at close; keep that contract.
-    const disposable = typeof (instance as { dispose?: unknown }).dispose === 'function';
-    return { instance, release: disposable ? () => disposeQuietly(instance, reactor) : noop };
+    return { instance, release: directRelease(instance, reactor) ?? noop };
   }
   const scope = root.createChildContainer();
   scope.register(classToken(token), { useValue: endpoint });
@@ -57,16 +55,30 @@ export function attachProtocol(root: DependencyContainer, reactor: Reactor, tabl
   conn.stats = endpoint;
   endpoint.opened++;
   endpoint.open++;
-  let built: BuiltProtocol;
+  let instance: object;
   try {
-    built = buildProtocol(root, reactor, table, Connection, conn);
+    // The direct path inline: no BuiltProtocol per accept (most protocols take it).
+    const direct = table.direct;
+    if (direct !== undefined) {
+      instance = direct(conn);
+      const release = directRelease(instance, reactor);
+      if (release !== undefined) conn.onRelease = release;
+    } else {
+      const built = buildProtocol(root, reactor, table, Connection, conn);
+      instance = built.instance;
+      conn.onRelease = built.release;
+    }
   } catch (error) {
     return failed(table, conn, error);
   }
-  if (built.release !== noop) conn.onRelease = built.release;
-  conn.attach(new Dispatcher(table, built.instance, conn));
+  conn.attach(new Dispatcher(table, instance, conn));
   if (idle !== undefined && conn.state === 'open') conn.watchIdle(idle);
-  return built.instance;
+  return instance;
+}
+
+/** A container would dispose a disposable protocol at close: a directly built one keeps that contract. */
+function directRelease(instance: object, reactor: Reactor): (() => void) | undefined {
+  return typeof (instance as { dispose?: unknown }).dispose === 'function' ? () => disposeQuietly(instance, reactor) : undefined;
 }
 
 const loggers = new Map<Constructor, (scope: DependencyContainer) => Logger>();
