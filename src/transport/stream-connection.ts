@@ -76,7 +76,7 @@ export abstract class StreamConnection extends Connection {
   /** `write`/`send` calls refused because the output was ended or the connection was ending or destroyed; each returned false. */
   droppedWrites = 0;
   private dispatcher: Dispatcher | undefined;
-  private readonly out: OutputChunks = [];
+  private readonly out: OutputChunks = objectChunks();
   /** Characters/bytes gathered in `out` (string length approximates bytes; close enough for a bound). */
   private outSize = 0;
   private batchDepth = 0;
@@ -692,3 +692,15 @@ function gather(out: OutputChunks, encoding: 'utf8' | 'latin1'): Buffer | string
   return Buffer.concat(buffers, total);
 }
 
+
+/**
+ * An empty array whose elements are already objects. A `[]` literal starts with small-integer
+ * elements and changes kind at its first push, so the codecs' `out.push` sites saw two array
+ * maps and TurboFan called the generic push builtin instead of inlining it: line echo, 3,866
+ * instructions per line against 3,663 with this (callgrind, after 150,000 lines of warm-up).
+ */
+function objectChunks(): OutputChunks {
+  const out: OutputChunks = [''];
+  out.pop();
+  return out;
+}
