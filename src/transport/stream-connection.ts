@@ -39,6 +39,9 @@ export const FIRST_TRANSPORT_FLAG = 256;
 
 let nextId = 1;
 
+/** The usual close reason, shared (a `CloseReason` is read-only): one object less per connection. */
+const DONE: CloseReason = { kind: 'done' };
+
 /**
  * Where a connection counts before it is handed to an endpoint (`attachProtocol` does that for
  * every one a protocol serves): a sink nobody reads, so counting never needs a check.
@@ -577,7 +580,7 @@ export abstract class StreamConnection extends Connection {
 
   private maybeFinishEnd(): void {
     if (this.transportDone() || this.batchDepth > 0 || this.dispatcher?.busy) return;
-    this.closeReason ??= { kind: 'done' };
+    this.closeReason ??= DONE;
     this.flush();
     this.flags |= TRANSPORT_DONE;
     // A peer that never reads could hold a flushing socket open forever. Armed first: the
