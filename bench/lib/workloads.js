@@ -112,7 +112,7 @@ function workloads(cfg) {
           bound,
           check: (r) => (r.errors === 0 ? null
             : `connrate: ${r.err_echo} wrong/missing echoes, ${r.err_connect} failed connects, ${r.err_timeout} timeouts`),
-          figures: [{ id: 'connrate.cps', label: `conns/s (${cfg.connectors} connectors)`, key: 'conns_per_s', better: 'higher', target: { min: 0.90 } }],
+          figures: [{ id: 'connrate.cps', label: `conns/s (${cfg.connectors} connectors)`, key: 'conns_per_s', better: 'higher', target: { min: 0.95 } }],
         },
       ],
     },
@@ -155,7 +155,7 @@ function workloads(cfg) {
           bound: cfg.idleHold + cfg.idleConns * 0.001 + 10,
           check: (r) => (r.errors === 0 && r.established === cfg.idleConns ? null
             : `idle: ${r.established}/${cfg.idleConns} established, ${r.errors} errors (refused, wrong ping echo or dropped)`),
-          figures: [{ id: 'idle-mem.bytes', label: `RSS bytes/conn (${cfg.idleConns} idle)`, key: 'bytes_per_conn', better: 'lower', target: { max: 1.25 } }],
+          figures: [{ id: 'idle-mem.bytes', label: `RSS bytes/conn (${cfg.idleConns} idle)`, key: 'bytes_per_conn', better: 'lower', target: { max: 1.10 } }],
         },
       ],
     },
