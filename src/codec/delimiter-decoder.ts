@@ -1,6 +1,6 @@
 import type { FrameSink } from './codec';
 import type { FrameEmitter } from './frame-output';
-import { FrameDecoder } from './frame-decoder';
+import { FrameDecoder, REUSABLE } from './frame-decoder';
 import { FrameTooLargeError } from '../errors';
 
 const CR = 0x0d;
@@ -78,7 +78,7 @@ export class DelimiterDecoder<F> extends FrameDecoder<F> {
   }
 
   /** @internal Nothing held: no tail, no failure, not discarding (`scanned` is 0 without a tail). */
-  override get reusable(): boolean {
+  override get [REUSABLE](): boolean {
     return this.holdsNoTail && this.discarded === 0 && this.scanned === 0;
   }
 

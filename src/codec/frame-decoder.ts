@@ -1,6 +1,14 @@
 import type { Decoder, FrameSink } from './codec';
 import { TorsionError } from '../errors';
 
+/**
+ * @internal
+ * The key of `FrameDecoder[REUSABLE]`. A symbol the package does not export, so only the
+ * built-in decoders can answer it: a codec's own decoder, whatever its fields are called, is
+ * never lent to another connection.
+ */
+export const REUSABLE: unique symbol = Symbol('torsion:reusable-decoder');
+
 /** Smallest accumulator allocated for a retained tail (tails are usually a few bytes). */
 const MIN_CAPACITY = 256;
 
@@ -68,7 +76,7 @@ export abstract class FrameDecoder<F> implements Decoder<F> {
    * another connection (see DecoderPool). Only a subclass that knows all its own state can say
    * so: the default is false (a codec's own subclass keeps its decoder per connection).
    */
-  get reusable(): boolean {
+  get [REUSABLE](): boolean {
     return false;
   }
 

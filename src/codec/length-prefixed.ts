@@ -1,5 +1,5 @@
 import type { Codec, Decoder, FrameSink, OutputChunks } from './codec';
-import { FrameDecoder } from './frame-decoder';
+import { FrameDecoder, REUSABLE } from './frame-decoder';
 import { booleanOption, checkKnownOptions, choiceOption, integerOption, signedIntegerOption } from './options';
 import { FrameTooLargeError, OptionError, ProtocolError, TorsionError } from '../errors';
 
@@ -114,7 +114,7 @@ class LengthPrefixedDecoder extends FrameDecoder<Buffer> {
   }
 
   /** @internal Nothing held: no tail, no failure, not skipping an oversized frame. */
-  override get reusable(): boolean {
+  override get [REUSABLE](): boolean {
     return this.holdsNoTail && this.bytesToDiscard === 0;
   }
 

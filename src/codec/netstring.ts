@@ -1,5 +1,5 @@
 import type { Codec, Decoder, FrameSink, OutputChunks } from './codec';
-import { FrameDecoder } from './frame-decoder';
+import { FrameDecoder, REUSABLE } from './frame-decoder';
 import { emitterFor, type FrameEmitter, type FrameOutput } from './frame-output';
 import { checkKnownOptions, choiceOption, integerOption } from './options';
 import { FrameTooLargeError, ProtocolError, TorsionError } from '../errors';
@@ -38,7 +38,7 @@ class NetstringDecoder<F> extends FrameDecoder<F> {
   }
 
   /** @internal Nothing held: no tail, no failure (a netstring decoder keeps no other state). */
-  override get reusable(): boolean {
+  override get [REUSABLE](): boolean {
     return this.holdsNoTail;
   }
 

@@ -1,5 +1,5 @@
 import type { Codec, Decoder, FrameSink, OutputChunks } from './codec';
-import { FrameDecoder } from './frame-decoder';
+import { FrameDecoder, REUSABLE } from './frame-decoder';
 import type { FrameOutput } from './frame-output';
 import { checkKnownOptions, choiceOption, integerOption } from './options';
 import { splitInlineArgs, splitPlainInline } from './resp-inline';
@@ -101,7 +101,7 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
   }
 
   /** @internal Nothing held: no tail, no failure, no request begun (`argc`, `scanned` are 0 without a tail). */
-  override get reusable(): boolean {
+  override get [REUSABLE](): boolean {
     return this.holdsNoTail && this.argc === 0 && this.scanned === 0;
   }
 

@@ -1,10 +1,11 @@
 import type { Codec, Decoder } from '../codec/codec';
+import { REUSABLE } from '../codec/frame-decoder';
 
 /** Spare decoders a protocol keeps: decoders are lent for one read at a time, so a few suffice. */
 const MAX_SPARE = 8;
 
-/** A decoder that may say it holds nothing of its stream (the built-in framing decoders: see FrameDecoder.reusable). */
-type MaybeReusable = Decoder<unknown> & { readonly reusable?: boolean };
+/** A decoder that may say it holds nothing of its stream (the built-in framing decoders: see FrameDecoder[REUSABLE]). */
+type MaybeReusable = Decoder<unknown> & { readonly [REUSABLE]?: boolean };
 
 /**
  * The decoders of one protocol's codec, lent to its connections. A connection holds a decoder
@@ -14,7 +15,7 @@ type MaybeReusable = Decoder<unknown> & { readonly reusable?: boolean };
  * decoder is 120 bytes; the hand-written server keeps a `null` until a line is split), and
  * accepting one allocates none.
  *
- * Only a decoder that says so (`reusable`, which the built-in framing decoders answer from
+ * Only a decoder that says so (`[REUSABLE]`, which the built-in framing decoders answer from
  * their state) is lent on; any other, a codec's own included, stays with its connection for
  * the connection's life, as before.
  */
@@ -33,7 +34,7 @@ export class DecoderPool {
    * kept as a spare (or left to the GC beyond MAX_SPARE). False: the connection keeps it.
    */
   give(decoder: Decoder<unknown>): boolean {
-    if ((decoder as MaybeReusable).reusable !== true) return false;
+    if ((decoder as MaybeReusable)[REUSABLE] !== true) return false;
     if (this.spare.length < MAX_SPARE) this.spare.push(decoder);
     return true;
   }
