@@ -1,4 +1,4 @@
-import { Connection, FrameTooLargeError, Module, OnData, OnError, Protocol, lengthPrefixed, lines, netstring, resp, type Codec } from 'torsion';
+import { Connection, FrameDecoder, FrameTooLargeError, Module, OnData, OnError, Protocol, lengthPrefixed, lines, netstring, resp, type Codec, type FrameSink } from 'torsion';
 import { createTestingApp, type TestingApp } from 'torsion/testing';
 
 // A lines codec that counts the decoders it makes. Object.create keeps the codec's own class
@@ -173,6 +173,53 @@ test('lengthPrefixed: a connection skipping an oversized frame keeps its decoder
     expect(big.protocol.events).toEqual(['too long', 'next']);
     expect(other.protocol.events).toEqual(['ok']);
     expect(big.closeReason).toBeUndefined();
+  } finally {
+    await app.close();
+  }
+});
+
+// A codec's own FrameDecoder keeps state the base cannot see (here: a frame count); it is never
+// lent, whatever it holds, so each connection numbers its own frames.
+class Numbering extends FrameDecoder<string> {
+  reusable = true; // a field of that name must not make it lendable
+  private count = 0;
+  constructor() {
+    super('numbering', 64);
+  }
+  protected decodeFrame(buf: Buffer, start: number, sink: FrameSink<string>): number {
+    const end = buf.indexOf(10, start);
+    if (end === -1) return 0;
+    sink.frame(`${++this.count}:${buf.toString('utf8', start, end)}`);
+    return end + 1 - start;
+  }
+}
+let numberingMade = 0;
+const numbering: Codec<string, string> = {
+  name: 'numbering',
+  createDecoder: () => {
+    numberingMade++;
+    return new Numbering();
+  },
+  encode: (value, out) => void out.push(`${value}\n`),
+};
+@Protocol({ codec: numbering })
+class Numbered {
+  @OnData() echo(frame: string): string {
+    return frame;
+  }
+}
+@Module({ protocols: [Numbered] })
+class NumberedModule {}
+
+test("a codec's own decoder stays with its connection: every connection gets one and numbers its own frames", async () => {
+  const app = createTestingApp(NumberedModule);
+  try {
+    const before = numberingMade;
+    const conns = [app.connect(Numbered), app.connect(Numbered), app.connect(Numbered)];
+    for (const c of conns) c.send('a\n');
+    for (const c of conns) c.send('b\n');
+    for (const c of conns) expect(c.text()).toBe('1:a\n2:b\n');
+    expect(numberingMade - before).toBe(3);
   } finally {
     await app.close();
   }
