@@ -18,7 +18,7 @@ class NullConn extends StreamConnection {
 const reactor = new Reactor(new RealClock(), silentLogger);
 const table = compileProtocol(LineEcho);
 const conn = new NullConn(reactor, table.codec);
-conn.attach(new Dispatcher(table, new LineEcho(), conn, table.codec.createDecoder()));
+conn.attach(new Dispatcher(table, new LineEcho(), conn));
 const line = 'x'.repeat(63) + '\n';
 const chunk = Buffer.from(line.repeat(16));
 function ref() {
@@ -50,7 +50,7 @@ let t0 = process.hrtime.bigint(); let len = 0;
 for (let i = 0; i < 200000; i++) len += pieces.join('').length;
 console.log('join 32 pieces', (Number(process.hrtime.bigint() - t0) / (200000 * 16)).toFixed(1), 'ns/line');
 // dispatcher + send + encode + gather, no decoding
-const disp = new Dispatcher(table, new LineEcho(), conn, table.codec.createDecoder());
+const disp = new Dispatcher(table, new LineEcho(), conn);
 const lineStr = 'x'.repeat(63);
 for (const name of ['dispatch+send', 'dispatch+send']) {
   const n = 200000; const t0 = process.hrtime.bigint();
