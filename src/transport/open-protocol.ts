@@ -16,18 +16,14 @@ export interface BuiltProtocol {
 }
 
 /**
- * The one place a protocol instance is built, for every caller: accepted and dialled
- * connections, UDP sockets and the testing kit. The instance comes from the endpoint's own DI
- * scope, a child container holding the endpoint under `token` (`Connection` or `DatagramSocket`)
- * and its `Logger` (a child of the app's, naming the peer or socket) — or, for a stream protocol
- * that needs nothing per connection but those two, straight from `table.direct` (no container:
- * see direct-constructor.ts). Throws what building threw, having released what it made.
+ * Builds a protocol instance in the endpoint's own DI scope, for UDP sockets and for stream
+ * connections whose protocol injects something per connection: a child container holding the
+ * endpoint under `token` (`Connection` or `DatagramSocket`) and its `Logger` (a child of the
+ * app's, naming the peer or socket). A stream protocol that needs nothing per connection but
+ * those two is built by `attachProtocol` straight from `table.direct` (no container: see
+ * direct-constructor.ts). Throws what building threw, having released what it made.
  */
 export function buildProtocol(root: DependencyContainer, reactor: Reactor, table: HandlerTable, token: Constructor, endpoint: { readonly log: Logger }): BuiltProtocol {
-  if (table.direct !== undefined && token === Connection) {
-    const instance = table.direct(endpoint);
-    return { instance, release: directRelease(instance, reactor) ?? noop };
-  }
   const scope = root.createChildContainer();
   scope.register(classToken(token), { useValue: endpoint });
   scope.register(classToken(Logger), { useFactory: endpointLogger(token) });
@@ -57,7 +53,7 @@ export function attachProtocol(root: DependencyContainer, reactor: Reactor, tabl
   endpoint.open++;
   let instance: object;
   try {
-    // The direct path inline: no BuiltProtocol per accept (most protocols take it).
+    // Built directly when it can be (most protocols): no container and no BuiltProtocol per accept.
     const direct = table.direct;
     if (direct !== undefined) {
       instance = direct(conn);
@@ -93,7 +89,6 @@ function endpointLogger(token: Constructor): (scope: DependencyContainer) => Log
   return factory;
 }
 
-function noop(): void {}
 
 function failed(table: HandlerTable, conn: StreamConnection, error: unknown): undefined {
   if (conn.allowLog('building a protocol failed')) conn.log.error({ err: error }, `building ${table.name} for a new connection failed, closing it`);

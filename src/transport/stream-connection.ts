@@ -695,7 +695,6 @@ function gather(out: OutputChunks, encoding: 'utf8' | 'latin1'): Buffer | string
   return Buffer.concat(buffers, total);
 }
 
-
 /**
  * An empty array whose elements are already objects. A `[]` literal starts with small-integer
  * elements and changes kind at its first push, so under connection churn the codecs' `out.push`
