@@ -33,14 +33,19 @@ export class StringEmitter implements FrameEmitter<string> {
 /** Buffer#utf8Slice: what `toString()` calls once it has checked its arguments; Node has no public typing for it. */
 type Utf8Slicer = Buffer & { utf8Slice(start: number, end: number): string };
 
+/** Held, not loaded off each Buffer: that load is a generic LoadIC call (see DelimiterDecoder's `indexOf`). */
+const utf8Slice = (Buffer.prototype as Utf8Slicer).utf8Slice;
+
 /**
  * UTF-8 strings, sliced by `utf8Slice` (as resp's byte strings are by `latin1Slice`): a
  * decoder's bounds are already within the buffer, so `toString`'s checks are dead weight.
+ * Line echo, callgrind: 2,984 instructions a line with `toString`, 2,830 with `buf.utf8Slice`,
+ * 2,692 with both this and `indexOf` held (the hand-written server: 2,563).
  */
 export class Utf8Emitter implements FrameEmitter<string> {
   /** {@inheritDoc FrameEmitter.emit} */
   emit(buf: Buffer, start: number, end: number, sink: FrameSink<string>): void {
-    sink.frame((buf as Utf8Slicer).utf8Slice(start, end));
+    sink.frame(utf8Slice.call(buf, start, end));
   }
 }
 
