@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { ClosedError, TorsionError, describe } from '../errors';
@@ -16,6 +17,15 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 const AWAITING_DRAIN = FIRST_TRANSPORT_FLAG;
 /** A STARTTLS handshake is under way. */
 const UPGRADING = FIRST_TRANSPORT_FLAG << 1;
+
+/**
+ * node:net's 'end' listener on every socket (`onReadableStreamEnd`): with `allowHalfOpen` (every
+ * socket torsion opens or accepts) it does nothing. Found once, on a socket never connected.
+ */
+const nodeEndListener = ((): ((...args: unknown[]) => void) | undefined => {
+  const listeners = new net.Socket().listeners('end');
+  return listeners.length === 1 && listeners[0].name === 'onReadableStreamEnd' ? (listeners[0] as (...args: unknown[]) => void) : undefined;
+})();
 
 /** Lets module-level listeners find their connection without a closure per socket (as ws does). */
 const kConnection = Symbol('torsion:connection');
@@ -65,6 +75,11 @@ export class SocketConnection extends StreamConnection {
   private attachSocket(socket: Socket): void {
     (socket as OwnedSocket)[kConnection] = this;
     socket.on('data', onData);
+    // node's own 'end' listener only matters without allowHalfOpen (it then refuses writes after
+    // the FIN); ours ends the connection. Ours alone: no two-listener array per socket, which
+    // every 'end' would also copy before calling (callgrind, 50 connectors churning on line
+    // echo: ~1,000 instructions less per connection, of ~144,000).
+    if (socket.allowHalfOpen && nodeEndListener !== undefined) socket.removeListener('end', nodeEndListener);
     socket.on('end', onEnd);
     socket.on('error', onError);
     socket.on('close', onClose);

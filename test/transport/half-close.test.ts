@@ -1,11 +1,18 @@
-import { Connection, Module, OnData, OnInputEnd, Protocol, lines } from '../../src';
+import { Connection, Listen, Module, OnData, OnInputEnd, Protocol, bootstrap, lines, silentLogger, type Application } from '../../src';
 import { createTestingApp, PEER_END, type TestingApp } from '../../src/testing';
+import type { SocketConnection } from '../../src/transport/socket-connection';
+import { Peer } from '../support/peer';
 
 /** Answers each line; on the peer's FIN says how many it got and keeps the connection open. */
+@Listen({ port: 0, host: '127.0.0.1' })
 @Protocol({ codec: lines() })
 class Counter {
+  /** The latest instance (the real-socket test reaches its connection through it). */
+  static latest: Counter | undefined;
   count = 0;
-  constructor(readonly conn: Connection) {}
+  constructor(readonly conn: Connection) {
+    Counter.latest = this;
+  }
   @OnData() line(text: string): string | undefined {
     if (text === 'shut') {
       this.conn.endOutput();
@@ -90,5 +97,27 @@ describe('half-close: endOutput() and @OnInputEnd', () => {
     await c.settle();
     expect(c.closed).toBe(true);
     expect(c.connection.droppedWrites).toBe(2);
+  });
+});
+
+describe('half-close over a real socket', () => {
+  let app: Application;
+  beforeEach(async () => {
+    app = await bootstrap(HalfCloseModule, { logger: silentLogger });
+  });
+  afterEach(() => app.close());
+
+  it("the peer's FIN reaches @OnInputEnd through the one 'end' listener the socket has (node's own, a no-op with allowHalfOpen, is taken off)", async () => {
+    const peer = await Peer.connect(app.address(Counter).port, '127.0.0.1', { allowHalfOpen: true });
+    peer.send('a\n');
+    await peer.until((p) => p.text === 'got a\n', 5000, 'the first reply');
+    const conn = (Counter.latest as Counter).conn as SocketConnection;
+    expect(conn.socket.listenerCount('end')).toBe(1);
+    peer.socket.end();
+    await peer.until((p) => p.text === 'got a\ntotal 1\n', 5000, 'the reply to the FIN');
+    expect(conn.state).toBe('open'); // @OnInputEnd keeps it open for writing
+    conn.end();
+    await peer.waitClosed();
+    expect(conn.closeReason?.kind).toBe('done');
   });
 });
