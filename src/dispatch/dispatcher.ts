@@ -104,11 +104,11 @@ export class Dispatcher extends HandlerRunner<unknown, DispatchTarget> implement
   /** Name of the handler whose promise is in flight; undefined when none is. */
   private pending: string | undefined = undefined;
   /** What async handlers need; created on the first one, so a sync-only protocol allocates none. */
-  private async: AsyncState | undefined;
+  private async: AsyncState | undefined = undefined;
   /** Frames received but never dispatched because the connection was closing. */
   discardedFrames = 0;
   /** Resolves when `@OnClose` (if any) has settled; set by `closed`. */
-  closeHandler: Promise<void> | undefined;
+  closeHandler: Promise<void> | undefined = undefined;
 
   /** The decoder, held only while it holds part of the stream; lent by `table.decoders` otherwise (see DecoderPool). */
   private decoder: Decoder<unknown> | undefined = undefined;

@@ -38,11 +38,11 @@ type OwnedSocket = Socket & { [kConnection]: SocketConnection };
  */
 export class SocketConnection extends StreamConnection {
   /** The remote end, read on first use (or at accept: see `keepPeer`) and kept, as node:net forgets it once the socket has closed. */
-  private peer: { readonly address: string; readonly port: number } | undefined;
-  private local: { address: string; port: number } | undefined;
-  private lastError: Error | undefined;
-  private tlsInfo: TlsInfo | undefined;
-  private readonly proxyInfo: ProxyInfo | undefined;
+  private peer: { readonly address: string; readonly port: number } | undefined = undefined;
+  private local: { address: string; port: number } | undefined = undefined;
+  private lastError: Error | undefined = undefined;
+  private tlsInfo: TlsInfo | undefined = undefined;
+  private readonly proxyInfo: ProxyInfo | undefined = undefined;
 
   constructor(
     /** The socket bytes move on; replaced by a TLS socket over it after `startTls`. */

@@ -78,7 +78,7 @@ export abstract class StreamConnection extends Connection {
   closeReason: CloseReason | undefined = undefined;
   /** `write`/`send` calls refused because the output was ended or the connection was ending or destroyed; each returned false. */
   droppedWrites = 0;
-  private dispatcher: Dispatcher | undefined;
+  private dispatcher: Dispatcher | undefined = undefined;
   private readonly out: OutputChunks = objectChunks();
   /** Characters/bytes gathered in `out` (string length approximates bytes; close enough for a bound). */
   private outSize = 0;
@@ -91,17 +91,17 @@ export abstract class StreamConnection extends Connection {
    * are so many fields lighter (each field is 8 bytes of every connection).
    */
   protected flags = 0;
-  private closeTimer: DelayedCall | undefined;
-  private logger: Logger | undefined;
+  private closeTimer: DelayedCall | undefined = undefined;
+  private logger: Logger | undefined = undefined;
   // Made on demand: most connections close without anyone awaiting them.
-  private finishedPromise: Promise<void> | undefined;
-  private resolveFinished: (() => void) | undefined;
+  private finishedPromise: Promise<void> | undefined = undefined;
+  private resolveFinished: (() => void) | undefined = undefined;
   /** @internal Set by whoever opened the connection; runs once when it has closed. */
-  onRelease: (() => void) | undefined;
+  onRelease: (() => void) | undefined = undefined;
   /** Activity counters for idle timeouts; only protocols with `@Protocol({ idle })` have one. */
-  private idleState: IdleState | undefined;
+  private idleState: IdleState | undefined = undefined;
   /** Times a partial frame (slowloris); made on the first read that ends inside a frame. */
-  private frameTimer: FrameTimer | undefined;
+  private frameTimer: FrameTimer | undefined = undefined;
   /** @internal The counters of the endpoint (listener, outbound, in-memory) this connection counts in. */
   stats: ConnectionStats = UNCOUNTED;
   /** @internal The listener's limiter that counted this connection open (see ConnectionLimiter.track). */
