@@ -2,13 +2,9 @@ import type { FrameSink } from './codec';
 import type { FrameEmitter } from './frame-output';
 import { FrameDecoder, REUSABLE } from './frame-decoder';
 import { FrameTooLargeError } from '../errors';
+import { indexOfByte } from './buffer-calls';
 
 const CR = 0x0d;
-/**
- * Called as `indexOf.call(buf, ...)`: Node 20's optimized code loads a method off a Buffer
- * (`buf.indexOf`) through V8's generic LoadIC, ~70 instructions a call (callgrind, line echo).
- */
-const indexOf = Buffer.prototype.indexOf;
 /** `indexOf` result meaning "a delimiter was found, but a better one may still complete". */
 const AMBIGUOUS = -2;
 
@@ -100,7 +96,7 @@ export class DelimiterDecoder<F> extends FrameDecoder<F> {
     const strip = rules.stripDelimiter;
     let pos = start;
     for (;;) {
-      const index = indexOf.call(buf, byte, pos);
+      const index = indexOfByte(buf, byte, pos);
       if (index === -1) return pos;
       const frameEnd = stripCR && index > pos && buf[index - 1] === CR ? index - 1 : index;
       if (frameEnd - pos > max) return pos;

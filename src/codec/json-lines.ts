@@ -1,5 +1,6 @@
 import type { Codec, Decoder, FrameSink, OutputChunks } from './codec';
 import { DelimiterDecoder, type DelimiterRules } from './delimiter-decoder';
+import { utf8Text } from './buffer-calls';
 import type { FrameEmitter } from './frame-output';
 import { booleanOption, checkKnownOptions, integerOption } from './options';
 import { describe, FrameError, FrameTooLargeError, TorsionError } from '../errors';
@@ -25,7 +26,7 @@ const QUOTED = 60;
 class JsonLineEmitter implements FrameEmitter<unknown> {
   emit(buf: Buffer, start: number, end: number, sink: FrameSink<unknown>): void {
     if (start === end) return;
-    const text = buf.toString(undefined, start, end); // UTF-8 fast path
+    const text = utf8Text(buf, start, end);
     let value: unknown;
     try {
       value = JSON.parse(text);

@@ -1,5 +1,6 @@
 import type { Codec, Decoder, FrameSink, OutputChunks } from './codec';
 import { FrameDecoder, REUSABLE } from './frame-decoder';
+import { indexOfByte, latin1Text, utf8Text } from './buffer-calls';
 import type { FrameOutput } from './frame-output';
 import { checkKnownOptions, choiceOption, integerOption } from './options';
 import { splitInlineArgs, splitPlainInline } from './resp-inline';
@@ -69,9 +70,6 @@ export interface RespLimits {
   /** What each argument of a decoded command is: 'buffer' (default), 'string' or 'latin1'. */
   readonly output: RespOutput;
 }
-
-/** Buffer#latin1Slice: the byte-string view Node has no public typing for. */
-type Latin1Slicer = Buffer & { latin1Slice(start: number, end: number): string };
 
 /**
  * RESP2 requests, as a Redis server reads them: a multibulk array of bulk strings
@@ -182,7 +180,7 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
       p += 2;
       const dataEnd = p + length;
       if (dataEnd + 2 > end || buf[dataEnd] !== CR || buf[dataEnd + 1] !== LF) return 0;
-      args.push(output === 'latin1' ? (buf as Latin1Slicer).latin1Slice(p, dataEnd) : output === 'string' ? buf.toString(undefined, p, dataEnd) : buf.subarray(p, dataEnd));
+      args.push(output === 'latin1' ? latin1Text(buf, p, dataEnd) : output === 'string' ? utf8Text(buf, p, dataEnd) : buf.subarray(p, dataEnd));
       p = dataEnd + 2;
     }
     if (p - start > this.limits.maxLength) return 0;
@@ -193,7 +191,7 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
   /** The index of the '\r' ending a `*N`/`$N` line starting at `from`, or -1 for "not yet". */
   private countLine(buf: Buffer, from: number, what: 'mbulk' | 'bulk'): number {
     const end = buf.length;
-    const cr = buf.indexOf(CR, from);
+    const cr = indexOfByte(buf, CR, from);
     if ((cr === -1 ? end : cr) - from > MAX_COUNT_LINE) throw new ProtocolError(`Protocol error: too big ${what} count string`);
     if (cr === -1 || cr + 1 >= end) return -1;
     if (buf[cr + 1] !== LF) throw new ProtocolError(`Protocol error: expected '\\n' after '\\r' in the ${what} count, got '${show(buf[cr + 1])}'`);
@@ -207,11 +205,11 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
     const output = this.limits.output;
     if (output === 'latin1') {
       const strings: string[] = [];
-      for (let i = 0; i < count; i++) strings.push((buf as Latin1Slicer).latin1Slice(start + starts[i], start + ends[i]));
+      for (let i = 0; i < count; i++) strings.push(latin1Text(buf, start + starts[i], start + ends[i]));
       args = strings;
     } else if (output === 'string') {
       const strings: string[] = [];
-      for (let i = 0; i < count; i++) strings.push(buf.toString(undefined, start + starts[i], start + ends[i])); // UTF-8 fast path
+      for (let i = 0; i < count; i++) strings.push(utf8Text(buf, start + starts[i], start + ends[i]));
       args = strings;
     } else {
       const views: Buffer[] = [];
@@ -228,7 +226,7 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
   private inline(buf: Buffer, start: number, sink: FrameSink<Buffer[] | string[]>): number {
     const max = this.limits.maxInlineLength;
     const end = buf.length;
-    const lf = buf.indexOf(LF, start + this.scanned);
+    const lf = indexOfByte(buf, LF, start + this.scanned);
     if (lf === -1) {
       const atLeast = end - start - (buf[end - 1] === CR ? 1 : 0);
       if (atLeast > max) throw new FrameTooLargeError(atLeast, max, 'inline request length');
@@ -241,7 +239,7 @@ class RespDecoder extends FrameDecoder<Buffer[] | string[]> {
     const output = this.limits.output;
     if (output !== 'buffer') {
       // Strings wanted: decode the line once and split it, when it is plain words.
-      const text = output === 'latin1' ? (buf as Latin1Slicer).latin1Slice(start, lineEnd) : buf.toString(undefined, start, lineEnd);
+      const text = output === 'latin1' ? latin1Text(buf, start, lineEnd) : utf8Text(buf, start, lineEnd);
       const plain = splitPlainInline(text);
       if (plain !== null) {
         if (plain.length > this.limits.maxArgs) throw new FrameTooLargeError(plain.length, this.limits.maxArgs, 'inline argument count');

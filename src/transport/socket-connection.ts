@@ -37,6 +37,7 @@ type OwnedSocket = Socket & { [kConnection]: SocketConnection };
  * `allowHalfOpen`, so a peer's FIN does not cut off replies to what it sent before it.
  */
 export class SocketConnection extends StreamConnection {
+  // Every field set in the constructor, as in StreamConnection (one hidden class per connection).
   /** The remote end, read on first use (or at accept: see `keepPeer`) and kept, as node:net forgets it once the socket has closed. */
   private peer: { readonly address: string; readonly port: number } | undefined = undefined;
   private local: { address: string; port: number } | undefined = undefined;

@@ -78,6 +78,9 @@ export abstract class StreamConnection extends Connection {
   closeReason: CloseReason | undefined = undefined;
   /** `write`/`send` calls refused because the output was ended or the connection was ending or destroyed; each returned false. */
   droppedWrites = 0;
+  // Every field is set here, undefined until used: a field first assigned later (the
+  // dispatcher, a close timer, a logger) gives connections hidden classes that depend on their
+  // history, and code that has seen several of them deoptimizes ('wrong map').
   private dispatcher: Dispatcher | undefined = undefined;
   private readonly out: OutputChunks = objectChunks();
   /** Characters/bytes gathered in `out` (string length approximates bytes; close enough for a bound). */

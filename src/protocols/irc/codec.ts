@@ -1,5 +1,6 @@
 import type { Codec, Decoder, FrameSink, OutputChunks } from '../../codec/codec';
 import { DelimiterDecoder, type DelimiterRules } from '../../codec/delimiter-decoder';
+import { utf8Text } from '../../codec/buffer-calls';
 import type { FrameEmitter } from '../../codec/frame-output';
 import { booleanOption, checkKnownOptions, integerOption } from '../../codec/options';
 import { FrameError, FrameTooLargeError, TorsionError } from '../../errors';
@@ -30,7 +31,7 @@ class IrcEmitter implements FrameEmitter<IrcMessage> {
     if (end === start) return;
     let message: IrcMessage;
     try {
-      message = parseIrcLine(buf.toString(undefined, start, end));
+      message = parseIrcLine(utf8Text(buf, start, end));
     } catch (error) {
       sink.frameError(error instanceof FrameError ? error : new FrameError('malformed IRC line', { cause: error }));
       return;
