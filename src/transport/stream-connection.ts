@@ -59,6 +59,21 @@ const CLOSE_TIMEOUT_MS = 30_000;
 export const LINGER_MS = 2_000;
 
 /**
+ * What few connections use, kept off the connection itself so that each one carries a single
+ * slot for all of it (every field is 8 bytes of every connection, idle ones included).
+ */
+class Seldom {
+  /** The close timeout or the linger after our FIN. */
+  closeTimer: DelayedCall | undefined = undefined;
+  logger: Logger | undefined = undefined;
+  /** `finished`, made on demand: most connections close without anyone awaiting them. */
+  finished: Promise<void> | undefined = undefined;
+  resolveFinished: (() => void) | undefined = undefined;
+  /** Times a partial frame (slowloris); made on the first read that ends inside a frame. */
+  frameTimer: FrameTimer | undefined = undefined;
+}
+
+/**
  * The transport-independent half of a stream connection (TCP, TLS, Unix, in-memory): write
  * gathering, flow control, the close state machine and close reasons. A subclass moves bytes
  * (`transport*` methods) and reports transport events (`received`, `drained`, `peerEnded`,
@@ -94,17 +109,12 @@ export abstract class StreamConnection extends Connection {
    * are so many fields lighter (each field is 8 bytes of every connection).
    */
   protected flags = 0;
-  private closeTimer: DelayedCall | undefined = undefined;
-  private logger: Logger | undefined = undefined;
-  // Made on demand: most connections close without anyone awaiting them.
-  private finishedPromise: Promise<void> | undefined = undefined;
-  private resolveFinished: (() => void) | undefined = undefined;
+  /** What few connections use (a close timer, a logger, ...); made on first use (see Seldom). */
+  private seldom: Seldom | undefined = undefined;
   /** @internal Set by whoever opened the connection; runs once when it has closed. */
   onRelease: (() => void) | undefined = undefined;
   /** Activity counters for idle timeouts; only protocols with `@Protocol({ idle })` have one. */
   private idleState: IdleState | undefined = undefined;
-  /** Times a partial frame (slowloris); made on the first read that ends inside a frame. */
-  private frameTimer: FrameTimer | undefined = undefined;
   /** @internal The counters of the endpoint (listener, outbound, in-memory) this connection counts in. */
   stats: ConnectionStats = UNCOUNTED;
   /** @internal The listener's limiter that counted this connection open (see ConnectionLimiter.track). */
@@ -127,19 +137,26 @@ export abstract class StreamConnection extends Connection {
 
   /** Resolves once closed and its `@OnClose` handler has settled. */
   get finished(): Promise<void> {
-    this.finishedPromise ??= (this.flags & FINISHED) !== 0 ? Promise.resolve() : new Promise((resolve) => (this.resolveFinished = resolve));
-    return this.finishedPromise;
+    const seldom = this.more;
+    seldom.finished ??= (this.flags & FINISHED) !== 0 ? Promise.resolve() : new Promise((resolve) => (seldom.resolveFinished = resolve));
+    return seldom.finished;
+  }
+
+  /** The rarely used fields, made now if they were not. */
+  private get more(): Seldom {
+    return (this.seldom ??= new Seldom());
   }
 
   private finish(): void {
     this.flags |= FINISHED;
-    this.resolveFinished?.();
+    this.seldom?.resolveFinished?.();
   }
 
   /** A logger bound to this connection's id and peer (created on first use). */
   get log(): Logger {
-    this.logger ??= this.reactor.logger.child({ conn: this.id, peer: `${this.remoteAddress}:${this.remotePort}` });
-    return this.logger;
+    const seldom = this.more;
+    seldom.logger ??= this.reactor.logger.child({ conn: this.id, peer: `${this.remoteAddress}:${this.remotePort}` });
+    return seldom.logger;
   }
 
   /** The protocol instance serving this connection (undefined until attached). */
@@ -437,12 +454,12 @@ export abstract class StreamConnection extends Connection {
    */
   private timePartialFrame(dispatcher: Dispatcher, before: number, length: number, timeoutMs: number): void {
     const after = dispatcher.bufferedBytes;
-    let timer = this.frameTimer;
+    let timer = this.seldom?.frameTimer;
     if (after === 0) {
       timer?.stop();
       return;
     }
-    timer ??= this.frameTimer = new FrameTimer(this.reactor.idleWatch, timeoutMs, () => this.frameTimedOut());
+    timer ??= this.more.frameTimer = new FrameTimer(this.reactor.idleWatch, timeoutMs, () => this.frameTimedOut());
     if (!timer.active || after < before + length) timer.start();
   }
 
@@ -451,7 +468,7 @@ export abstract class StreamConnection extends Connection {
     const d = this.dispatcher;
     if (this.state !== 'open' || d === undefined) return true;
     if (this.pausedBy !== 0) return false;
-    const error = new FrameTimeoutError((this.frameTimer as FrameTimer).timeoutMs, d.bufferedBytes);
+    const error = new FrameTimeoutError((this.more.frameTimer as FrameTimer).timeoutMs, d.bufferedBytes);
     this.closeReason ??= { kind: 'timeout', error };
     this.beginBatch();
     try {
@@ -494,9 +511,12 @@ export abstract class StreamConnection extends Connection {
     // open): measuring every written string (Buffer.byteLength) flattened the gathered replies
     // and cost ~20% of the line-echo path.
     stats.bytesOut += this.bytesSent;
-    this.closeTimer?.cancel();
+    const seldom = this.seldom;
+    if (seldom !== undefined) {
+      seldom.closeTimer?.cancel();
+      seldom.frameTimer?.stop();
+    }
     if (this.idleState !== undefined) this.reactor.idleWatch.unwatch(this.idleState);
-    this.frameTimer?.stop();
     this.reactor.connections.delete(this);
     // Whatever the reason, and before any handler runs: the listener's place is free again.
     if (this.limiter !== undefined) this.limiter.release(this);
@@ -590,7 +610,7 @@ export abstract class StreamConnection extends Connection {
     // transport may report its FIN out (outputFlushed) from inside transportEnd. Not armed
     // when the transport closes by itself (the usual close: the peer hung up first and every
     // reply is out): a timer made and cancelled per connection was ~5% of a connection's cost.
-    if (!this.transportClosesOnEnd()) this.closeTimer = this.reactor.callLater(CLOSE_TIMEOUT_MS, () => this.transportDestroy());
+    if (!this.transportClosesOnEnd()) this.more.closeTimer = this.reactor.callLater(CLOSE_TIMEOUT_MS, () => this.transportDestroy());
     this.transportEnd();
   }
 
@@ -601,8 +621,9 @@ export abstract class StreamConnection extends Connection {
    */
   protected outputFlushed(): void {
     if (this.state === 'closed') return;
-    this.closeTimer?.cancel();
-    this.closeTimer = this.reactor.callLater(LINGER_MS, () => this.transportDestroy());
+    const seldom = this.more;
+    seldom.closeTimer?.cancel();
+    seldom.closeTimer = this.reactor.callLater(LINGER_MS, () => this.transportDestroy());
   }
 
   private flush(): void {
