@@ -285,7 +285,8 @@ describe('PROXY header decoding, whatever the chunking (properties)', () => {
       fc.property(fc.nat(11), fc.integer({ min: 1, max: 255 }), (at, flip) => {
         const bad = v2(1, 0x11, inet);
         bad[at] ^= flip;
-        expect(refusal(bad, { split: 1 }).reason).toBe(bad[0] === 0x50 ? 'malformed' : 'missing');
+        // Even a first byte turned into 'P' is no v1 header: "PROXY " needs 'R' next, and gets '\n'.
+        expect(refusal(bad, { split: 1 }).reason).toBe('missing');
       }),
     );
   });
