@@ -13,7 +13,7 @@ const { redisBenchmarkPath, redisBenchmark } = require('./lib/redis');
 const { broadcast } = require('./lib/broadcast');
 const { smokeCheck } = require('./lib/smoke');
 const { workloads } = require('./lib/workloads');
-const { median, verdict, table, fmtNum } = require('./lib/report');
+const { median, verdict, table, roundRatios, fmtNum } = require('./lib/report');
 const { childNofileLimit, cpuSeconds, pin } = require('./lib/proc');
 
 const REPO = path.resolve(__dirname, '..');
@@ -245,6 +245,8 @@ async function main() {
   console.log('medians over rounds (± = half the range across rounds); ratio = torsion / reference;');
   console.log('per-cpu ratio = the same for rate / server CPU (steadier when other work shares the machine)\n');
   console.log(table(rows));
+  const perRound = roundRatios(rows);
+  if (perRound) console.log(`\nper round, torsion / reference (the two sides of a round run back to back):\n${perRound}`);
   const oc = median(otherCpu);
   if (oc > 0.25) notes.push(`other processes used ${oc.toFixed(2)} cores (median) during the drives: the machine was busy, trust ratios less`);
   const misses = rows.filter((r) => verdict(r).status === 'MISS');

@@ -62,4 +62,21 @@ function table(rows) {
   return [line(head), sep, ...body.map(line)].join('\n');
 }
 
-module.exports = { median, verdict, table, fmtNum };
+// torsion / reference of each round: both sides of a round run one right after the other, so a
+// change of the machine's speed between rounds, which moves the two medians apart, moves these
+// less. One line per row that has two or more rounds on both sides.
+function roundRatios(rows) {
+  const lines = [];
+  for (const r of rows) {
+    const n = Math.min(r.ref.length, r.tor.length);
+    if (n < 2) continue;
+    const ratios = [];
+    for (let i = 0; i < n; i++) ratios.push(r.tor[i] / r.ref[i]);
+    if (!ratios.every(Number.isFinite)) continue;
+    const worst = r.better === 'lower' ? Math.max(...ratios) : Math.min(...ratios);
+    lines.push(`- ${r.title}, ${r.label}: ${ratios.map(fmtRatio).join(', ')} (median ${fmtRatio(median(ratios))}, worst ${fmtRatio(worst)})`);
+  }
+  return lines.join('\n');
+}
+
+module.exports = { median, verdict, table, roundRatios, fmtNum };
