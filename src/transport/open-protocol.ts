@@ -89,7 +89,6 @@ function endpointLogger(token: Constructor): (scope: DependencyContainer) => Log
   return factory;
 }
 
-
 function failed(table: HandlerTable, conn: StreamConnection, error: unknown): undefined {
   if (conn.allowLog('building a protocol failed')) conn.log.error({ err: error }, `building ${table.name} for a new connection failed, closing it`);
   conn.closeWithError(error as Error);

@@ -1,5 +1,4 @@
-import * as net from 'node:net';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { ClosedError, TorsionError, describe } from '../errors';
 import type { StartTlsOptions } from './connection';
@@ -23,7 +22,7 @@ const UPGRADING = FIRST_TRANSPORT_FLAG << 1;
  * socket torsion opens or accepts) it does nothing. Found once, on a socket never connected.
  */
 const nodeEndListener = ((): ((...args: unknown[]) => void) | undefined => {
-  const listeners = new net.Socket().listeners('end');
+  const listeners = new Socket().listeners('end');
   return listeners.length === 1 && listeners[0].name === 'onReadableStreamEnd' ? (listeners[0] as (...args: unknown[]) => void) : undefined;
 })();
 

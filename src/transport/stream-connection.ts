@@ -468,7 +468,7 @@ export abstract class StreamConnection extends Connection {
     const d = this.dispatcher;
     if (this.state !== 'open' || d === undefined) return true;
     if (this.pausedBy !== 0) return false;
-    const error = new FrameTimeoutError((this.more.frameTimer as FrameTimer).timeoutMs, d.bufferedBytes);
+    const error = new FrameTimeoutError((this.seldom?.frameTimer as FrameTimer).timeoutMs, d.bufferedBytes);
     this.closeReason ??= { kind: 'timeout', error };
     this.beginBatch();
     try {
