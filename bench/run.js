@@ -29,6 +29,9 @@ const HELP = `usage: node bench/run.js [options]      (npm run bench -- [options
   --skip a,b           run all but these
   --duration S         measured seconds per loadgen drive (default 3, --quick 1.5)
   --warmup S           warm-up seconds before each loadgen drive (default 1, --quick 0.5)
+  --slices N           rate drives (raw echo, line echo, connection rate) run on both sides at once,
+                       their measured seconds cut into N slices taken in turn, A B B A ... (default 6,
+                       --quick 3; 1 = each side's whole drive in turn)
   --idle-conns N       idle connections for idle-mem (default 10000)
   --connectors N       concurrent connectors for connrate (default 50: enough to saturate the server)
   --members N          chat members for broadcast (default 200)
@@ -53,7 +56,7 @@ does not start; 2 on a harness error.`;
 
 function parseArgs(argv) {
   const o = {
-    rounds: null, quick: false, only: null, skip: [], duration: null, warmup: null, idleConns: 10000, connectors: 50, members: 200, bcastLines: null,
+    rounds: null, slices: null, quick: false, only: null, skip: [], duration: null, warmup: null, idleConns: 10000, connectors: 50, members: 200, bcastLines: null,
     torsionCmd: process.env.TORSION_BENCH_CMD || null, refCmd: process.env.REF_BENCH_CMD || null,
     json: path.join(__dirname, 'build', 'results.json'), strict: false, verbose: false, pin: false, workers: null,
   };
@@ -75,6 +78,7 @@ function parseArgs(argv) {
       case '--skip': o.skip = val().split(',').filter(Boolean); break;
       case '--duration': o.duration = num(val(), a, 0.2, 60); break;
       case '--warmup': o.warmup = num(val(), a, 0, 30); break;
+      case '--slices': o.slices = Math.floor(num(val(), a, 1, 30)); break;
       case '--idle-conns': o.idleConns = Math.floor(num(val(), a, 10, 100000)); break;
       case '--connectors': o.connectors = Math.floor(num(val(), a, 1, 1000)); break;
       case '--members': o.members = Math.floor(num(val(), a, 1, 10000)); break;
@@ -99,6 +103,7 @@ function config(o) {
     rounds: o.rounds ?? (q ? 2 : 5),
     warmup: o.warmup ?? (q ? 0.5 : 1),
     duration: o.duration ?? (q ? 1.5 : 3),
+    slices: o.slices ?? (q ? 3 : 6),
     idleConns: o.idleConns,
     idleHold: q ? 2 : 3,
     idleSettle: 1,
@@ -185,53 +190,79 @@ async function main() {
       for (const r of wrows) r.note = 'not available';
     }
     const broken = new Set(); // sides that failed in this workload: not retried
+    // where each drive's figures start in wrows
+    const firstFigure = [];
+    w.drives.reduce((n, d) => (firstFigure.push(n), n + d.figures.length), 0);
+    const failed = (side, message) => {
+      failures.push(message);
+      broken.add(side.key);
+      log(`  FAIL ${message}`);
+      for (const r of wrows) if (!r.note) r.note = side.key === 'tor' ? 'failed' : r.note;
+    };
+    const record = (run, di, got) => {
+      const d = w.drives[di];
+      if (got.otherCpu >= 0) otherCpu.push(got.otherCpu);
+      if (got.lgCpu >= 0) lgCpu.push(got.lgCpu);
+      const parts = [];
+      d.figures.forEach((f, i) => {
+        const row = wrows[firstFigure[di] + i];
+        const v = got.values[f.key];
+        row[run.side.key].push(v);
+        row[`${run.side.key}Cpu`].push(got.cpu);
+        results.push({ workload: w.id, figure: f.id, side: run.side.key, round: run.round, value: v, srvCpu: got.cpu });
+        parts.push(`${f.label.replace(/ \(.*/, '')} ${fmtNum(v)}`);
+      });
+      log(`  ${run.label}: ${parts.join(', ')} (srv cpu ${fmtNum(got.cpu)})`);
+    };
+    const stop = async (run) => {
+      const exit = await run.srv.stop();
+      if (exit && exit.signal === 'SIGKILL' && !sigkilled.has(run.side.key + w.server)) {
+        sigkilled.add(run.side.key + w.server);
+        notes.push(`${run.side.name} ${w.server}: did not exit within 3 s of SIGTERM, was SIGKILLed`);
+      }
+    };
     for (let round = 1; round <= cfg.rounds; round++) {
       if (Date.now() - started > cfg.maxMinutes * 60_000) {
         notes.push(`${w.id}: stopped after ${round - 1} rounds, the run exceeded ${cfg.maxMinutes} minutes`);
         break;
       }
       const order = round % 2 === 1 ? sides : [sides[1], sides[0]]; // ABBA: cancels drift
-      for (const side of order) {
-        if (broken.has(side.key) || (side.key === 'tor' && torNote)) continue;
-        const label = `${w.id} ${side.name} round ${round}/${cfg.rounds}`;
-        const cmd = side.cmd.replaceAll('{name}', w.server);
-        let srv = null;
-        try {
-          const env = side.key === 'tor' && opts.workers ? { WORKERS: String(opts.workers) } : {};
-          srv = await startServer(cmd, { cwd: REPO, label, env });
-          try { await smokeCheck(w.smoke, srv.host, srv.port); } catch (e) { throw new Error(`${label}: smoke check: ${e.message}`); }
-          let fi = 0;
-          for (const d of w.drives) {
-            const got = await runDrive(d, srv, cfg, redisBin, opts, label);
-            if (srv.exited()) throw new Error(`${label}: server exited during "${d.what}" (${JSON.stringify(srv.exitInfo())}) ${srv.stderrTail()}`);
-            if (got.error) throw new Error(`${label}: ${d.what}: ${got.error}`);
-            if (got.otherCpu >= 0) otherCpu.push(got.otherCpu);
-            if (got.lgCpu >= 0) lgCpu.push(got.lgCpu);
-            const parts = [];
-            for (const f of d.figures) {
-              const row = wrows[fi++];
-              const v = got.values[f.key];
-              row[side.key].push(v);
-              row[`${side.key}Cpu`].push(got.cpu);
-              results.push({ workload: w.id, figure: f.id, side: side.key, round, value: v, srvCpu: got.cpu });
-              parts.push(`${f.label.replace(/ \(.*/, '')} ${fmtNum(v)}`);
-            }
-            log(`  ${label}: ${parts.join(', ')} (srv cpu ${fmtNum(got.cpu)})`);
-          }
-        } catch (e) {
-          failures.push(e.message);
-          broken.add(side.key);
-          log(`  FAIL ${e.message}`);
-          for (const r of wrows) if (!r.note) r.note = side.key === 'tor' ? 'failed' : r.note;
-        } finally {
-          if (srv) {
-            const exit = await srv.stop();
-            if (exit && exit.signal === 'SIGKILL' && !sigkilled.has(side.key + w.server)) {
-              sigkilled.add(side.key + w.server);
-              notes.push(`${side.name} ${w.server}: did not exit within 3 s of SIGTERM, was SIGKILLed`);
-            }
+      // Both sides' servers are up for the whole round (the one not driven is idle), so that a
+      // sliced drive can alternate between them.
+      let runs = [];
+      try {
+        for (const side of order) {
+          if (broken.has(side.key) || (side.key === 'tor' && torNote)) continue;
+          const run = { side, round, label: `${w.id} ${side.name} round ${round}/${cfg.rounds}`, srv: null };
+          try {
+            const env = side.key === 'tor' && opts.workers ? { WORKERS: String(opts.workers) } : {};
+            run.srv = await startServer(side.cmd.replaceAll('{name}', w.server), { cwd: REPO, label: run.label, env });
+            runs.push(run);
+            try { await smokeCheck(w.smoke, run.srv.host, run.srv.port); } catch (e) { throw new Error(`${run.label}: smoke check: ${e.message}`); }
+          } catch (e) {
+            failed(side, e.message);
+            if (run.srv) { runs = runs.filter((r) => r !== run); await stop(run); }
           }
         }
+        for (let di = 0; di < w.drives.length; di++) {
+          const d = w.drives[di];
+          const got = d.sliced && runs.length > 1 && cfg.slices > 1
+            ? await interleave(d, runs, cfg, opts)
+            : await inTurn(d, runs, cfg, redisBin, opts);
+          for (const run of [...runs]) {
+            const g = got.get(run);
+            const error = g.error ?? (run.srv.exited() ? `server exited during "${d.what}" (${JSON.stringify(run.srv.exitInfo())}) ${run.srv.stderrTail()}` : null);
+            if (error) {
+              failed(run.side, `${run.label}: ${d.what}: ${error}`);
+              runs = runs.filter((r) => r !== run);
+              await stop(run);
+              continue;
+            }
+            record(run, di, g);
+          }
+        }
+      } finally {
+        for (const run of runs) await stop(run);
       }
     }
   }
@@ -263,11 +294,67 @@ async function main() {
   return opts.strict && misses.length ? 1 : 0;
 }
 
+// A drive on each run in turn: Map run -> { values, cpu, otherCpu, lgCpu, error }.
+async function inTurn(d, runs, cfg, redisBin, opts) {
+  const got = new Map();
+  for (const run of runs) {
+    try {
+      got.set(run, await runDrive(d, run.srv, cfg, redisBin, opts, run.label, { warmup: cfg.warmup, duration: cfg.duration }));
+    } catch (e) {
+      got.set(run, { values: {}, cpu: NaN, otherCpu: -1, lgCpu: -1, error: e.message });
+    }
+  }
+  return got;
+}
+
+/**
+ * A rate drive on both sides at once: each side is warmed up, then the measured time is cut into
+ * `cfg.slices` slices taken in turn (A B B A A B ...), and a side's figures are the means of its
+ * slices. On a shared VM whose speed changes for seconds at a time, a drive run on one side and
+ * then on the other can land in two different speeds; interleaved slices share them.
+ * Reference against reference read 0.90–1.26 by round with whole drives in turn.
+ */
+async function interleave(d, runs, cfg, opts) {
+  const got = new Map();
+  const fail = (run, error) => got.set(run, { values: {}, cpu: NaN, otherCpu: -1, lgCpu: -1, error });
+  const alive = () => runs.filter((r) => !got.has(r));
+  const slices = new Map(runs.map((r) => [r, []]));
+  const drive = async (run, timing) => {
+    try {
+      const r = await runDrive(d, run.srv, cfg, null, opts, run.label, timing);
+      if (r.error) fail(run, r.error);
+      return r;
+    } catch (e) {
+      fail(run, e.message);
+      return null;
+    }
+  };
+  // Warm-up: the drive's own, without measuring (errors still count).
+  for (const run of alive()) await drive(run, { warmup: 0, duration: cfg.warmup });
+  const slice = { warmup: 0, duration: cfg.duration / cfg.slices };
+  for (let i = 0; i < cfg.slices; i++) {
+    const order = i % 2 === 0 ? alive() : alive().reverse();
+    for (const run of order) {
+      const r = await drive(run, slice);
+      if (r && !r.error) slices.get(run).push(r);
+    }
+  }
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  for (const run of alive()) {
+    const rs = slices.get(run);
+    const values = {};
+    for (const f of d.figures) values[f.key] = mean(rs.map((r) => r.values[f.key]));
+    got.set(run, { values, cpu: mean(rs.map((r) => r.cpu)), otherCpu: mean(rs.map((r) => r.otherCpu)), lgCpu: mean(rs.map((r) => r.lgCpu)), error: null });
+  }
+  return got;
+}
+
 // runs one drive against a started server; resolves { values, cpu, otherCpu, error }
-async function runDrive(d, srv, cfg, redisBin, opts, label) {
+async function runDrive(d, srv, cfg, redisBin, opts, label, timing) {
   if (d.type === 'loadgen') {
-    const args = [...d.args, '-h', srv.host, '-p', String(srv.port), '-x', srv.pids.join(',')];
-    const r = await loadgen(args, { boundSec: d.bound });
+    const timed = d.timed ? ['-w', String(timing.warmup), '-d', String(timing.duration)] : [];
+    const args = [...d.args, ...timed, '-h', srv.host, '-p', String(srv.port), '-x', srv.pids.join(',')];
+    const r = await loadgen(args, { boundSec: d.timed ? timing.warmup + timing.duration : d.bound });
     if (opts.verbose) log(`    ${label}: loadgen ${args.join(' ')}\n      ${JSON.stringify(r)}`);
     const values = {};
     for (const f of d.figures) values[f.key] = r[f.key];

@@ -7,6 +7,10 @@
 //
 // Targets: `min` = the ratio must be at least this (higher is better),
 //          `max` = the ratio must be at most this (lower is better).
+//
+// A `timed` loadgen drive gets `-w warm-up -d duration` from the run; a `sliced` one (rates
+// only) is run on both sides at once, its measured time cut into slices taken in turn
+// (see interleave in run.js).
 
 // loadgen echo-mode result -> error text when any echoed byte was wrong or a connection failed
 function echoErrors(r) {
@@ -15,8 +19,6 @@ function echoErrors(r) {
 }
 
 function workloads(cfg) {
-  const timing = ['-w', String(cfg.warmup), '-d', String(cfg.duration)];
-  const bound = cfg.warmup + cfg.duration;
   return [
     {
       id: 'raw-echo',
@@ -27,16 +29,18 @@ function workloads(cfg) {
         {
           type: 'loadgen',
           what: '50 conns × 16 pipelined 64 B messages',
-          args: ['-m', 'echo', '-c', '50', '-P', '16', '-s', '64', ...timing],
-          bound,
+          args: ['-m', 'echo', '-c', '50', '-P', '16', '-s', '64'],
+          timed: true,
+          sliced: true,
           check: echoErrors,
           figures: [{ id: 'raw-echo.msgs', label: 'msgs/s (50c × 16 × 64 B)', key: 'msgs_per_s', better: 'higher', target: { min: 0.95 } }],
         },
         {
           type: 'loadgen',
           what: '16 conns × 4 pipelined 4 KiB messages',
-          args: ['-m', 'echo', '-c', '16', '-P', '4', '-s', '4096', ...timing],
-          bound,
+          args: ['-m', 'echo', '-c', '16', '-P', '4', '-s', '4096'],
+          timed: true,
+          sliced: true,
           check: echoErrors,
           figures: [{ id: 'raw-echo.mbps', label: 'MB/s (16c × 4 × 4 KiB)', key: 'MBps', better: 'higher', target: { min: 0.95 } }],
         },
@@ -51,8 +55,9 @@ function workloads(cfg) {
         {
           type: 'loadgen',
           what: '50 conns × 16 pipelined 64 B lines',
-          args: ['-m', 'echo', '-c', '50', '-P', '16', '-s', '64', ...timing],
-          bound,
+          args: ['-m', 'echo', '-c', '50', '-P', '16', '-s', '64'],
+          timed: true,
+          sliced: true,
           check: echoErrors,
           figures: [{ id: 'line-echo.msgs', label: 'msgs/s (50c × 16 × 64 B)', key: 'msgs_per_s', better: 'higher', target: { min: 0.95 } }],
         },
@@ -67,8 +72,8 @@ function workloads(cfg) {
         {
           type: 'loadgen',
           what: '1 conn × 1 line in flight, 64 B',
-          args: ['-m', 'echo', '-c', '1', '-P', '1', '-s', '64', ...timing],
-          bound,
+          args: ['-m', 'echo', '-c', '1', '-P', '1', '-s', '64'],
+          timed: true,
           check: echoErrors,
           figures: [
             { id: 'line-latency.p50', label: 'p50 µs (1c × 1)', key: 'p50_us', better: 'lower', target: null },
@@ -108,8 +113,9 @@ function workloads(cfg) {
         {
           type: 'loadgen',
           what: `${cfg.connectors} concurrent connectors: connect, one 64 B line, echo, close`,
-          args: ['-m', 'connrate', '-c', String(cfg.connectors), '-s', '64', ...timing],
-          bound,
+          args: ['-m', 'connrate', '-c', String(cfg.connectors), '-s', '64'],
+          timed: true,
+          sliced: true,
           check: (r) => (r.errors === 0 ? null
             : `connrate: ${r.err_echo} wrong/missing echoes, ${r.err_connect} failed connects, ${r.err_timeout} timeouts`),
           figures: [{ id: 'connrate.cps', label: `conns/s (${cfg.connectors} connectors)`, key: 'conns_per_s', better: 'higher', target: { min: 0.95 } }],
