@@ -28,7 +28,8 @@ const HELP = `usage: node bench/run.js [options]      (npm run bench -- [options
                        broadcast, idle-mem
   --skip a,b           run all but these
   --duration S         measured seconds per loadgen drive (default 3, --quick 1.5)
-  --warmup S           warm-up seconds before each loadgen drive (default 1, --quick 0.5)
+  --warmup S           warm-up seconds before each loadgen drive (default 1, connrate 3; --quick 0.5,
+                       connrate 1)
   --slices N           rate drives (raw echo, line echo, connection rate) run on both sides at once,
                        their measured seconds cut into N slices taken in turn, A B B A ... (default 6,
                        --quick 3; 1 = each side's whole drive in turn)
@@ -103,6 +104,8 @@ function config(o) {
     rounds: o.rounds ?? (q ? 2 : 5),
     warmup: o.warmup ?? (q ? 0.5 : 1),
     duration: o.duration ?? (q ? 1.5 : 3),
+    // A fresh server's connection rate still climbs after 1 s (see connrate in workloads.js).
+    connrateWarmup: o.warmup ?? (q ? 1 : 3),
     slices: o.slices ?? (q ? 3 : 6),
     idleConns: o.idleConns,
     idleHold: q ? 2 : 3,
@@ -299,7 +302,7 @@ async function inTurn(d, runs, cfg, redisBin, opts) {
   const got = new Map();
   for (const run of runs) {
     try {
-      got.set(run, await runDrive(d, run.srv, cfg, redisBin, opts, run.label, { warmup: cfg.warmup, duration: cfg.duration }));
+      got.set(run, await runDrive(d, run.srv, cfg, redisBin, opts, run.label, { warmup: d.warmup ?? cfg.warmup, duration: cfg.duration }));
     } catch (e) {
       got.set(run, { values: {}, cpu: NaN, otherCpu: -1, lgCpu: -1, error: e.message });
     }
@@ -330,7 +333,7 @@ async function interleave(d, runs, cfg, opts) {
     }
   };
   // Warm-up: the drive's own, without measuring (errors still count).
-  for (const run of alive()) await drive(run, { warmup: 0, duration: cfg.warmup });
+  for (const run of alive()) await drive(run, { warmup: 0, duration: d.warmup ?? cfg.warmup });
   const slice = { warmup: 0, duration: cfg.duration / cfg.slices };
   for (let i = 0; i < cfg.slices; i++) {
     const order = i % 2 === 0 ? alive() : alive().reverse();

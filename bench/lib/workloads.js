@@ -115,6 +115,10 @@ function workloads(cfg) {
           what: `${cfg.connectors} concurrent connectors: connect, one 64 B line, echo, close`,
           args: ['-m', 'connrate', '-c', String(cfg.connectors), '-s', '64'],
           timed: true,
+          // Both servers' rates still climb after 1 s of churn (JIT, heap growth); by second, in
+          // one fresh process each: reference 8.7k, 11.0k, 12.0k, 12.8k, 13.2k, then flat;
+          // torsion 7.0k, 9.5k, 11.6k, 11.7k, 12.2k, then flat. A 1 s warm-up measured the climb.
+          warmup: cfg.connrateWarmup,
           sliced: true,
           check: (r) => (r.errors === 0 ? null
             : `connrate: ${r.err_echo} wrong/missing echoes, ${r.err_connect} failed connects, ${r.err_timeout} timeouts`),
