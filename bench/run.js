@@ -280,7 +280,7 @@ async function main() {
   console.log('per-cpu ratio = the same for rate / server CPU (steadier when other work shares the machine)\n');
   console.log(table(rows));
   const perRound = roundRatios(rows);
-  if (perRound) console.log(`\nper round, torsion / reference (the two sides of a round run back to back):\n${perRound}`);
+  if (perRound) console.log(`\nper round, torsion / reference (the two sides of a round run interleaved, or back to back):\n${perRound}`);
   const oc = median(otherCpu);
   if (oc > 0.25) notes.push(`other processes used ${oc.toFixed(2)} cores (median) during the drives: the machine was busy, trust ratios less`);
   const misses = rows.filter((r) => verdict(r).status === 'MISS');

@@ -1,0 +1,123 @@
+// Where a connection's CPU goes, torsion against the reference, at steady state: both servers run
+// at once (pinned to CPU 1), loadgen's connrate drive (50 connectors: connect, one 64 B line,
+// echo, close) alternates between them in 1 s slices, A B B A, and `perf record` samples both
+// (cpu-clock, 2 kHz). Prints samples per 1,000 connections of each, by binary and by function
+// (JIT code named through --perf-basic-prof), and the functions that differ most.
+//   node bench/tools/perf-connrate.js [WARM_SLICES] [SLICE_PAIRS]
+//   TORSION_CMD="node dist/examples/line-echo/main.js" REF_CMD="node bench/reference/line-echo.js"
+// Needs perf, ss and a built loadgen (npm run bench builds it). Defaults: 10 warm-up slices per
+// side (a fresh server's rate climbs for ~5 s), 3 × ABBA measured.
+//
+// Why not callgrind for this: under valgrind the process runs ~50× slower and V8's GC, which is
+// scheduled partly by time, does different work. A 6,000-connection window read 143k
+// instructions per connection or 135k depending on whether a major GC fell inside it. Sampling
+// both servers in the same minutes also shares the VM's changes of speed between them.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn, execFileSync } = require('node:child_process');
+
+const REPO = path.resolve(__dirname, '..', '..');
+const LOADGEN = path.join(REPO, 'bench', 'build', 'loadgen');
+const [warmSlices = '10', pairs = '3'] = process.argv.slice(2);
+const sides = [
+  { name: 'reference', cmd: process.env.REF_CMD ?? 'node bench/reference/line-echo.js' },
+  { name: 'torsion', cmd: process.env.TORSION_CMD ?? 'node dist/examples/line-echo/main.js' },
+];
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-connrate-'));
+
+function start(side) {
+  const [exe, ...args] = side.cmd.split(' ');
+  const child = spawn('taskset', ['-c', '1', exe, '--perf-basic-prof', ...args], { cwd: REPO, env: { ...process.env, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${side.name}: no "listening tcp" line within 20 s`)), 20_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening tcp [^\s]*:(\d+)/.exec(out);
+      if (m === null) return;
+      clearTimeout(timer);
+      const port = Number(m[1]);
+      // The process that holds the listening socket (the spawned one may be a wrapper).
+      const ss = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+      const pid = Number((/pid=(\d+)/.exec(ss) ?? [])[1] ?? child.pid);
+      resolve({ ...side, child, port, pid, conns: 0 });
+    });
+    child.on('exit', () => reject(new Error(`${side.name} exited before listening`)));
+  });
+}
+
+function slice(server) {
+  const out = execFileSync('taskset', ['-c', '0', LOADGEN, '-m', 'connrate', '-c', '50', '-s', '64', '-w', '0', '-d', '1', '-h', '127.0.0.1', '-p', String(server.port)], { encoding: 'utf8' });
+  const m = /conns=(\d+)/.exec(out);
+  if (m === null) throw new Error(`loadgen printed no conns= line: ${out}`);
+  return Number(m[1]);
+}
+
+/** perf report lines -> Map pid -> Map "binary function" -> samples */
+function samplesByPid(data) {
+  const text = execFileSync('perf', ['report', '-i', data, '--no-children', '-g', 'none', '--sort', 'pid,dso,sym', '--stdio', '-n'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const by = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^\s*[\d.]+%\s+(\d+)\s+(\d+):\S*\s+(\[JIT\] tid \d+|\S+)\s+\[.\]\s+(.*)$/.exec(line);
+    if (m === null) continue;
+    const [, n, pid, dso, sym] = m;
+    const binary = dso.startsWith('[JIT]') ? 'JIT' : path.basename(dso);
+    const name = sym.trim().replace(/^(LazyCompile|Function|JS):[*~^+]?/, '').replace(/ \/\S+/, '').slice(0, 100);
+    if (!by.has(pid)) by.set(pid, new Map());
+    const fns = by.get(pid);
+    fns.set(`${binary} ${name}`, (fns.get(`${binary} ${name}`) ?? 0) + Number(n));
+  }
+  return by;
+}
+
+async function main() {
+  const servers = [];
+  try {
+    for (const side of sides) servers.push(await start(side));
+    const [a, b] = servers;
+    for (let i = 0; i < Number(warmSlices); i++) for (const s of servers) slice(s);
+    const data = path.join(dir, 'perf.data');
+    const perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '-p', `${a.pid},${b.pid}`, '-o', data], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < Number(pairs); i++) for (const s of [a, b, b, a]) s.conns += slice(s);
+    perf.kill('SIGINT');
+    await new Promise((r) => perf.on('exit', r));
+    const by = samplesByPid(data);
+    const per = servers.map((s) => {
+      const fns = by.get(String(s.pid)) ?? new Map();
+      const m = new Map();
+      for (const [k, v] of fns) m.set(k, (v * 1000) / s.conns);
+      return m;
+    });
+    const total = (m) => [...m.values()].reduce((x, y) => x + y, 0);
+    console.log(`connections measured: ${a.name} ${a.conns}, ${b.name} ${b.conns} (${(b.conns / a.conns).toFixed(3)})`);
+    console.log(`samples per 1,000 connections (0.5 ms each): ${a.name} ${total(per[0]).toFixed(1)}, ${b.name} ${total(per[1]).toFixed(1)} (${(total(per[1]) / total(per[0])).toFixed(3)})`);
+    const binaries = new Map();
+    per.forEach((m, i) => {
+      for (const [k, v] of m) {
+        const bin = k.slice(0, k.indexOf(' '));
+        const row = binaries.get(bin) ?? [0, 0];
+        row[i] += v;
+        binaries.set(bin, row);
+      }
+    });
+    for (const [bin, [x, y]] of [...binaries].sort((p, q) => q[1][1] - p[1][1])) console.log(`  ${bin.padEnd(24)} ${x.toFixed(1).padStart(7)} ${y.toFixed(1).padStart(7)}`);
+    const keys = new Set([...per[0].keys(), ...per[1].keys()]);
+    const rows = [...keys].map((k) => [(per[1].get(k) ?? 0) - (per[0].get(k) ?? 0), per[0].get(k) ?? 0, per[1].get(k) ?? 0, k]).sort((p, q) => q[0] - p[0]);
+    console.log(`\n${b.name} − ${a.name}, ${a.name}, ${b.name} (samples per 1,000 connections), most added first:`);
+    for (const r of rows.slice(0, 30)) console.log(`${r[0].toFixed(2).padStart(7)} ${r[1].toFixed(2).padStart(7)} ${r[2].toFixed(2).padStart(7)}  ${r[3]}`);
+  } finally {
+    for (const s of servers) {
+      s.child.kill('SIGTERM');
+      fs.rmSync(`/tmp/perf-${s.pid}.map`, { force: true }); // written by --perf-basic-prof
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e.message);
+  process.exitCode = 1;
+});
