@@ -297,6 +297,9 @@ async function main() {
   return opts.strict && misses.length ? 1 : 0;
 }
 
+// What a drive that threw or failed its check reports.
+const failedDrive = (error) => ({ values: {}, cpu: NaN, otherCpu: -1, lgCpu: -1, error });
+
 // A drive on each run in turn: Map run -> { values, cpu, otherCpu, lgCpu, error }.
 async function inTurn(d, runs, cfg, redisBin, opts) {
   const got = new Map();
@@ -304,7 +307,7 @@ async function inTurn(d, runs, cfg, redisBin, opts) {
     try {
       got.set(run, await runDrive(d, run.srv, cfg, redisBin, opts, run.label, { warmup: d.warmup ?? cfg.warmup, duration: cfg.duration }));
     } catch (e) {
-      got.set(run, { values: {}, cpu: NaN, otherCpu: -1, lgCpu: -1, error: e.message });
+      got.set(run, failedDrive(e.message));
     }
   }
   return got;
@@ -319,7 +322,7 @@ async function inTurn(d, runs, cfg, redisBin, opts) {
  */
 async function interleave(d, runs, cfg, opts) {
   const got = new Map();
-  const fail = (run, error) => got.set(run, { values: {}, cpu: NaN, otherCpu: -1, lgCpu: -1, error });
+  const fail = (run, error) => got.set(run, failedDrive(error));
   const alive = () => runs.filter((r) => !got.has(r));
   const slices = new Map(runs.map((r) => [r, []]));
   const drive = async (run, timing) => {

@@ -62,9 +62,9 @@ function table(rows) {
   return [line(head), sep, ...body.map(line)].join('\n');
 }
 
-// torsion / reference of each round: both sides of a round run one right after the other, so a
-// change of the machine's speed between rounds, which moves the two medians apart, moves these
-// less. One line per row that has two or more rounds on both sides.
+// torsion / reference of each round: both sides of a round run interleaved (or one right after
+// the other), so a change of the machine's speed between rounds, which moves the two medians
+// apart, moves these less. One line per row that has two or more rounds on both sides.
 function roundRatios(rows) {
   const lines = [];
   for (const r of rows) {

@@ -5,7 +5,7 @@
 // (JIT code named through --perf-basic-prof), and the functions that differ most.
 //   node bench/tools/perf-connrate.js [WARM_SLICES] [SLICE_PAIRS]
 //   TORSION_CMD="node dist/examples/line-echo/main.js" REF_CMD="node bench/reference/line-echo.js"
-// Needs perf, ss and a built loadgen (npm run bench builds it). Defaults: 10 warm-up slices per
+// Needs perf and ss (loadgen is built on first use). Defaults: 10 warm-up slices per
 // side (a fresh server's rate climbs for ~5 s), 3 × ABBA measured.
 //
 // Why not callgrind for this: under valgrind the process runs ~50× slower and V8's GC, which is
@@ -17,42 +17,31 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
+const { startServer } = require('../lib/server');
+const { ensureLoadgen, loadgen } = require('../lib/loadgen');
+const { pin } = require('../lib/proc');
 
 const REPO = path.resolve(__dirname, '..', '..');
-const LOADGEN = path.join(REPO, 'bench', 'build', 'loadgen');
 const [warmSlices = '10', pairs = '3'] = process.argv.slice(2);
 const sides = [
   { name: 'reference', cmd: process.env.REF_CMD ?? 'node bench/reference/line-echo.js' },
   { name: 'torsion', cmd: process.env.TORSION_CMD ?? 'node dist/examples/line-echo/main.js' },
 ];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-connrate-'));
+pin.server = 1;
+pin.client = 0;
 
-function start(side) {
-  const [exe, ...args] = side.cmd.split(' ');
-  const child = spawn('taskset', ['-c', '1', exe, '--perf-basic-prof', ...args], { cwd: REPO, env: { ...process.env, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${side.name}: no "listening tcp" line within 20 s`)), 20_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening tcp [^\s]*:(\d+)/.exec(out);
-      if (m === null) return;
-      clearTimeout(timer);
-      const port = Number(m[1]);
-      // The process that holds the listening socket (the spawned one may be a wrapper).
-      const ss = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
-      const pid = Number((/pid=(\d+)/.exec(ss) ?? [])[1] ?? child.pid);
-      resolve({ ...side, child, port, pid, conns: 0 });
-    });
-    child.on('exit', () => reject(new Error(`${side.name} exited before listening`)));
-  });
+async function start(side) {
+  // `node X` -> `node --perf-basic-prof X`: perf names JIT code from /tmp/perf-<pid>.map.
+  const cmd = side.cmd.replace(/^(\S+)/, '$1 --perf-basic-prof');
+  const srv = await startServer(cmd, { cwd: REPO, label: side.name });
+  return { ...side, srv, pid: srv.pid, conns: 0 };
 }
 
-function slice(server) {
-  const out = execFileSync('taskset', ['-c', '0', LOADGEN, '-m', 'connrate', '-c', '50', '-s', '64', '-w', '0', '-d', '1', '-h', '127.0.0.1', '-p', String(server.port)], { encoding: 'utf8' });
-  const m = /conns=(\d+)/.exec(out);
-  if (m === null) throw new Error(`loadgen printed no conns= line: ${out}`);
-  return Number(m[1]);
+async function slice(server) {
+  const r = await loadgen(['-m', 'connrate', '-c', '50', '-s', '64', '-w', '0', '-d', '1', '-h', server.srv.host, '-p', String(server.srv.port)], { boundSec: 1 });
+  if (r.errors !== 0) throw new Error(`${server.name}: connrate reported ${r.errors} errors`);
+  return r.conns;
 }
 
 /** perf report lines -> Map pid -> Map "binary function" -> samples */
@@ -75,13 +64,14 @@ function samplesByPid(data) {
 async function main() {
   const servers = [];
   try {
+    ensureLoadgen(console.error);
     for (const side of sides) servers.push(await start(side));
     const [a, b] = servers;
-    for (let i = 0; i < Number(warmSlices); i++) for (const s of servers) slice(s);
+    for (let i = 0; i < Number(warmSlices); i++) for (const s of servers) await slice(s);
     const data = path.join(dir, 'perf.data');
     const perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '-p', `${a.pid},${b.pid}`, '-o', data], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 300));
-    for (let i = 0; i < Number(pairs); i++) for (const s of [a, b, b, a]) s.conns += slice(s);
+    for (let i = 0; i < Number(pairs); i++) for (const s of [a, b, b, a]) s.conns += await slice(s);
     perf.kill('SIGINT');
     await new Promise((r) => perf.on('exit', r));
     const by = samplesByPid(data);
@@ -110,7 +100,7 @@ async function main() {
     for (const r of rows.slice(0, 30)) console.log(`${r[0].toFixed(2).padStart(7)} ${r[1].toFixed(2).padStart(7)} ${r[2].toFixed(2).padStart(7)}  ${r[3]}`);
   } finally {
     for (const s of servers) {
-      s.child.kill('SIGTERM');
+      await s.srv.stop();
       fs.rmSync(`/tmp/perf-${s.pid}.map`, { force: true }); // written by --perf-basic-prof
     }
     fs.rmSync(dir, { recursive: true, force: true });
