@@ -5,6 +5,9 @@
 // (JIT code named through --perf-basic-prof), and the functions that differ most.
 //   node bench/tools/perf-connrate.js [WARM_SLICES] [SLICE_PAIRS]
 //   TORSION_CMD="node dist/examples/line-echo/main.js" REF_CMD="node bench/reference/line-echo.js"
+//   ROWS=30: how many functions to list (most added first; ROWS=-30: most saved first)
+//   BY=entry: group samples by the event they were taken in (the outermost JS frame: node's
+//   onconnection, onStreamRead, processTicksAndRejections...) instead of by leaf function
 // Needs perf and ss (loadgen is built on first use). Defaults: 10 warm-up slices per
 // side (a fresh server's rate climbs for ~5 s), 3 × ABBA measured.
 //
@@ -44,6 +47,29 @@ async function slice(server) {
   return r.conns;
 }
 
+/** perf script stacks -> Map pid -> Map "outermost JS frame" -> samples ("(no JS)": kernel, libuv, GC threads). */
+function entriesByPid(data) {
+  const text = execFileSync('perf', ['script', '-i', data, '-F', 'pid,ip,sym'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const by = new Map();
+  for (const sample of text.split('\n\n')) {
+    const lines = sample.split('\n').filter((l) => l.trim() !== '');
+    if (lines.length === 0) continue;
+    const pid = lines[0].trim();
+    let entry = '(no JS)';
+    for (let i = lines.length - 1; i > 0; i--) {
+      const m = /\sJS:[*~^+]?(.*)$/.exec(lines[i]);
+      if (m !== null) {
+        entry = m[1].replace(/ \/\S+/, (f) => ` ${path.relative(REPO, f.trim())}`).slice(0, 100);
+        break;
+      }
+    }
+    if (!by.has(pid)) by.set(pid, new Map());
+    const entries = by.get(pid);
+    entries.set(`JS ${entry}`, (entries.get(`JS ${entry}`) ?? 0) + 1);
+  }
+  return by;
+}
+
 /** perf report lines -> Map pid -> Map "binary function" -> samples */
 function samplesByPid(data) {
   const text = execFileSync('perf', ['report', '-i', data, '--no-children', '-g', 'none', '--sort', 'pid,dso,sym', '--stdio', '-n'], { encoding: 'utf8', maxBuffer: 256 << 20 });
@@ -74,7 +100,7 @@ async function main() {
     for (let i = 0; i < Number(pairs); i++) for (const s of [a, b, b, a]) s.conns += await slice(s);
     perf.kill('SIGINT');
     await new Promise((r) => perf.on('exit', r));
-    const by = samplesByPid(data);
+    const by = process.env.BY === 'entry' ? entriesByPid(data) : samplesByPid(data);
     const per = servers.map((s) => {
       const fns = by.get(String(s.pid)) ?? new Map();
       const m = new Map();
@@ -97,7 +123,8 @@ async function main() {
     const keys = new Set([...per[0].keys(), ...per[1].keys()]);
     const rows = [...keys].map((k) => [(per[1].get(k) ?? 0) - (per[0].get(k) ?? 0), per[0].get(k) ?? 0, per[1].get(k) ?? 0, k]).sort((p, q) => q[0] - p[0]);
     console.log(`\n${b.name} − ${a.name}, ${a.name}, ${b.name} (samples per 1,000 connections), most added first:`);
-    for (const r of rows.slice(0, 30)) console.log(`${r[0].toFixed(2).padStart(7)} ${r[1].toFixed(2).padStart(7)} ${r[2].toFixed(2).padStart(7)}  ${r[3]}`);
+    const n = Number(process.env.ROWS ?? 30);
+    for (const r of n >= 0 ? rows.slice(0, n) : rows.slice(n).reverse()) console.log(`${r[0].toFixed(2).padStart(7)} ${r[1].toFixed(2).padStart(7)} ${r[2].toFixed(2).padStart(7)}  ${r[3]}`);
   } finally {
     for (const s of servers) {
       await s.srv.stop();

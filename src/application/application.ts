@@ -20,7 +20,6 @@ import type { Constructor } from '../types';
 import { attachProtocol } from '../transport/open-protocol';
 import { refuseSocket, type ConnectionLimiter } from '../transport/connection-limiter';
 import type { ListenerStats } from '../transport/listener-stats';
-import { applySocketSettings } from '../transport/socket-options';
 import type { ListenPlan } from './listen-plan';
 import type { MetricsSource } from './metrics/collect';
 import { healthReport, type HealthReport } from './metrics/health';
@@ -347,7 +346,7 @@ export class Application {
       refuseSocket(socket, limiter.refuseMessage);
       return;
     }
-    applySocketSettings(socket, plan.socket);
+    // The listener's socket options are on the socket already: its binder set them (see listenStream).
     const conn = new SocketConnection(socket, this.reactor, plan.table.codec, plan.table.writeHighWaterMark, transport, 'server', proxied);
     limiter.track(conn);
     // An @OnClose handler may name the peer, after the socket has forgotten it.

@@ -166,6 +166,11 @@ export class Dispatcher extends HandlerRunner<unknown, DispatchTarget> implement
     this.failed(error, undefined);
   }
 
+  /** True when `start` has a handler to run (`@OnConnect`); without one, starting is a no-op. */
+  get startsWithHandler(): boolean {
+    return this.table.onConnect !== undefined;
+  }
+
   /** Runs `@OnConnect` (the first job in the connection's serial order). */
   start(connection: unknown): void {
     const { onConnect } = this.table;

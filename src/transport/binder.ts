@@ -53,7 +53,7 @@ export interface BindPlan {
   readonly stats?: ConnectionStats;
   /** Connection limits and counts of this listener (unlimited by default). */
   readonly limiter: ConnectionLimiter;
-  /** noDelay / keepAlive for every accepted socket. */
+  /** noDelay / keepAlive for every accepted socket: the binder sets them before it hands the socket on. */
   readonly socket: SocketSettings;
   /**
    * Idle timeouts of the connections accepted here: the listener's over the protocol's (set
@@ -72,7 +72,7 @@ export interface Listener {
 
 /**
  * @internal
- * Hands each accepted stream socket to the application (which opens a Connection); on a
+ * Hands each accepted stream socket, its socket options set, to the application (which opens a Connection); on a
  * listener with `proxyProtocol`, once its header is read (`proxied`: the header and the bytes
  * that followed it in the same read).
  */

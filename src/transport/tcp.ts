@@ -7,7 +7,7 @@ import { boundAddress, closeServer, listenStream } from './stream-listener';
 export const bindTcp: Binder = async (plan, accept, context) => {
   const { options } = plan;
   const server = await listenStream(
-    { port: options.port, host: options.host, backlog: options.backlog, highWaterMark: plan.table.writeHighWaterMark, onServerError: serverErrorLogger(context, plan) },
+    { port: options.port, host: options.host, backlog: options.backlog, highWaterMark: plan.table.writeHighWaterMark, socket: plan.socket, onServerError: serverErrorLogger(context, plan) },
     streamAcceptor(plan, accept, 'tcp', context),
   );
   return { address: boundAddress(server, plan.table.name, 'tcp'), close: () => closeServer(server) };

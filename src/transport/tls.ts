@@ -4,6 +4,7 @@ import { OptionError } from '../errors';
 import type { BindContext, Binder } from './binder';
 import { boundAddress, closeServer } from './stream-listener';
 import { serverErrorLogger } from './server-errors';
+import { applySocketSettings } from './socket-options';
 import { proxiedTlsServer } from './tls-proxied';
 
 /** Key material as node:tls takes it: key/cert (or pfx), optional ca, passphrase... */
@@ -72,7 +73,11 @@ export const bindTls: Binder = async (plan, accept, context) => {
   };
   // Behind a PROXY header the listener is plain TCP until the header is read, then TLS.
   const server = plan.proxy === undefined ? tls.createServer({ ...tlsOptions, allowHalfOpen: true }) : proxiedTlsServer(plan, accept, context, tlsOptions, handshakeFailed);
-  server.on('secureConnection', (socket: tls.TLSSocket) => accept(plan, socket, 'tls'));
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
+    // On the TLS socket, which hands them to the TCP one beneath it.
+    applySocketSettings(socket, plan.socket);
+    accept(plan, socket, 'tls');
+  });
   server.on('tlsClientError', handshakeFailed);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -27,7 +27,7 @@ export const bindUnix: Binder = async (plan, accept, context) => {
   // file there is the primary's EADDRINUSE, reported as any bind failure.
   if (!cluster.isWorker) await clearStaleSocket(path, context.reactor.logger);
   const server = await listenStream(
-    { path, backlog: options.backlog, highWaterMark: table.writeHighWaterMark, onServerError: serverErrorLogger(context, plan) },
+    { path, backlog: options.backlog, highWaterMark: table.writeHighWaterMark, socket: plan.socket, onServerError: serverErrorLogger(context, plan) },
     streamAcceptor(plan, accept, 'unix', context),
   );
   if (mode !== undefined) {
