@@ -7,7 +7,9 @@
 //   TORSION_CMD="node dist/examples/line-echo/main.js" REF_CMD="node bench/reference/line-echo.js"
 //   ROWS=30: how many functions to list (most added first; ROWS=-30: most saved first)
 //   BY=entry: group samples by the event they were taken in (the outermost JS frame: node's
-//   onconnection, onStreamRead, processTicksAndRejections...) instead of by leaf function
+//   onconnection, onStreamRead, processTicksAndRejections...) instead of by leaf function;
+//   ENTRY=onStreamRead: only that event's samples, by leaf function; BY=thread: the main
+//   thread (the event loop) against the others (V8's GC and compiler workers, libuv's pool)
 // Needs perf and ss (loadgen is built on first use). Defaults: 10 warm-up slices per
 // side (a fresh server's rate climbs for ~5 s), 3 × ABBA measured.
 //
@@ -47,25 +49,53 @@ async function slice(server) {
   return r.conns;
 }
 
-/** perf script stacks -> Map pid -> Map "outermost JS frame" -> samples ("(no JS)": kernel, libuv, GC threads). */
-function entriesByPid(data) {
-  const text = execFileSync('perf', ['script', '-i', data, '-F', 'pid,ip,sym'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+/**
+ * perf script stacks -> Map pid -> Map key -> samples. BY=entry: the key is the event the sample
+ * was taken in, its outermost JS frame ("(no JS)": kernel, libuv, GC threads). ENTRY=text: only
+ * samples whose event names `text`, keyed by their leaf function (to break one event down).
+ */
+function stacksByPid(data) {
+  const text = execFileSync('perf', ['script', '-i', data, '-F', 'pid,ip,sym,dso'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const only = process.env.ENTRY;
   const by = new Map();
   for (const sample of text.split('\n\n')) {
     const lines = sample.split('\n').filter((l) => l.trim() !== '');
-    if (lines.length === 0) continue;
+    if (lines.length < 2) continue;
     const pid = lines[0].trim();
     let entry = '(no JS)';
     for (let i = lines.length - 1; i > 0; i--) {
-      const m = /\sJS:[*~^+]?(.*)$/.exec(lines[i]);
+      const m = /\sJS:[*~^+]?(.*?)(?: \((?:\/tmp\/perf-\d+\.map|unknown)\))?$/.exec(lines[i]);
       if (m !== null) {
         entry = m[1].replace(/ \/\S+/, (f) => ` ${path.relative(REPO, f.trim())}`).slice(0, 100);
         break;
       }
     }
+    let key = `JS ${entry}`;
+    if (only !== undefined) {
+      if (!entry.includes(only)) continue;
+      const leaf = /^\s*[0-9a-f]+ (.*?) \((.*)\)$/.exec(lines[1]);
+      if (leaf === null) continue;
+      const binary = leaf[2].startsWith('/tmp/perf-') ? 'JIT' : path.basename(leaf[2]);
+      key = `${binary} ${leaf[1].replace(/^JS:[*~^+]?/, '').replace(/\+0x[0-9a-f]+$/, '').replace(/ \/\S+/, '').slice(0, 100)}`;
+    }
     if (!by.has(pid)) by.set(pid, new Map());
-    const entries = by.get(pid);
-    entries.set(`JS ${entry}`, (entries.get(`JS ${entry}`) ?? 0) + 1);
+    const keys = by.get(pid);
+    keys.set(key, (keys.get(key) ?? 0) + 1);
+  }
+  return by;
+}
+
+/** perf script -> Map pid -> Map "thread main" | "thread others" -> samples (others: V8's GC and compiler workers, libuv's pool). */
+function threadsByPid(data) {
+  const text = execFileSync('perf', ['script', '-i', data, '-F', 'pid,tid'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const by = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^\s*(\d+)\/(\d+)/.exec(line);
+    if (m === null) continue;
+    const [, pid, tid] = m;
+    const key = tid === pid ? 'thread main' : 'thread others';
+    if (!by.has(pid)) by.set(pid, new Map());
+    by.get(pid).set(key, (by.get(pid).get(key) ?? 0) + 1);
   }
   return by;
 }
@@ -100,7 +130,7 @@ async function main() {
     for (let i = 0; i < Number(pairs); i++) for (const s of [a, b, b, a]) s.conns += await slice(s);
     perf.kill('SIGINT');
     await new Promise((r) => perf.on('exit', r));
-    const by = process.env.BY === 'entry' ? entriesByPid(data) : samplesByPid(data);
+    const by = process.env.BY === 'thread' ? threadsByPid(data) : process.env.BY === 'entry' || process.env.ENTRY !== undefined ? stacksByPid(data) : samplesByPid(data);
     const per = servers.map((s) => {
       const fns = by.get(String(s.pid)) ?? new Map();
       const m = new Map();

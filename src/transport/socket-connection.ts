@@ -67,7 +67,9 @@ export class SocketConnection extends StreamConnection {
       this.proxyInfo = ends.proxy;
     }
     // Connections are opened after the handshake, so what TLS negotiated is known (and fixed) here.
-    this.tlsInfo = readTlsInfo(socket);
+    // Only a 'tls' transport's socket is a TLS one (STARTTLS sets tlsInfo itself): a plain accept
+    // skips the check, a megamorphic lookup on the socket (~250 instructions; callgrind, churn).
+    if (transport === 'tls') this.tlsInfo = readTlsInfo(socket);
     // Socket options (noDelay, keepAlive) are the opener's: see applySocketSettings.
     this.attachSocket(socket);
   }
