@@ -2,7 +2,8 @@
 // at once (pinned to CPU 1), loadgen's connrate drive (50 connectors: connect, one 64 B line,
 // echo, close) alternates between them in 1 s slices, A B B A, and `perf record` samples both
 // (cpu-clock, 2 kHz). Prints samples per 1,000 connections of each, by binary and by function
-// (JIT code named through --perf-basic-prof), and the functions that differ most.
+// (JIT code named through --perf-basic-prof), and the functions that differ most. That view counts
+// the main thread only (perf report's "pid" is the thread); BY=thread and BY=entry count them all.
 //   node bench/tools/perf-connrate.js [WARM_SLICES] [SLICE_PAIRS]
 //   TORSION_CMD="node dist/examples/line-echo/main.js" REF_CMD="node bench/reference/line-echo.js"
 //   ROWS=30: how many functions to list (most added first; ROWS=-30: most saved first)
@@ -49,6 +50,13 @@ async function slice(server) {
   return r.conns;
 }
 
+/** Adds `n` samples under `key` of process `pid` in `by` (Map pid -> Map key -> samples). */
+function count(by, pid, key, n) {
+  if (!by.has(pid)) by.set(pid, new Map());
+  const keys = by.get(pid);
+  keys.set(key, (keys.get(key) ?? 0) + n);
+}
+
 /**
  * perf script stacks -> Map pid -> Map key -> samples. BY=entry: the key is the event the sample
  * was taken in, its outermost JS frame ("(no JS)": kernel, libuv, GC threads). ENTRY=text: only
@@ -78,9 +86,7 @@ function stacksByPid(data) {
       const binary = leaf[2].startsWith('/tmp/perf-') ? 'JIT' : path.basename(leaf[2]);
       key = `${binary} ${leaf[1].replace(/^JS:[*~^+]?/, '').replace(/\+0x[0-9a-f]+$/, '').replace(/ \/\S+/, '').slice(0, 100)}`;
     }
-    if (!by.has(pid)) by.set(pid, new Map());
-    const keys = by.get(pid);
-    keys.set(key, (keys.get(key) ?? 0) + 1);
+    count(by, pid, key, 1);
   }
   return by;
 }
@@ -93,14 +99,12 @@ function threadsByPid(data) {
     const m = /^\s*(\d+)\/(\d+)/.exec(line);
     if (m === null) continue;
     const [, pid, tid] = m;
-    const key = tid === pid ? 'thread main' : 'thread others';
-    if (!by.has(pid)) by.set(pid, new Map());
-    by.get(pid).set(key, (by.get(pid).get(key) ?? 0) + 1);
+    count(by, pid, tid === pid ? 'thread main' : 'thread others', 1);
   }
   return by;
 }
 
-/** perf report lines -> Map pid -> Map "binary function" -> samples */
+/** perf report lines -> Map pid -> Map "binary function" -> samples (main thread: see the header). */
 function samplesByPid(data) {
   const text = execFileSync('perf', ['report', '-i', data, '--no-children', '-g', 'none', '--sort', 'pid,dso,sym', '--stdio', '-n'], { encoding: 'utf8', maxBuffer: 256 << 20 });
   const by = new Map();
@@ -110,9 +114,7 @@ function samplesByPid(data) {
     const [, n, pid, dso, sym] = m;
     const binary = dso.startsWith('[JIT]') ? 'JIT' : path.basename(dso);
     const name = sym.trim().replace(/^(LazyCompile|Function|JS):[*~^+]?/, '').replace(/ \/\S+/, '').slice(0, 100);
-    if (!by.has(pid)) by.set(pid, new Map());
-    const fns = by.get(pid);
-    fns.set(`${binary} ${name}`, (fns.get(`${binary} ${name}`) ?? 0) + Number(n));
+    count(by, pid, `${binary} ${name}`, Number(n));
   }
   return by;
 }

@@ -171,11 +171,9 @@ export class Dispatcher extends HandlerRunner<unknown, DispatchTarget> implement
     return this.table.onConnect !== undefined;
   }
 
-  /** Runs `@OnConnect` (the first job in the connection's serial order). */
+  /** Runs `@OnConnect` (the first job in the connection's serial order); only when `startsWithHandler`. */
   start(connection: unknown): void {
-    const { onConnect } = this.table;
-    if (onConnect !== undefined) this.invoke(onConnect, connection, this.table.names.connect, undefined);
-    else this.becameIdle();
+    this.invoke(this.table.onConnect as Handler, connection, this.table.names.connect, undefined);
   }
 
   /** One chunk from the transport; a fatal codec error fails the connection. */

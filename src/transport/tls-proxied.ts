@@ -2,7 +2,6 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { AcceptStream, BindContext, BindPlan } from './binder';
 import { streamAcceptor } from './proxy-reader';
-import { applySocketSettings } from './socket-options';
 
 /**
  * A TLS listener behind a PROXY header (HAProxy in TCP mode passing TLS through, with
@@ -31,7 +30,6 @@ export function proxiedTlsServer(plan: BindPlan, accept: AcceptStream, context: 
       secure.removeListener('end', closed);
       timer.cancel();
       untrack();
-      applySocketSettings(secure, plan.socket);
       // The bytes after the header were TLS records, read by the handshake: none is left for the protocol.
       accept(plan, secure, 'tls', proxied === undefined ? undefined : { header: proxied.header, rest: undefined });
     };

@@ -1,7 +1,7 @@
 import * as tls from 'node:tls';
 import type { InjectionToken } from 'tsyringe';
 import { OptionError } from '../errors';
-import type { BindContext, Binder } from './binder';
+import type { AcceptStream, BindContext, Binder } from './binder';
 import { boundAddress, closeServer } from './stream-listener';
 import { serverErrorLogger } from './server-errors';
 import { applySocketSettings } from './socket-options';
@@ -71,13 +71,14 @@ export const bindTls: Binder = async (plan, accept, context) => {
     plan.stats?.refuse('tls_handshake');
     if (context.reactor.logLimiter.allow('TLS handshake failed')) context.reactor.logger.warn({ protocol: table.name, peer: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, err: error }, 'TLS handshake failed');
   };
-  // Behind a PROXY header the listener is plain TCP until the header is read, then TLS.
-  const server = plan.proxy === undefined ? tls.createServer({ ...tlsOptions, allowHalfOpen: true }) : proxiedTlsServer(plan, accept, context, tlsOptions, handshakeFailed);
-  server.on('secureConnection', (socket: tls.TLSSocket) => {
-    // On the TLS socket, which hands them to the TCP one beneath it.
+  // The listener's socket options go on each TLS socket, which hands them to the TCP one beneath it.
+  const acceptTls: AcceptStream = (_plan, socket, transport, proxied) => {
     applySocketSettings(socket, plan.socket);
-    accept(plan, socket, 'tls');
-  });
+    accept(plan, socket, transport, proxied);
+  };
+  // Behind a PROXY header the listener is plain TCP until the header is read, then TLS.
+  const server = plan.proxy === undefined ? tls.createServer({ ...tlsOptions, allowHalfOpen: true }) : proxiedTlsServer(plan, acceptTls, context, tlsOptions, handshakeFailed);
+  server.on('secureConnection', (socket: tls.TLSSocket) => acceptTls(plan, socket, 'tls'));
   server.on('tlsClientError', handshakeFailed);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
