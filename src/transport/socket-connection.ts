@@ -229,10 +229,10 @@ export class SocketConnection extends StreamConnection {
   protected transportEnd(): void {
     const socket = this.socket;
     socket.end();
-    // The peer's FIN is in already (the usual close: the client hangs up first): node destroys
-    // the socket as soon as our FIN is out (autoDestroy, both directions done), so there is
-    // nothing to linger for or read; the close timeout still covers a flush that never ends.
-    // No 'finish' listener, no linger timer and no resume: a connection's close costs less.
+    // The peer's FIN is in already, with our bytes still queued (or over TLS; with nothing
+    // queued, transportCloseIfDone closed it): node destroys the socket as soon as our FIN is
+    // out (autoDestroy, both directions done), so there is nothing to linger for or read; the
+    // close timeout still covers a flush that never ends. No 'finish' listener, no linger timer.
     if (socket.readableEnded) return;
     // Keep reading meanwhile: what arrives is discarded (nothing is dispatched after end). Once
     // our bytes and FIN are out, the socket is not closed at once: with input unread, close()
@@ -244,12 +244,17 @@ export class SocketConnection extends StreamConnection {
     else socket.once('finish', onFinish);
   }
 
-  protected override transportClosesOnEnd(): boolean {
+  protected override transportCloseIfDone(): boolean {
     const socket = this.socket;
-    // Plain TCP/Unix only: node destroys the socket once its shutdown is done, which waits on no
-    // peer when nothing is queued (shutdown(2) never blocks). A TLS socket's close_notify and
-    // queued ciphertext sit below `writableLength`, so TLS keeps the timer.
-    return this.tlsInfo === undefined && (this.flags & UPGRADING) === 0 && socket.readableEnded && socket.writableLength === 0;
+    // Plain TCP/Unix only: a TLS socket's close_notify and queued ciphertext sit below
+    // `writableLength`, and TLS needs its close_notify sent, so TLS ends as usual.
+    if (this.tlsInfo !== undefined || (this.flags & UPGRADING) !== 0 || !socket.readableEnded || socket.writableLength !== 0) return false;
+    // The peer's FIN is in and everything was read, and node holds no byte we wrote: the
+    // kernel has them all. close(2) sends our FIN after them, as shutdown(2) would, and no RST
+    // (nothing unread). Closing at once skips the shutdown request, its callback on a later turn
+    // of the loop and the stream's end/finish/autoDestroy machinery that leads to this same close.
+    socket.destroy();
+    return true;
   }
 
   protected transportEndOutput(): void {

@@ -548,10 +548,13 @@ export abstract class StreamConnection extends Connection {
   /** @internal Flush, then close (FIN). */
   protected abstract transportEnd(): void;
   /**
-   * @internal True when `transportEnd` now closes the transport promptly without the peer's help
-   * (nothing left to flush, the peer's FIN already in), so no close timeout is needed.
+   * @internal
+   * When both directions are done (the peer's FIN is in, and every byte written is with the
+   * transport's kernel), closes the transport at once and returns true: there is nothing to
+   * flush and no peer to wait for, so neither `transportEnd` nor a close timeout is needed.
+   * Otherwise does nothing and returns false.
    */
-  protected transportClosesOnEnd(): boolean {
+  protected transportCloseIfDone(): boolean {
     return false;
   }
   /** @internal Flush, then send FIN and keep reading (half-close). */
@@ -609,11 +612,12 @@ export abstract class StreamConnection extends Connection {
     this.closeReason ??= DONE;
     this.flush();
     this.flags |= TRANSPORT_DONE;
+    // The usual close: the peer hung up first and every reply is out. No close timeout either:
+    // a timer made and cancelled per connection was ~5% of a connection's cost.
+    if (this.transportCloseIfDone()) return;
     // A peer that never reads could hold a flushing socket open forever. Armed first: the
-    // transport may report its FIN out (outputFlushed) from inside transportEnd. Not armed
-    // when the transport closes by itself (the usual close: the peer hung up first and every
-    // reply is out): a timer made and cancelled per connection was ~5% of a connection's cost.
-    if (!this.transportClosesOnEnd()) this.more.closeTimer = this.reactor.callLater(CLOSE_TIMEOUT_MS, () => this.transportDestroy());
+    // transport may report its FIN out (outputFlushed) from inside transportEnd.
+    this.more.closeTimer = this.reactor.callLater(CLOSE_TIMEOUT_MS, () => this.transportDestroy());
     this.transportEnd();
   }
 

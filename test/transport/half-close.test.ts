@@ -121,3 +121,65 @@ describe('half-close over a real socket', () => {
     expect(conn.closeReason?.kind).toBe('done');
   });
 });
+
+/** Answers every line; `big N` with N KiB of 'x' (more than the socket buffers hold). */
+@Listen({ port: 0, host: '127.0.0.1' })
+@Protocol({ codec: lines({ maxLength: 64 }) })
+class Replier {
+  static latest: Replier | undefined;
+  constructor(readonly conn: Connection) {
+    Replier.latest = this;
+  }
+  @OnData() line(text: string): string {
+    return text.startsWith('big ') ? 'x'.repeat(Number(text.slice(4)) * 1024) : `got ${text}`;
+  }
+}
+
+@Module({ protocols: [Replier] })
+class ReplierModule {}
+
+describe("closing after the peer's FIN, over a real socket", () => {
+  let app: Application;
+  beforeEach(async () => {
+    Replier.latest = undefined;
+    app = await bootstrap(ReplierModule, { logger: silentLogger });
+  });
+  afterEach(() => app.close());
+
+  it('with every reply handed to the kernel, closes the socket at once: the peer reads all replies, then a FIN, no reset', async () => {
+    const peer = await Peer.connect(app.address(Replier).port, '127.0.0.1', { allowHalfOpen: true });
+    peer.send('a\nb\n');
+    await peer.until((p) => p.text === 'got a\ngot b\n', 5000, 'the replies');
+    const conn = (Replier.latest as Replier).conn as SocketConnection;
+    peer.socket.end();
+    await peer.until((p) => p.ended && p.closed, 5000, "the server's FIN");
+    await conn.finished;
+    expect(peer.error).toBeUndefined();
+    expect(peer.text).toBe('got a\ngot b\n');
+    expect(conn.closeReason).toEqual({ kind: 'done' });
+    // Closed, not ended: no shutdown(2) and no end/finish round before the close.
+    expect(conn.socket.writableEnded).toBe(false);
+    expect(conn.socket.destroyed).toBe(true);
+  });
+
+  it('with replies still queued in node, ends as usual: a peer that reads late still gets every byte, then the FIN', async () => {
+    const kib = 8 * 1024; // 8 MiB: far more than the kernel's buffers on loopback
+    const peer = await Peer.connect(app.address(Replier).port, '127.0.0.1', { allowHalfOpen: true });
+    peer.socket.pause();
+    peer.send(`big ${kib}\n`);
+    peer.socket.end(); // the FIN right behind the request
+    // Wait (bounded) until the server has taken the FIN while the reply is still queued.
+    const deadline = Date.now() + 5000;
+    while ((Replier.latest?.conn.state ?? 'open') === 'open' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    const conn = (Replier.latest as Replier).conn as SocketConnection;
+    expect(conn.state).toBe('closing');
+    expect(conn.socket.writableLength).toBeGreaterThan(0);
+    peer.socket.resume();
+    await peer.until((p) => p.ended && p.closed, 20_000, 'the whole reply and the FIN');
+    await conn.finished;
+    expect(peer.error).toBeUndefined();
+    expect(peer.receivedBytes).toBe(kib * 1024 + 1);
+    expect(conn.closeReason).toEqual({ kind: 'done' });
+    expect(conn.socket.writableEnded).toBe(true);
+  });
+});
