@@ -19,12 +19,18 @@ const UPGRADING = FIRST_TRANSPORT_FLAG << 1;
 
 /**
  * node:net's 'end' listener on every socket (`onReadableStreamEnd`): with `allowHalfOpen` (every
- * socket torsion opens or accepts) it does nothing. Found once, on a socket never connected.
+ * socket torsion opens or accepts) it does nothing. Taken from the first socket attached (null
+ * until then; undefined if node has none of that name, and then nothing is removed). Not from
+ * a socket made at load for the purpose: a `Socket` without a handle runs node's stream code down
+ * other paths, and the feedback it left made node's `Readable.read` and `writeOrBuffer`
+ * megamorphic in every process that loaded torsion (callgrind, line echo: 46 instructions a line
+ * in `KeyedLoadIC_Megamorphic`, none without it).
  */
-const nodeEndListener = ((): ((...args: unknown[]) => void) | undefined => {
-  const listeners = new Socket().listeners('end');
-  return listeners.length === 1 && listeners[0].name === 'onReadableStreamEnd' ? (listeners[0] as (...args: unknown[]) => void) : undefined;
-})();
+let nodeEndListener: ((...args: unknown[]) => void) | undefined | null = null;
+
+function nodeEndListenerOf(socket: Socket): ((...args: unknown[]) => void) | undefined {
+  return socket.listeners('end').find((listener) => listener.name === 'onReadableStreamEnd') as ((...args: unknown[]) => void) | undefined;
+}
 
 /** Lets module-level listeners find their connection without a closure per socket (as ws does). */
 const kConnection = Symbol('torsion:connection');
@@ -81,7 +87,10 @@ export class SocketConnection extends StreamConnection {
     // the FIN); ours ends the connection. Ours alone: no two-listener array per socket, which
     // every 'end' would also copy before calling (callgrind, 50 connectors churning on line
     // echo: ~1,000 instructions less per connection, of ~144,000).
-    if (socket.allowHalfOpen && nodeEndListener !== undefined) socket.removeListener('end', nodeEndListener);
+    if (socket.allowHalfOpen) {
+      const listener = nodeEndListener === null ? (nodeEndListener = nodeEndListenerOf(socket)) : nodeEndListener;
+      if (listener !== undefined) socket.removeListener('end', listener);
+    }
     socket.on('end', onEnd);
     socket.on('error', onError);
     socket.on('close', onClose);
