@@ -97,7 +97,7 @@ export abstract class StreamConnection extends Connection {
   // dispatcher, a close timer, a logger) gives connections hidden classes that depend on their
   // history, and code that has seen several of them deoptimizes ('wrong map').
   private dispatcher: Dispatcher | undefined = undefined;
-  private readonly out: OutputChunks = objectChunks();
+  private out: OutputChunks = objectChunks();
   /** Characters/bytes gathered in `out` (string length approximates bytes; close enough for a bound). */
   private outSize = 0;
   private batchDepth = 0;
@@ -638,12 +638,12 @@ export abstract class StreamConnection extends Connection {
     const n = out.length;
     if (n === 0) return;
     const data = n === 1 ? out[0] : gather(out, this.stringEncoding());
-    // pop() for a reply's one or two pieces: `length = 0` is a call into the runtime (~40 ns). A
-    // larger batch lets the backing store go, and the next one grows a fresh, young one: keeping
-    // it (pop() every piece) cost more than it saved once the store was old, every push of a
-    // young string into it a write barrier (line echo, 16 lines a read: +74 instructions a line).
+    // pop() for a reply's one or two pieces. A larger batch takes a fresh array and lets this
+    // one go: `length = 0` is a call into the runtime (~270 instructions; line echo, 16 lines a
+    // read: 17 a line), and keeping the backing store (pop() every piece) cost more once the
+    // store was old, every push of a young string into it a write barrier (+74 a line).
     if (n <= 2) for (let i = 0; i < n; i++) out.pop();
-    else out.length = 0;
+    else this.out = objectChunks();
     this.outSize = 0;
     if (this.transportDone()) {
       this.droppedWrites++;
