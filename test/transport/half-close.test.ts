@@ -1,7 +1,7 @@
 import { Connection, Listen, Module, OnData, OnInputEnd, Protocol, bootstrap, lines, silentLogger, type Application } from '../../src';
 import { createTestingApp, PEER_END, type TestingApp } from '../../src/testing';
 import type { SocketConnection } from '../../src/transport/socket-connection';
-import { Peer } from '../support/peer';
+import { Peer, eventually } from '../support/peer';
 
 /** Answers each line; on the peer's FIN says how many it got and keeps the connection open. */
 @Listen({ port: 0, host: '127.0.0.1' })
@@ -163,14 +163,12 @@ describe("closing after the peer's FIN, over a real socket", () => {
   });
 
   it('with replies still queued in node, ends as usual: a peer that reads late still gets every byte, then the FIN', async () => {
-    const kib = 32 * 1024; // 32 MiB: more than the kernel buffers on both ends hold (tcp_rmem and tcp_wmem reach 6 and 4 MiB)
+    const kib = 32 * 1024; // 32 MiB: more than the kernel buffers of both ends hold while the peer reads nothing
     const peer = await Peer.connect(app.address(Replier).port, '127.0.0.1', { allowHalfOpen: true });
     peer.socket.pause();
     peer.send(`big ${kib}\n`);
     peer.socket.end(); // the FIN right behind the request
-    // Wait (bounded) until the server has taken the FIN while the reply is still queued.
-    const deadline = Date.now() + 5000;
-    while ((Replier.latest?.conn.state ?? 'open') === 'open' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => (Replier.latest?.conn.state ?? 'open') !== 'open', 5000, 'the server to take the FIN');
     const conn = (Replier.latest as Replier).conn as SocketConnection;
     expect(conn.state).toBe('closing');
     expect(conn.socket.writableLength).toBeGreaterThan(0);
