@@ -731,7 +731,7 @@ function gather(out: OutputChunks, encoding: 'utf8' | 'latin1'): Buffer | string
 
 /**
  * An empty array whose elements are already objects, with room for a reply's two pieces (a
- * delimited codec's frame and its delimiter): growing a one-slot array to its next size (19
+ * delimited codec's bytes and its delimiter, a length prefix and its payload): growing a one-slot array to its next size (19
  * slots) cost every connection of the connection-rate drive a 168-byte backing store. A `[]`
  * literal starts with small-integer elements and changes kind at its first push, so under
  * connection churn the codecs' `out.push` sites see two array maps. Measured (callgrind, line
