@@ -708,9 +708,9 @@ function gather(out: OutputChunks, encoding: 'utf8' | 'latin1'): Buffer | string
  * one-slot array to its next size (19 slots) cost every connection of the connection-rate drive
  * a 168-byte backing store. A `[]` literal starts with small-integer elements and changes kind
  * at its first push, so under connection churn the codecs' `out.push` sites see two array maps.
- * Measured (callgrind, line echo): in a window that began on fresh connections the generic push builtin cost 151
- * instructions a line, and none with this; on connections kept from the warm-up both read the
- * same (3,002 and 2,990 a line).
+ * Measured (callgrind, line echo): in a window that began on fresh connections the generic push
+ * builtin cost 151 instructions a line, and none with this; on connections kept from the
+ * warm-up both read the same (3,002 and 2,990 a line).
  */
 function objectChunks(): OutputChunks {
   const out: OutputChunks = ['', ''];
