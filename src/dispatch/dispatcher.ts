@@ -203,7 +203,7 @@ export class Dispatcher extends HandlerRunner<unknown, DispatchTarget> implement
     // The usual case in one test; anything else is decided in `frameOtherwise`. Kept small (its
     // bytecode with `invoke` and the reply under 920 bytes) so that V8 inlines the whole way
     // from the decode loop to the codec's encode.
-    if (this.phase === Phase.Open && (this.bits & DISCARDING_CHUNK) === 0 && table.replies === undefined && this.pending === undefined && this.head === this.queue.length && !this.endpoint.writeBlocked) {
+    if (this.phase === Phase.Open && (this.bits & DISCARDING_CHUNK) === 0 && table.replies === undefined && !this.mustWait) {
       this.invoke(table.onData, frame, table.names.data, this.endpoint);
     } else {
       this.frameOtherwise(frame);
@@ -220,7 +220,7 @@ export class Dispatcher extends HandlerRunner<unknown, DispatchTarget> implement
     // A request client's replies are taken as decoded, ahead of the queue (see ReplyTap).
     const replies = this.table.replies;
     if (replies !== undefined && replies.frame(this.instance, frame)) return;
-    if (this.pending !== undefined || this.head < this.queue.length || this.endpoint.writeBlocked) {
+    if (this.mustWait) {
       this.enqueue(frame);
       return;
     }
@@ -236,7 +236,7 @@ export class Dispatcher extends HandlerRunner<unknown, DispatchTarget> implement
       this.table.stats.frameErrors++;
       return;
     }
-    if (this.pending !== undefined || this.head < this.queue.length || this.endpoint.writeBlocked) {
+    if (this.mustWait) {
       this.enqueue(new FailedFrame(error));
       return;
     }
@@ -271,7 +271,7 @@ export class Dispatcher extends HandlerRunner<unknown, DispatchTarget> implement
     if (this.phase !== Phase.Open) return;
     this.phase = Phase.ShuttingDown;
     if (this.table.onShutdown !== undefined) {
-      if (this.pending !== undefined || this.head < this.queue.length || this.endpoint.writeBlocked) {
+      if (this.mustWait) {
         // Appended past the queue bound on purpose: one event, and reading is paused already.
         if (this.queue === NO_QUEUE) this.queue = [];
         this.queue.push(new ShutdownEvent());
@@ -309,6 +309,11 @@ export class Dispatcher extends HandlerRunner<unknown, DispatchTarget> implement
   /** True when no handler is in flight and nothing is queued. */
   get idle(): boolean {
     return this.pending === undefined && this.head === this.queue.length;
+  }
+
+  /** True when a frame or event must wait its turn: a handler in flight, something queued, or the outgoing buffer full. */
+  private get mustWait(): boolean {
+    return !this.idle || this.endpoint.writeBlocked;
   }
 
   /**
@@ -440,7 +445,7 @@ export class Dispatcher extends HandlerRunner<unknown, DispatchTarget> implement
       this.endpoint.timedOut();
       return;
     }
-    if (this.pending !== undefined || this.head < this.queue.length || this.endpoint.writeBlocked) this.enqueue(new IdleEvent(kind));
+    if (this.mustWait) this.enqueue(new IdleEvent(kind));
     else this.runIdle(kind);
   }
 
