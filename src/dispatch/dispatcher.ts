@@ -115,6 +115,10 @@ export class Dispatcher extends HandlerRunner<unknown, DispatchTarget> implement
 
   constructor(table: HandlerTable, instance: object, conn: DispatchTarget) {
     super(table, instance, conn);
+    // `phase` changes only when a connection closes; reassigned here so that V8 does not take it
+    // for a constant and drop the optimized frame path at the first close (see StreamConnection).
+    this.phase = Phase.Stopped;
+    this.phase = Phase.Open;
   }
 
   /**

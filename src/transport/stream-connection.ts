@@ -132,6 +132,19 @@ export abstract class StreamConnection extends Connection {
     protected readonly writeHighWaterMark: number,
   ) {
     super();
+    // V8 takes a field no object of the class has reassigned yet for a constant, and code
+    // optimized on that is thrown away when the first object changes it. The per-read path
+    // reads `state`, `flags` and `pausedBy`, which only change when a connection stalls or
+    // closes: at the first close the whole path (received, decodeRun, frame, emit, reply,
+    // endBatch) deoptimized and was recompiled under load (`--trace-deopt`). Reassigned here,
+    // they are variables from the first connection on. Line echo's first 0.5 s slice after the
+    // bench's warm-up read 0.93-0.94 of the hand-written server before, 0.99-1.03 after.
+    this.state = 'closed';
+    this.state = 'open';
+    this.flags = ENDING;
+    this.flags = 0;
+    this.pausedBy = PAUSED_BY_CLOSE;
+    this.pausedBy = 0;
     reactor.connections.add(this);
   }
 
