@@ -31,9 +31,9 @@ const HELP = `usage: node bench/run.js [options]      (npm run bench -- [options
                        are its slices': 12 × 0.5 s = 6 s, --quick 3 × 0.5 s)
   --warmup S           warm-up seconds before each loadgen drive (default 1, connrate 3; --quick 0.5,
                        connrate 1)
-  --slices N           rate drives (raw echo, line echo, connection rate) run on both sides at once,
-                       their measured seconds cut into N slices taken in turn, A B B A ... (default 12,
-                       --quick 3; 1 = each side's whole drive in turn)
+  --slices N           rate drives (raw echo, line echo, RESP, connection rate) run on both sides at
+                       once, their measured seconds (RESP: requests) cut into N slices taken in turn,
+                       A B B A ... (default 12, --quick 3; 1 = each side's whole drive in turn)
   --idle-conns N       idle connections for idle-mem (default 10000)
   --connectors N       concurrent connectors for connrate (default 50: enough to saturate the server)
   --members N          chat members for broadcast (default 200)
@@ -254,7 +254,7 @@ async function main() {
         for (let di = 0; di < w.drives.length; di++) {
           const d = w.drives[di];
           const got = d.sliced && runs.length > 1 && cfg.slices > 1
-            ? await interleave(d, runs, cfg, opts)
+            ? await interleave(d, runs, cfg, redisBin, opts)
             : await inTurn(d, runs, cfg, redisBin, opts);
           for (const run of [...runs]) {
             const g = got.get(run);
@@ -322,16 +322,17 @@ async function inTurn(d, runs, cfg, redisBin, opts) {
  * `cfg.slices` slices taken in turn (A B B A A B ...), and a side's figures are the means of its
  * slices. On a shared VM whose speed changes for seconds at a time, a drive run on one side and
  * then on the other can land in two different speeds; interleaved slices share them.
- * Reference against reference read 0.90–1.26 by round with whole drives in turn.
+ * Reference against reference read 0.90–1.26 by round with whole drives in turn. A
+ * redis-benchmark drive is cut by requests: each slice runs `requests / slices` of each test.
  */
-async function interleave(d, runs, cfg, opts) {
+async function interleave(d, runs, cfg, redisBin, opts) {
   const got = new Map();
   const fail = (run, error) => got.set(run, failedDrive(error));
   const alive = () => runs.filter((r) => !got.has(r));
   const slices = new Map(runs.map((r) => [r, []]));
   const drive = async (run, timing) => {
     try {
-      const r = await runDrive(d, run.srv, cfg, null, opts, run.label, timing);
+      const r = await runDrive(d, run.srv, cfg, redisBin, opts, run.label, timing);
       if (r.error) fail(run, r.error);
       return r;
     } catch (e) {
@@ -340,8 +341,9 @@ async function interleave(d, runs, cfg, opts) {
     }
   };
   // Warm-up: the drive's own, without measuring (errors still count).
-  for (const run of alive()) await drive(run, { warmup: 0, duration: d.warmup ?? cfg.warmup });
-  const slice = { warmup: 0, duration: cfg.slicedDuration / cfg.slices };
+  const redis = d.type === 'redis';
+  for (const run of alive()) await drive(run, redis ? { requests: cfg.redisWarmup, redisWarmup: 0 } : { warmup: 0, duration: d.warmup ?? cfg.warmup });
+  const slice = redis ? { requests: Math.ceil(d.requests / cfg.slices), redisWarmup: 0 } : { warmup: 0, duration: cfg.slicedDuration / cfg.slices };
   for (let i = 0; i < cfg.slices; i++) {
     const order = i % 2 === 0 ? alive() : alive().reverse();
     for (const run of order) {
@@ -372,11 +374,15 @@ async function runDrive(d, srv, cfg, redisBin, opts, label, timing) {
   }
   if (d.type === 'redis') {
     const common = { host: srv.host, port: srv.port, clients: d.clients, timeoutSec: 120 };
-    const warm = await redisBenchmark(redisBin, { ...common, tests: d.tests, requests: cfg.redisWarmup, pipeline: d.pipeline });
-    if (warm.errors.length) return { values: {}, cpu: NaN, otherCpu: -1, error: `warm-up: ${warm.errors.slice(0, 3).join('; ')}` };
+    // A whole drive warms up first; the slices of an interleaved one share one warm-up.
+    const warmup = timing.redisWarmup ?? cfg.redisWarmup;
+    if (warmup > 0) {
+      const warm = await redisBenchmark(redisBin, { ...common, tests: d.tests, requests: warmup, pipeline: d.pipeline });
+      if (warm.errors.length) return { values: {}, cpu: NaN, otherCpu: -1, error: `warm-up: ${warm.errors.slice(0, 3).join('; ')}` };
+    }
     const c0 = cpuSeconds(srv.pids);
     const t0 = process.hrtime.bigint();
-    const r = await redisBenchmark(redisBin, { ...common, tests: d.tests, requests: d.requests, pipeline: d.pipeline });
+    const r = await redisBenchmark(redisBin, { ...common, tests: d.tests, requests: timing.requests ?? d.requests, pipeline: d.pipeline });
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const c1 = cpuSeconds(srv.pids);
     if (opts.verbose) log(`    ${label}: redis-benchmark ${r.args.join(' ')}\n      ${JSON.stringify(r.rates)}`);

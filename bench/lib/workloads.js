@@ -9,8 +9,8 @@
 //          `max` = the ratio must be at most this (lower is better).
 //
 // A `timed` loadgen drive gets `-w warm-up -d duration` from the run; a `sliced` one (rates
-// only) is run on both sides at once, its measured time cut into slices taken in turn
-// (see interleave in run.js).
+// only) is run on both sides at once, its measured time (a redis-benchmark drive's requests)
+// cut into slices taken in turn (see interleave in run.js).
 
 // loadgen echo-mode result -> error text when any echoed byte was wrong or a connection failed
 function echoErrors(r) {
@@ -90,6 +90,7 @@ function workloads(cfg) {
       needs: 'redis-benchmark',
       drives: [1, 16].map((pipeline) => ({
         type: 'redis',
+        sliced: true,
         what: `redis-benchmark -t ping,set,get -c 50 -P ${pipeline}`,
         tests: 'ping,set,get',
         clients: 50,
