@@ -27,9 +27,12 @@ export function spawnExample(name: string, env: Record<string, string>): Example
   return spawnScript(path.join(ROOT, 'examples', name, 'main.ts'), env, `examples/${name}`);
 }
 
-/** Spawns any TypeScript entry point (a test fixture) the way `spawnExample` spawns an example. */
-export function spawnScript(file: string, env: Record<string, string>, name = path.relative(ROOT, file)): ExampleProcess {
-  const child = spawn(process.execPath, ['-r', REGISTER, file], {
+/**
+ * Spawns any TypeScript entry point (a test fixture) the way `spawnExample` spawns an example;
+ * `nodeFlags` go to node before the script (`--allow-natives-syntax`, ...).
+ */
+export function spawnScript(file: string, env: Record<string, string>, name = path.relative(ROOT, file), nodeFlags: readonly string[] = []): ExampleProcess {
+  const child = spawn(process.execPath, [...nodeFlags, '-r', REGISTER, file], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
+import { spawnScript, within } from '../../examples/test-support/example-process';
 
 /**
  * The fields the per-read path reads but only a close changes are variables to V8 from the first
@@ -11,17 +11,18 @@ import * as path from 'node:path';
  * and prints V8's description of a connection that has served but never closed.
  */
 
-const ROOT = path.join(__dirname, '..', '..');
 const FIXTURE = path.join(__dirname, 'fixtures', 'connection-fields.ts');
-const REGISTER = path.join(ROOT, 'examples', 'test-support', 'register-ts.js');
 
-function runFixture(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--allow-natives-syntax', '-r', REGISTER, FIXTURE], { cwd: ROOT, timeout: 60_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`fixture failed: ${error.message}\nstdout: ${stdout}\nstderr: ${stderr.slice(-2000)}`));
-      else resolve(stdout);
-    });
-  });
+/** The fixture's stdout once it has exited cleanly (bounded). */
+async function runFixture(): Promise<string> {
+  const fixture = spawnScript(FIXTURE, {}, undefined, ['--allow-natives-syntax']);
+  try {
+    const code = await within(fixture.exited, 60_000, 'the fixture');
+    if (code !== 0) throw new Error(`the fixture exited with ${code}: ${fixture.stderr().slice(-2000)}`);
+    return fixture.stdout();
+  } finally {
+    await fixture.stop();
+  }
 }
 
 /**
